@@ -1,0 +1,188 @@
+"""Make `screenshots/*.svg` from the real app talking to the demo server.
+
+`python scripts/screenshots.py [--out screenshots]`
+
+Deterministic: fixed terminal sizes, a clock that stands still (timings show as 0.00 s), the
+parrot's replies (a pure function of the prompt), replies caught mid-stream by scripting the
+demo server to stop after a fixed number of tokens, and no network beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from parrotchat.config import load_settings
+from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
+from parrotchat.demo.parrot import reply_tokens
+from parrotchat.demo.server import DemoServer
+from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.testing import (
+    FixedClock,
+    UnreachableClient,
+    press_now,
+    send_prompt,
+    wait_for_rendered,
+    wait_for_reply,
+    wait_until,
+)
+
+Scene = Callable[[Pilot[None], DemoServer], Awaitable[None]]
+WIDE = (120, 36)
+SMALL = (80, 24)
+
+
+async def settle(pilot: Pilot[None], server: DemoServer) -> None:
+    """The first screen, once every provider's model list has answered."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.prompt.cursor_blink = False
+    await wait_until(
+        pilot,
+        lambda: all(
+            app.sidebar.provider_state(name) != "loading" for name in app.settings.providers
+        ),
+    )
+
+
+async def conversation(pilot: Pilot[None], server: DemoServer) -> None:
+    """Two finished turns, the second one on another model."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    await send_prompt(pilot, "Tell me about parrots, 60 tokens")
+    await wait_for_reply(pilot)
+    app.sidebar.choose("demo", "parrot-fast")
+    await wait_until(pilot, lambda: app.model == "parrot-fast")
+    await send_prompt(pilot, "And about crackers, with a table")
+    await wait_for_reply(pilot)
+
+
+async def _mid_stream(pilot: Pilot[None], server: DemoServer) -> None:
+    prompt = "Write a long answer about parrots with code and a table"
+    tokens = reply_tokens(prompt, 400)[:140]
+    server.push(Script([sse(chunk(token)) for token in tokens], end="hang"))
+    reply = await send_prompt(pilot, prompt)
+    await wait_until(pilot, lambda: reply.content == "".join(tokens))
+    await wait_for_rendered(pilot, reply)
+
+
+async def streaming(pilot: Pilot[None], server: DemoServer) -> None:
+    """A long answer arriving."""
+    await settle(pilot, server)
+    await _mid_stream(pilot, server)
+
+
+async def cancelled(pilot: Pilot[None], server: DemoServer) -> None:
+    """Esc halfway: the partial answer stays, marked."""
+    await streaming(pilot, server)
+    press_now(pilot, "escape")
+    await wait_for_reply(pilot)
+
+
+async def scrolled_up(pilot: Pilot[None], server: DemoServer) -> None:
+    """Reading further up while the answer streams: the "new content below" line shows."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    prompt = "Write a long answer about parrots with code and a table"
+    tokens = reply_tokens(prompt, 400)[:140]
+    server.push(Script([sse(chunk(token)) for token in tokens], delay=0.01, end="hang"))
+    reply = await send_prompt(pilot, prompt)
+    await wait_until(pilot, lambda: app.chat_log.max_scroll_y > 0)
+    app.chat_log.scroll_home(animate=False)
+    await wait_until(pilot, lambda: not app.chat_log.following)
+    await wait_until(pilot, lambda: reply.content == "".join(tokens), timeout=30)
+    await wait_for_rendered(pilot, reply)
+    await wait_until(pilot, lambda: app.query_one("#new-below").display)
+
+
+async def reasoning(pilot: Pilot[None], server: DemoServer) -> None:
+    """A thinking model: reasoning dimmed above the answer."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.sidebar.choose("demo", "parrot-think")
+    await wait_until(pilot, lambda: app.model == "parrot-think")
+    await send_prompt(pilot, "Why do parrots talk? 40 tokens")
+    await wait_for_reply(pilot)
+
+
+async def sidebar(pilot: Pilot[None], server: DemoServer) -> None:
+    """Choosing another model: the sidebar filtered."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    await pilot.press("ctrl+b", *"fast")
+    await wait_until(pilot, lambda: app.sidebar.visible_models() == [("demo", "parrot-fast")])
+
+
+async def error(pilot: Pilot[None], server: DemoServer) -> None:
+    """A refused request: one sentence, and Ctrl+R to retry."""
+    await settle(pilot, server)
+    server.push(HTTPError(401, {"error": {"message": "invalid api key"}}))
+    await send_prompt(pilot, "Hello?")
+    await wait_for_reply(pilot)
+
+
+async def small(pilot: Pilot[None], server: DemoServer) -> None:
+    """An 80x24 terminal mid-conversation (the sidebar hides itself)."""
+    await settle(pilot, server)
+    await send_prompt(pilot, "Tell me about parrots, 40 tokens")
+    await wait_for_reply(pilot)
+
+
+SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
+    "welcome": (settle, WIDE),
+    "conversation": (conversation, WIDE),
+    "streaming": (streaming, WIDE),
+    "cancelled": (cancelled, WIDE),
+    "scrolled-up": (scrolled_up, WIDE),
+    "reasoning": (reasoning, WIDE),
+    "sidebar": (sidebar, WIDE),
+    "error": (error, WIDE),
+    "small-terminal": (small, SMALL),
+}
+
+
+async def shoot(
+    name: str, scene: Scene, size: tuple[int, int], server: DemoServer, out: Path
+) -> Path:
+    """Run one scene in a fresh app and save its screenshot as `out/name.svg`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = load_settings(config_path=Path(scratch) / "none.toml", env={}, demo=True)
+        app = make_app(
+            settings.with_demo_url(server.base_url),
+            clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+            log_dir=Path(scratch) / "log",
+            state_dir=Path(scratch) / "state",
+        )
+        app.clock = FixedClock()
+        async with app.run_test(size=size) as pilot:
+            await scene(pilot, server)
+            await pilot.wait_for_scheduled_animations()
+            path = Path(app.save_screenshot(f"{name}.svg", str(out)))
+            app.exit()
+    return path
+
+
+async def main(out: Path, only: list[str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with DemoServer(tokens_per_second=None) as server:
+        for name, (scene, size) in SCENES.items():
+            if only and name not in only:
+                continue
+            print(await shoot(name, scene, size, server, out))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent.parent / "screenshots")
+    parser.add_argument("scenes", nargs="*", help=f"only these ({', '.join(SCENES)})")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.out, arguments.scenes))

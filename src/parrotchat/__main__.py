@@ -1,0 +1,5 @@
+"""Allow `python -m parrotchat`."""
+
+from parrotchat.cli import main
+
+raise SystemExit(main())

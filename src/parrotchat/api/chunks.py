@@ -1,0 +1,236 @@
+"""Turn decoded SSE events of a chat-completions stream into typed events.
+
+Tolerant of how servers bend the protocol (see `protocol.md`): `content` may be null or absent,
+reasoning arrives as `reasoning` or `reasoning_content`, tool calls may lack `index`, repeat
+their ids or count from 1, a usage chunk may have `"choices": []` or no `choices` at all, and
+errors come in four shapes. Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from parrotchat.api.errors import ProtocolError, ProviderError
+from parrotchat.api.events import Event, ReasoningDelta, TextDelta, ToolCall, ToolCallDelta, Usage
+from parrotchat.api.sse import ServerSentEvent
+
+__all__ = ["ChunkParser"]
+
+_loads = json.loads
+
+
+class ChunkParser:
+    """Parses one stream's events, remembering what spans chunks (tool calls, finish, usage)."""
+
+    __slots__ = ("_call_keys", "_calls", "finish_reason", "usage")
+
+    def __init__(self) -> None:
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self._calls: list[ToolCall] = []
+        self._call_keys: dict[object, ToolCall] = {}
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The whole tool calls seen so far, in order of first appearance."""
+        return list(self._calls)
+
+    def parse(self, sse: ServerSentEvent) -> list[Event]:
+        """Events carried by one SSE event. Raises ProviderError or ProtocolError."""
+        data = sse.data
+        if sse.event == "error":
+            raise _provider_error(_error_text(data))
+        try:
+            obj = _loads(data)
+        except ValueError:
+            if not data or data.isspace():
+                return []  # `data:` alone: nothing to parse (protocol.md, case 8)
+            if sse.event != "message":
+                return []  # an unknown event type with text data: not ours to judge
+            raise ProtocolError(
+                f"The server sent a malformed stream (not JSON: {_snippet(data)!r}); "
+                "check that the base URL points to an OpenAI-compatible API."
+            ) from None
+        if not isinstance(obj, dict):
+            if sse.event != "message":
+                return []
+            raise ProtocolError(
+                f"The server sent a malformed stream (not a chunk object: {_snippet(data)!r}); "
+                "check that the base URL points to an OpenAI-compatible API."
+            )
+        choices = obj.get("choices")
+        if (
+            choices
+            and type(choices) is list
+            and "error" not in obj
+            and "usage" not in obj
+            and obj.get("object") != "error"
+        ):
+            # The common chunk: one choice whose delta holds only text. Kept short: it runs per
+            # token.
+            choice = choices[0]
+            if type(choice) is dict:
+                delta = choice.get("delta")
+                if type(delta) is dict and choice.get("finish_reason") is None:
+                    content = delta.get("content")
+                    if type(content) is str and (
+                        len(delta) == 1 or (len(delta) == 2 and "role" in delta)
+                    ):
+                        return [TextDelta(content)] if content else []
+        error = obj.get("error")
+        if error:
+            raise _provider_error(_message_of(error))
+        if obj.get("object") == "error":
+            raise _provider_error(_message_of(obj))
+        usage = obj.get("usage")
+        events: list[Event] = []
+        if choices and isinstance(choices, list):
+            choice = choices[0]
+            if isinstance(choice, dict):
+                self._choice(choice, events)
+        if usage and isinstance(usage, dict):
+            self.usage = _usage(usage)
+            events.append(self.usage)
+        return events
+
+    def parse_completion(self, body: bytes) -> list[Event]:
+        """Events of a whole, non-streamed completion (a server that ignored `stream`)."""
+        try:
+            obj = _loads(body)
+        except ValueError:
+            raise ProtocolError(
+                "The server's answer is not valid JSON; check that the base URL points to an "
+                "OpenAI-compatible API."
+            ) from None
+        if isinstance(obj, dict):
+            for choice in obj.get("choices") or []:
+                if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+                    choice = {**choice, "delta": choice["message"]}
+                    obj = {**obj, "choices": [choice]}
+                    break
+        return self.parse(ServerSentEvent(json.dumps(obj)))
+
+    def _choice(self, choice: dict[str, Any], events: list[Event]) -> None:
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+            if reasoning and isinstance(reasoning, str):
+                events.append(ReasoningDelta(reasoning))
+            content = delta.get("content")
+            if content:
+                if isinstance(content, str):
+                    events.append(TextDelta(content))
+                elif isinstance(content, list):
+                    text = "".join(
+                        part.get("text") or "" for part in content if isinstance(part, dict)
+                    )
+                    if text:
+                        events.append(TextDelta(text))
+            tool_calls = delta.get("tool_calls")
+            if tool_calls and isinstance(tool_calls, list):
+                for position, fragment in enumerate(tool_calls):
+                    if isinstance(fragment, dict):
+                        events.append(self._tool_fragment(fragment, position))
+        reason = choice.get("finish_reason")
+        if reason:
+            self.finish_reason = str(reason)
+
+    def _tool_fragment(self, fragment: dict[str, Any], position: int) -> ToolCallDelta:
+        call = self._call_for(fragment, position)
+        function = fragment.get("function")
+        function = function if isinstance(function, dict) else {}
+        name = function.get("name")
+        if name and isinstance(name, str) and not call.name:
+            call.name = name
+        kind = fragment.get("type")
+        if kind and isinstance(kind, str):
+            call.type = kind
+        arguments = function.get("arguments")
+        piece = arguments if isinstance(arguments, str) else ""
+        if arguments is not None and not isinstance(arguments, str):
+            piece = json.dumps(arguments)  # some servers send an object, not a string
+        call.arguments += piece
+        return ToolCallDelta(call.index, call.id, name if isinstance(name, str) else None, piece)
+
+    def _call_for(self, fragment: dict[str, Any], position: int) -> ToolCall:
+        """Find the call a fragment belongs to: by index, else by id, else the latest."""
+        raw_index = fragment.get("index")
+        call_id = fragment.get("id") if isinstance(fragment.get("id"), str) else None
+        if isinstance(raw_index, int):
+            key: object = ("index", raw_index)
+            call = self._call_keys.get(key)
+            if call is not None and call_id and call.id and call_id != call.id and call.arguments:
+                # Same index reused for a new call (some servers number every call 0).
+                call = None
+        elif call_id and ("id", call_id) in self._call_keys:
+            return self._call_keys[("id", call_id)]
+        elif call_id:
+            key = ("id", call_id)
+            call = None
+        elif self._calls:
+            return self._calls[-1] if position == 0 else self._new_call(("pos", position), None)
+        else:
+            key = ("pos", position)
+            call = None
+        if call is None:
+            call = self._new_call(key, call_id)
+        elif call_id and not call.id:
+            call.id = call_id
+        return call
+
+    def _new_call(self, key: object, call_id: str | None) -> ToolCall:
+        call = ToolCall(index=len(self._calls), id=call_id)
+        self._calls.append(call)
+        self._call_keys[key] = call
+        if call_id:
+            self._call_keys[("id", call_id)] = call
+        return call
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    cost = raw.get("cost")
+    return Usage(
+        prompt_tokens=_int_or_none(raw.get("prompt_tokens")),
+        completion_tokens=_int_or_none(raw.get("completion_tokens")),
+        total_tokens=_int_or_none(raw.get("total_tokens")),
+        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+    )
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _message_of(error: object) -> str:
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("error") or error.get("detail")
+        if isinstance(message, dict):
+            return _message_of(message)
+        if message:
+            return str(message)
+        return json.dumps(error)[:200]
+    return str(error)
+
+
+def _error_text(data: str) -> str:
+    try:
+        obj = _loads(data)
+    except ValueError:
+        return data
+    if isinstance(obj, dict):
+        return _message_of(obj.get("error") or obj)
+    return data
+
+
+def _snippet(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _provider_error(server_message: str) -> ProviderError:
+    text = " ".join(server_message.split()) or "no details given"
+    text = _snippet(text, 300)
+    return ProviderError(
+        f"The provider reported an error: {text} (try again, or choose another model).",
+        server_message=text,
+    )

@@ -1,0 +1,117 @@
+"""The `parrotchat` command: parse flags, load the configuration, run the TUI or print mode."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from parrotchat import __version__
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parrotchat",
+        description="A fast terminal chat for LLMs over OpenAI-compatible APIs.",
+        epilog=(
+            "Keys come from the environment variable named by each provider's api_key_env "
+            "(PARROTCHAT_API_KEY for ParrotRouter). Try it offline: parrotchat --demo"
+        ),
+    )
+    add = parser.add_argument
+    add(
+        "-p",
+        "--print",
+        dest="prompt",
+        metavar="PROMPT",
+        help="print mode: stream the answer to PROMPT to stdout and exit (stdin is appended)",
+    )
+    add(
+        "--demo",
+        action="store_true",
+        help="use the built-in offline demo model (no key, no network)",
+    )
+    add("--provider", metavar="NAME", help="provider from the config file to use")
+    add(
+        "--base-url",
+        metavar="URL",
+        help="OpenAI-compatible base URL, e.g. http://localhost:11434/v1",
+    )
+    add("--model", metavar="ID", help="model id to use")
+    add("--system", metavar="TEXT", help="system prompt for the conversation")
+    add("--temperature", type=float, metavar="T", help="sampling temperature")
+    add("--max-tokens", type=int, metavar="N", help="maximum tokens in the answer")
+    add(
+        "--stats",
+        action="store_true",
+        help="print mode: time to first token, tokens, tokens/s and cost on stderr",
+    )
+    add(
+        "--raw",
+        action="store_true",
+        help="print mode: pass control characters through instead of neutralising them",
+    )
+    add(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="config file (default: $PARROTCHAT_CONFIG or the platform config dir)",
+    )
+    add(
+        "--show-config",
+        action="store_true",
+        help="print the effective configuration and where each value came from, then exit",
+    )
+    add("--version", action="version", version=f"parrotchat {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run parrotchat; returns the process exit code."""
+    from parrotchat.config import ConfigError, load_settings, show_config
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.max_tokens is not None and args.max_tokens < 1:
+        parser.error("--max-tokens must be at least 1")
+    if args.config is not None and not args.config.is_file():
+        print(f"parrotchat: error: config file {args.config} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = load_settings(
+            config_path=args.config,
+            env=os.environ,
+            provider=args.provider,
+            base_url=args.base_url,
+            model=args.model,
+            system=args.system,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            demo=args.demo,
+        )
+    except ConfigError as exc:
+        print(f"parrotchat: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in settings.warnings:
+        print(f"parrotchat: warning: {warning}", file=sys.stderr)
+    if args.show_config:
+        print(show_config(settings))
+        return EXIT_OK
+    if args.prompt is not None:
+        from parrotchat.printmode import run_print_mode
+
+        return run_print_mode(settings, args.prompt, stats=args.stats, raw=args.raw)
+    if args.stats or args.raw:
+        parser.error("--stats and --raw go with -p/--print")
+    from parrotchat.tui import run_tui
+
+    return run_tui(settings)

@@ -1,0 +1,1 @@
+"""Conversation state: plain Python, no terminal and no network."""

@@ -1,0 +1,403 @@
+"""The parrotchat Textual app, and `make_app`, the factory the CLI, tests and screenshots share."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import ClassVar
+
+import platformdirs
+from textual import events, on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive, var
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
+
+from parrotchat.api.client import ChatClient
+from parrotchat.config import ConfigError, Settings
+from parrotchat.core.conversation import Conversation, Message, Role, Status
+from parrotchat.sanitize import neutralize
+from parrotchat.ui.chat_log import ChatLog, NewContentMarker
+from parrotchat.ui.commands import ModelCommands
+from parrotchat.ui.error_log import ErrorLog
+from parrotchat.ui.last_model import load_last_model, save_last_model
+from parrotchat.ui.model_sidebar import ModelSidebar
+from parrotchat.ui.prompt_input import PromptInput
+from parrotchat.ui.reply_stream import ReplyStream
+from parrotchat.ui.reply_worker import ReplyRequest, stream_reply
+from parrotchat.ui.welcome import Welcome, welcome_text
+
+__all__ = ["ParrotChatApp", "make_app"]
+
+NARROW_WIDTH = 100
+"""Below this many columns the sidebar hides itself (a key still opens it)."""
+RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
+
+PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
+PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
+
+
+class ParrotChatApp(App[None]):
+    """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "parrotchat"
+    COMMANDS = App.COMMANDS | {ModelCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "stop_reply", "Stop", id="stop_reply", tooltip="Stop the reply"),
+        Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Ask again for the last reply"),
+        Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
+        Binding("ctrl+b,f2", "toggle_sidebar", "Models", id="toggle_sidebar"),
+        Binding(
+            "ctrl+end,ctrl+g",
+            "jump_to_bottom",
+            "Follow",
+            id="jump_to_bottom",
+            tooltip="Jump to the newest content and follow it",
+        ),
+        Binding("ctrl+t", "toggle_reasoning", "Reasoning", show=False, id="toggle_reasoning"),
+    ]
+
+    provider: reactive[str] = reactive("", init=False)
+    """The provider the next request goes to."""
+    model: reactive[str] = reactive("", init=False)
+    """The model the next request asks for."""
+    streaming: var[bool] = var(False, init=False)
+    """True while a reply streams."""
+    show_sidebar: var[bool] = var(True)
+    """Whether the model sidebar is open."""
+    narrow: var[bool] = var(False, init=False)
+    """True when the terminal is narrower than `NARROW_WIDTH`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clients: Mapping[str, ChatClient] | None = None,
+        log_dir: Path | None = None,
+        state_dir: Path | None = None,
+        current: tuple[str, str] | None = None,
+    ) -> None:
+        """
+        Args:
+            settings: The effective configuration (the demo URL already set).
+            clients: Provider name -> client; missing ones are created (and closed) by the app.
+            log_dir: Where unexpected errors are logged (default: the platform log dir).
+            state_dir: Where the last model is remembered (default: the platform state dir).
+            current: The `(provider, model)` to start with (default: the settings').
+        """
+        super().__init__()
+        self.settings: Settings = settings
+        self.state_dir: Path = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
+        self.error_log: ErrorLog = ErrorLog(log_dir)
+        self.conversation: Conversation = Conversation(settings.system_prompt)
+        """The conversation on screen; each request sends all of it."""
+        self.reply_stream: ReplyStream | None = None
+        """The latest reply's stream (it may have ended)."""
+        self.clock: Callable[[], float] = time.monotonic
+        """Timings of replies; the snapshot tests swap in a fixed clock."""
+        self._given_clients: dict[str, ChatClient] = dict(clients or {})
+        self._own_clients: dict[str, ChatClient] = {}
+        self._streams: dict[Worker[None], ReplyStream] = {}
+        provider, model = current or (settings.provider, settings.model)
+        self.set_reactive(ParrotChatApp.provider, provider)
+        self.set_reactive(ParrotChatApp.model, model)
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="🦜")
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield ModelSidebar(
+                    self._sidebar_sources(), current=(self.provider, self.model), id="models"
+                )
+            with Vertical(id="chat-column"):
+                with ChatLog(id="chat-log"):
+                    yield Welcome(self.settings, self.provider)
+                yield NewContentMarker("Ctrl+End", id="new-below")
+                yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_model()
+        self.narrow = self.size.width < NARROW_WIDTH
+        self.prompt.focus()
+
+    async def on_unmount(self) -> None:
+        for client in self._own_clients.values():
+            await client.aclose()
+        self._own_clients.clear()
+
+    @property
+    def chat_log(self) -> ChatLog:
+        """The scrolling log of messages."""
+        return self.query_one("#chat-log", ChatLog)
+
+    @property
+    def prompt(self) -> PromptInput:
+        """The prompt box."""
+        return self.query_one("#prompt", PromptInput)
+
+    @property
+    def sidebar(self) -> ModelSidebar:
+        """The model sidebar."""
+        return self.query_one("#models", ModelSidebar)
+
+    def _sidebar_sources(self) -> dict[str, ChatClient]:
+        sources: dict[str, ChatClient] = {}
+        for name in self.settings.providers:
+            client = self.client_for(name)
+            if client is not None:
+                sources[name] = client
+        return sources
+
+    def client_for(self, provider: str) -> ChatClient | None:
+        """The client of `provider`, created on first use; None if it cannot be reached."""
+        client = self._given_clients.get(provider) or self._own_clients.get(provider)
+        if client is None:
+            try:
+                endpoint = self.settings.endpoint(provider)
+            except (ConfigError, RuntimeError):
+                return None
+            client = self._own_clients[provider] = ChatClient(endpoint)
+        return client
+
+    # --- reactive state ---------------------------------------------------------------------
+
+    def watch_provider(self) -> None:
+        self._show_model()
+
+    def watch_model(self) -> None:
+        self._show_model()
+
+    def _show_model(self) -> None:
+        self.sub_title = f"{neutralize(self.provider)} · {neutralize(self.model)}"
+
+    def watch_streaming(self, streaming: bool) -> None:
+        self.prompt.placeholder = PLACEHOLDER_STREAMING if streaming else PLACEHOLDER_IDLE
+        self.refresh_bindings()
+
+    def watch_show_sidebar(self, show: bool) -> None:
+        self.set_class(show, "-sidebar-open")
+
+    def watch_narrow(self, narrow: bool) -> None:
+        self.set_class(narrow, "-narrow")
+        self.show_sidebar = not narrow
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.narrow = event.size.width < NARROW_WIDTH
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show Stop only while a reply streams, and Retry only when there is one to retry."""
+        if action == "stop_reply":
+            return self.streaming
+        if action == "retry":
+            return self.retryable_reply() is not None
+        return True
+
+    # --- sending and streaming --------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        await self.send(event.text)
+
+    async def send(self, text: str) -> None:
+        """Send `text` as the next user turn and stream the reply.
+
+        A reply still streaming is stopped first; its partial answer stays in the history.
+        """
+        self.stop_reply()
+        user = self.conversation.add(Message(Role.USER, text))
+        await self.chat_log.add_message(user)
+        await self._start_reply()
+
+    async def _start_reply(self) -> None:
+        provider, model = self.provider, self.model
+        request = ReplyRequest(
+            model=model,
+            messages=self.conversation.request_messages(),
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
+        )
+        reply = self.conversation.add(
+            Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
+        )
+        chat_log = self.chat_log
+        chat_log.follow()
+        view = await chat_log.add_message(reply)
+        stream = ReplyStream(
+            reply,
+            view,
+            clock=self.clock,
+            on_grow=chat_log.content_grew,
+            on_error=self._show_unexpected,
+        )
+        self.reply_stream = stream
+        stream.start(self, self.settings.render_fps)
+        client = self.client_for(provider)
+        if client is None:
+            stream.end(Status.ERROR, f"The provider {neutralize(provider)} cannot be reached.")
+            return
+        self.streaming = True
+        self._streams[self._run_reply(client, request, stream)] = stream
+
+    @work(exclusive=True, group="reply", exit_on_error=False)
+    async def _run_reply(
+        self, client: ChatClient, request: ReplyRequest, stream: ReplyStream
+    ) -> None:
+        await stream_reply(client, request, stream, self.error_log)
+
+    @on(Worker.StateChanged)
+    def _reply_worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        stream = self._streams.get(worker)
+        if stream is None or not worker.is_finished:
+            return
+        del self._streams[worker]
+        if not stream.ended:
+            # Cancelled before it ran, or a bug outside `stream_reply`'s own handling.
+            if worker.state is WorkerState.ERROR and worker.error is not None:
+                error = worker.error
+                stream.end(Status.ERROR, self.error_log.record(error, "streaming a reply"))
+            else:
+                stream.end(Status.CANCELLED)
+        if stream is self.reply_stream:
+            self.streaming = False
+        self.refresh_bindings()
+
+    def stop_reply(self) -> None:
+        """Cancel the reply that is streaming, if any: its connection closes at once."""
+        self.workers.cancel_group(self, "reply")
+
+    def retryable_reply(self) -> Message | None:
+        """The last reply, if it failed or was stopped and nothing streams now."""
+        messages = self.conversation.messages
+        if self.streaming or not messages:
+            return None
+        last = messages[-1]
+        if last.role is Role.ASSISTANT and last.status in RETRYABLE:
+            return last
+        return None
+
+    def _show_unexpected(self, error: Exception) -> None:
+        self.notify(self.error_log.record(error, "showing a reply"), severity="error", markup=False)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_stop_reply(self) -> None:
+        """Esc: stop the reply; the partial answer stays, marked cancelled."""
+        self.stop_reply()
+
+    async def action_retry(self) -> None:
+        """Ask again for the last reply that failed or was stopped (with the current model)."""
+        if self.retryable_reply() is None:
+            return
+        self.conversation.messages.pop()
+        views = self.chat_log.message_views()
+        if views:
+            await views[-1].remove()
+        await self._start_reply()
+
+    async def action_new_conversation(self) -> None:
+        """Start over: stop any reply, clear the log, keep the model."""
+        self.stop_reply()
+        if self.reply_stream is not None:
+            self.reply_stream.abandon()
+        self.conversation = Conversation(self.settings.system_prompt)
+        self.reply_stream = None
+        self.streaming = False
+        chat_log = self.chat_log
+        await chat_log.clear()
+        await chat_log.add_widget(Welcome(self.settings, self.provider))
+        self.prompt.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        """Open the model sidebar and put the cursor in its filter; close it if already there."""
+        sidebar = self.sidebar
+        if self.show_sidebar and sidebar.has_focus_within:
+            self.show_sidebar = False
+            self.prompt.focus()
+        else:
+            self.show_sidebar = True
+            sidebar.query_one("#model-filter").focus()
+
+    def action_jump_to_bottom(self) -> None:
+        """Jump to the newest content and follow it again."""
+        self.chat_log.follow()
+
+    def action_scroll_chat(self, pages: int) -> None:
+        """Scroll the chat log by pages (negative: up) without leaving the prompt."""
+        chat_log = self.chat_log
+        if pages < 0:
+            chat_log.scroll_page_up(animate=False)
+        else:
+            chat_log.scroll_page_down(animate=False)
+
+    def action_toggle_reasoning(self) -> None:
+        """Fold every reasoning block, or unfold them all if all are folded."""
+        views = [view for view in self.chat_log.message_views() if view.has_reasoning]
+        collapsed = any(not view.reasoning_collapsed for view in views)
+        for view in views:
+            view.toggle_reasoning(collapsed)
+
+    # --- messages from children -------------------------------------------------------------
+
+    @on(ModelSidebar.ModelChosen)
+    def _model_chosen(self, event: ModelSidebar.ModelChosen) -> None:
+        event.stop()
+        self.provider, self.model = event.provider, event.model
+        save_last_model(self.state_dir, event.provider, event.model)
+        if not self.conversation.messages:
+            for welcome in self.chat_log.query_children(Welcome):
+                welcome.update(welcome_text(self.settings, self.provider))
+        if self.narrow:
+            self.show_sidebar = False
+        self.prompt.focus()
+
+    @on(ModelSidebar.Dismissed)
+    def _sidebar_dismissed(self, event: ModelSidebar.Dismissed) -> None:
+        event.stop()
+        if self.narrow:
+            self.show_sidebar = False
+        self.prompt.focus()
+
+    @on(ChatLog.NewContentBelow)
+    def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
+        self.query_one("#new-below", NewContentMarker).display = event.below
+
+    @on(NewContentMarker.Clicked)
+    def _marker_clicked(self) -> None:
+        self.chat_log.follow()
+
+
+def make_app(
+    settings: Settings,
+    *,
+    clients: Mapping[str, ChatClient] | None = None,
+    log_dir: Path | None = None,
+    state_dir: Path | None = None,
+) -> ParrotChatApp:
+    """Build the app from `settings`, starting on the last model used unless one was asked for.
+
+    Args:
+        settings: The effective configuration, with the demo server's URL set.
+        clients: Provider name -> client to use instead of creating one (tests); not closed.
+        log_dir: Directory for `parrotchat.log` (default: `platformdirs.user_log_dir`).
+        state_dir: Directory for `last_model.json` (default: `platformdirs.user_state_dir`).
+    """
+    state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
+    current = None
+    # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
+    chosen_by_flag = settings.sources.get("provider", "default") not in ("default", "config file")
+    if not settings.model_explicit and not chosen_by_flag:
+        last = load_last_model(state_dir)
+        if last is not None and last[0] in settings.providers:
+            current = last
+    return ParrotChatApp(
+        settings, clients=clients, log_dir=log_dir, state_dir=state_dir, current=current
+    )

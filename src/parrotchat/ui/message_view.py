@@ -1,0 +1,249 @@
+"""One message in the chat log: who wrote it, the answer as Markdown, reasoning, tool calls, stats.
+
+`MessageView` is the `ReplySink` of today's render engine (Textual's `Markdown`). Every text that
+came from the network is shown through `Content` objects, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Collapsible, Markdown, Static
+
+from parrotchat.api.events import ToolCall
+from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.sanitize import neutralize
+from parrotchat.ui.stats import format_stats
+
+__all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]
+
+RETRY_HINT = "Press Ctrl+R to retry."
+
+
+class ReasoningBlock(Collapsible):
+    """The model's reasoning, dimmed, above the answer; click the title (or Ctrl+T) to fold it."""
+
+    DEFAULT_CSS = """
+    ReasoningBlock {
+        background: transparent;
+        border-top: none;
+        padding: 0;
+        margin: 0 0 1 0;
+        color: $text-muted;
+        text-style: italic;
+        & > Contents { padding: 0 0 0 2; }
+        & > CollapsibleTitle { color: $text-muted; padding: 0; }
+    }
+    """
+
+    def __init__(self, text: str = "") -> None:
+        self.body: Static = Static(Content(text), classes="reasoning-text")
+        """The reasoning text; updated once per frame while it streams."""
+        self.text: str = text
+        super().__init__(self.body, title="Reasoning", collapsed=False)
+
+    def append(self, text: str) -> None:
+        """Add a piece of reasoning (already neutralised)."""
+        self.text += text
+        self.body.update(Content(self.text))
+
+
+class ToolCallView(Static):
+    """A tool call: the function name and its arguments, pretty-printed when they are JSON."""
+
+    DEFAULT_CSS = """
+    ToolCallView {
+        border: round $secondary;
+        border-title-color: $secondary;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        height: auto;
+    }
+    """
+
+    def __init__(self, call: ToolCall) -> None:
+        super().__init__()
+        self.border_title = Content("tool call")
+        self.show_call(call)
+
+    def show_call(self, call: ToolCall) -> None:
+        """Show the call's current name and arguments."""
+        parsed = call.parsed_arguments
+        if parsed is not None:
+            arguments = json.dumps(parsed, indent=2, ensure_ascii=False)
+            suffix = Content("")
+        else:
+            arguments = call.arguments
+            suffix = Content.styled("\n(arguments are not valid JSON yet)", "$text-muted")
+        self.update(
+            Content.assemble(
+                Content.styled(neutralize(call.name) or "(unnamed function)", "bold"),
+                "\n",
+                Content(neutralize(arguments)),
+                suffix,
+            )
+        )
+
+
+class MessageView(Vertical):
+    """One message: a role line, then (for replies) reasoning, answer, tool calls, status lines."""
+
+    DEFAULT_CSS = """
+    MessageView {
+        height: auto;
+        padding: 0 1 0 1;
+        margin: 0 0 1 0;
+        border-left: outer $primary 50%;
+        & > .role { color: $text-muted; }
+        & > .user-text { padding: 0 0 0 0; }
+        & > Markdown { padding: 0; margin: 0; }
+        & > .tool-calls { height: auto; }
+        & > .stats { color: $text-muted; }
+        & > .notice { color: $text-warning; }
+        & > .error { color: $text-error; }
+        &.-assistant { border-left: outer $accent 50%; }
+        &.-streaming { border-left: outer $accent; }
+        &.-cancelled > .stats { color: $text-warning; }
+        &.-error { border-left: outer $error; }
+        &.-interrupted { border-left: outer $warning; }
+    }
+    """
+
+    def __init__(self, message: Message) -> None:
+        """
+        Args:
+            message: The message to show; a reply still streaming fills in through the sink.
+        """
+        super().__init__(classes=f"-{message.role}")
+        self.message: Message = message
+        """The message this view shows."""
+        self.answer: Markdown | None = None
+        """The answer's Markdown (replies only)."""
+        self._reasoning: ReasoningBlock | None = None
+        self._tool_calls: dict[int, ToolCallView] = {}
+        self._calls_box = Vertical(classes="tool-calls")
+        self._stats = Static(classes="stats")
+        self._notice = Static(classes="notice")
+        self._error = Static(classes="error")
+
+    def compose(self) -> ComposeResult:
+        message = self.message
+        yield Static(self._role_line(), classes="role")
+        if message.role is not Role.ASSISTANT:
+            yield Static(Content(message.content), classes="user-text")
+            return
+        if message.reasoning:
+            self._reasoning = ReasoningBlock(message.reasoning)
+            yield self._reasoning
+        self.answer = Markdown(message.content or None, open_links=False)
+        yield self.answer
+        with self._calls_box:
+            for call in message.tool_calls:
+                self._tool_calls[call.index] = ToolCallView(call)
+                yield self._tool_calls[call.index]
+        yield self._stats
+        yield self._notice
+        yield self._error
+
+    def on_mount(self) -> None:
+        self._show_state()
+
+    def _role_line(self) -> Content:
+        message = self.message
+        if message.role is Role.USER:
+            return Content.styled("You", "bold")
+        if message.role is Role.SYSTEM:
+            return Content.styled("System", "bold")
+        parts: list[Content | str | tuple[str, str]] = [
+            Content.styled(neutralize(message.model or "assistant"), "bold $accent")
+        ]
+        if message.provider:
+            parts.append(Content.styled(f"  via {neutralize(message.provider)}", "dim"))
+        return Content.assemble(*parts)
+
+    # --- ReplySink --------------------------------------------------------------------------
+
+    async def append_text(self, text: str) -> None:
+        """Append answer text to the Markdown view."""
+        assert self.answer is not None
+        await self.answer.append(text)
+
+    async def append_reasoning(self, text: str) -> None:
+        """Append reasoning, creating the block above the answer on the first piece."""
+        if self._reasoning is None:
+            self._reasoning = ReasoningBlock()
+            await self.mount(self._reasoning, before=self.answer)
+        self._reasoning.append(text)
+
+    def show_tool_call(self, call: ToolCall) -> None:
+        """Show or update one tool call."""
+        view = self._tool_calls.get(call.index)
+        if view is None:
+            view = self._tool_calls[call.index] = ToolCallView(call)
+            self._calls_box.mount(view)
+        else:
+            view.show_call(call)
+
+    def show_progress(self, message: Message, elapsed: float, notice: str | None) -> None:
+        """Update the live stats line (and a retry notice, if any)."""
+        self._stats.update(Content(format_stats(message, elapsed=elapsed)))
+        self._set_line(self._notice, notice)
+
+    async def finish(self, message: Message) -> None:
+        """Show the final state: stats, notice, error and the retry hint."""
+        for call in message.tool_calls:
+            self.show_tool_call(call)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        message = self.message
+        if message.role is not Role.ASSISTANT:
+            return
+        for status in Status:
+            self.set_class(message.status is status, f"-{status}")
+        self._stats.update(Content(format_stats(message)))
+        notice = message.notice
+        if (
+            message.status is Status.COMPLETE
+            and not message.content
+            and not message.tool_calls
+            and not message.reasoning
+        ):
+            notice = "The model sent an empty answer."
+        self._set_line(self._notice, notice)
+        error = message.error
+        if message.status in (Status.ERROR, Status.INTERRUPTED):
+            error = f"{error or 'The reply failed.'} {RETRY_HINT}"
+        self._set_line(self._error, error)
+
+    @staticmethod
+    def _set_line(line: Static, text: str | None) -> None:
+        line.display = bool(text)
+        line.update(Content(text or ""))
+
+    def toggle_reasoning(self, collapsed: bool) -> None:
+        """Fold or unfold this reply's reasoning block, if it has one."""
+        if self._reasoning is not None:
+            self._reasoning.collapsed = collapsed
+
+    @property
+    def has_reasoning(self) -> bool:
+        """True when the reply shows a reasoning block."""
+        return self._reasoning is not None
+
+    @property
+    def reasoning_collapsed(self) -> bool:
+        """True when the reasoning block is folded (or there is none)."""
+        return self._reasoning is None or self._reasoning.collapsed
+
+    @on(Markdown.LinkClicked)
+    def _open_web_link(self, event: Markdown.LinkClicked) -> None:
+        # Only web links: a model could write `file:` or other scheme links.
+        event.stop()
+        if urlsplit(event.href).scheme in ("http", "https"):
+            self.app.open_url(event.href)

@@ -1,0 +1,116 @@
+"""The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+__all__ = ["PromptInput"]
+
+
+class PromptInput(TextArea):
+    """A multi-line prompt that grows with its text, with a history of sent prompts."""
+
+    DEFAULT_CSS = """
+    PromptInput {
+        height: auto;
+        min-height: 3;
+        max-height: 10;
+        border: round $primary 60%;
+        padding: 0 1;
+        &:focus { border: round $primary; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: TextArea inserts a newline for Enter before any ordinary binding runs.
+        Binding("enter", "submit", "Send", priority=True, id="send"),
+        Binding(
+            "ctrl+j,shift+enter,alt+enter",
+            "newline",
+            "Newline",
+            key_display="^j",
+            id="newline",
+            tooltip="Insert a line break (Shift+Enter too, where the terminal reports it)",
+        ),
+        Binding("pageup", "app.scroll_chat(-1)", "Scroll up", show=False, id="scroll_up"),
+        Binding("pagedown", "app.scroll_chat(1)", "Scroll down", show=False, id="scroll_down"),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a prompt that is not blank."""
+
+        prompt_input: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            placeholder=placeholder,
+            id=id,
+        )
+        self.sent_prompts: list[str] = []
+        """Prompts sent so far, oldest first."""
+        self._recall: int | None = None
+
+    def action_submit(self) -> None:
+        """Send the prompt (unless it is blank) and clear the box."""
+        text = self.text
+        if not text.strip():
+            return
+        if not self.sent_prompts or self.sent_prompts[-1] != text:
+            self.sent_prompts.append(text)
+        self._recall = None
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        """Insert a line break at the cursor."""
+        start, end = self.selection
+        self.replace("\n", start, end, maintain_selection_offset=False)
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        """Recall the previous prompt when the box is empty (or shows a recalled prompt)."""
+        at_top = not select and self.cursor_location[0] == 0
+        if at_top and (self._recalling() or (not self.text and self.sent_prompts)):
+            index = len(self.sent_prompts) if self._recall is None else self._recall
+            self._recall = max(index - 1, 0)
+            self._show(self.sent_prompts[self._recall])
+            return
+        super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        """Step forward through recalled prompts, back to an empty box."""
+        last_row = self.document.line_count - 1
+        if not select and self.cursor_location[0] == last_row and self._recalling():
+            assert self._recall is not None
+            self._recall += 1
+            if self._recall >= len(self.sent_prompts):
+                self._recall = None
+                self.clear()
+            else:
+                self._show(self.sent_prompts[self._recall])
+            return
+        super().action_cursor_down(select)
+
+    def _recalling(self) -> bool:
+        """True while the box shows a recalled prompt the user has not edited."""
+        if self._recall is not None and self.text != self.sent_prompts[self._recall]:
+            self._recall = None
+        return self._recall is not None
+
+    def _show(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)

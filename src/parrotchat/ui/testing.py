@@ -1,0 +1,129 @@
+"""Drive the real app through Textual's Pilot: for the tests and the screenshot script.
+
+Everything waits on a condition with a deadline, never on a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from parrotchat.api.errors import ConnectionFailed
+from parrotchat.api.events import Event
+from parrotchat.api.models import ModelInfo
+from parrotchat.core.conversation import Message
+from parrotchat.ui.app import ParrotChatApp
+
+__all__ = [
+    "FixedClock",
+    "UnreachableClient",
+    "press_now",
+    "send_prompt",
+    "wait_for_rendered",
+    "wait_for_reply",
+    "wait_until",
+]
+
+
+class FixedClock:
+    """A clock that stands still, so timings on screen (TTFT, tok/s) never change a snapshot."""
+
+    def __call__(self) -> float:
+        return 0.0
+
+
+class UnreachableClient:
+    """Stands in for a provider's `ChatClient` that cannot be reached, without any network.
+
+    Tests pass it for the built-in parrotrouter provider, so nothing leaves 127.0.0.1.
+    """
+
+    def __init__(self, name: str = "parrotrouter") -> None:
+        self.error = ConnectionFailed(f"Could not reach {name}: it is offline in this run.")
+
+    async def list_models(self) -> list[ModelInfo]:
+        raise self.error
+
+    async def stream_chat(self, model: str, messages: Any, **params: Any) -> AsyncIterator[Event]:
+        raise self.error
+        yield  # an async generator, like ChatClient.stream_chat
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
+
+
+async def wait_until(
+    pilot: Pilot[None], condition: Callable[[], object], timeout: float = 10.0, what: str = ""
+) -> None:
+    """Let the app run until `condition()` is true.
+
+    Raises:
+        TimeoutError: It did not become true within `timeout` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what or condition}")
+        await pilot.pause(0.005)
+
+
+def press_now(pilot: Pilot[None], *keys: str) -> None:
+    """Press keys without `Pilot.press`'s wait for an idle CPU, which a streaming reply denies.
+
+    Follow with `wait_until` on what the keys should do.
+    """
+    for key in keys:
+        pilot.app.simulate_key(key)
+
+
+async def send_prompt(pilot: Pilot[None], text: str) -> Message:
+    """Put `text` in the prompt and press Enter; return the reply's message (still streaming)."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    before = len(app.conversation.messages)
+    app.prompt.load_text(text)
+    app.prompt.focus()
+    press_now(pilot, "enter")
+
+    def started() -> bool:
+        messages = app.conversation.messages
+        stream = app.reply_stream
+        return len(messages) >= before + 2 and stream is not None and stream.message is messages[-1]
+
+    await wait_until(pilot, started, what="the reply to start")
+    return app.conversation.messages[-1]
+
+
+async def wait_for_reply(pilot: Pilot[None], timeout: float = 10.0) -> Message:
+    """Wait until the latest reply has ended and its final state is on screen; return it."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+
+    def shown() -> bool:
+        stream = app.reply_stream
+        return stream is not None and stream.finished.is_set() and not app.streaming
+
+    await wait_until(pilot, shown, timeout, "the reply to finish")
+    assert app.reply_stream is not None
+    return app.reply_stream.message
+
+
+async def wait_for_rendered(pilot: Pilot[None], reply: Message, timeout: float = 10.0) -> None:
+    """Wait until everything `reply` received so far is on screen, its token count included."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    view = next(view for view in app.chat_log.message_views() if view.message is reply)
+
+    def rendered() -> bool:
+        stats = str(view.query_one(".stats").render())
+        answer = view.answer
+        return (
+            answer is not None
+            and answer.source == reply.content
+            and (f"{reply.tokens} token" in stats)
+        )
+
+    await wait_until(pilot, rendered, timeout, "the reply to be on screen")

@@ -1,0 +1,26 @@
+"""Shared fixtures: the demo server, running in its own thread, as the fake provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from parrotchat.demo import DemoServer
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    """A demo server at full speed (no pacing), in a thread; stopped after the test.
+
+    Queue misbehaviour with `demo_server.push(...)`, point clients at `demo_server.base_url`.
+    """
+    with DemoServer(tokens_per_second=None) as server:
+        yield server
+
+
+@pytest.fixture
+def slow_demo_server() -> Iterator[DemoServer]:
+    """A demo server at the parrot's real pace (60 tokens/s), for cancel and pacing tests."""
+    with DemoServer(tokens_per_second=60.0) as server:
+        yield server

@@ -1,0 +1,121 @@
+"""Snapshots of the chat screen: fixed size, a clock that stands still, scripted demo replies.
+
+Update after an intended change with `pytest tests/snapshots --snapshot-update`, then look at
+the SVGs (`__snapshots__/`) before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.pilot import Pilot
+
+from parrotchat.config import load_settings
+from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
+from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.testing import (
+    FixedClock,
+    UnreachableClient,
+    press_now,
+    send_prompt,
+    wait_for_rendered,
+    wait_for_reply,
+    wait_until,
+)
+
+if TYPE_CHECKING:
+    from parrotchat.demo.server import DemoServer
+
+SIZE = (120, 36)
+PARTIAL = [
+    "# Parrots\n\n",
+    "Parrots are **clever** birds that ",
+    "repeat what they hear.\n\n",
+    "- they live long\n",
+    "- they like `crackers`\n\n",
+    "```python\nprint('squawk')\n```\n\n",
+    "And then",
+]
+"""A reply that stops mid-sentence and hangs, so the screen holds still while it streams."""
+
+
+def build(server: DemoServer, tmp_path: Path) -> ParrotChatApp:
+    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
+    app = make_app(
+        settings.with_demo_url(server.base_url),
+        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+        log_dir=tmp_path / "log",
+        state_dir=tmp_path / "state",
+    )
+    app.clock = FixedClock()
+    return app
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the sidebar has heard from every provider; stop the cursor blinking."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.prompt.cursor_blink = False
+    sidebar = app.sidebar
+    await wait_until(
+        pilot,
+        lambda: all(sidebar.provider_state(name) != "loading" for name in ("demo", "parrotrouter")),
+    )
+
+
+async def stream_partial(pilot: Pilot[None], server: DemoServer) -> None:
+    """Send a prompt whose reply shows `PARTIAL` and then hangs."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    server.push(Script([sse(chunk(text)) for text in PARTIAL], end="hang"))
+    reply = await send_prompt(pilot, "Tell me about parrots")
+    await wait_until(pilot, lambda: reply.content == "".join(PARTIAL))
+    await wait_for_rendered(pilot, reply)
+
+
+def test_main_screen(snap_compare, demo_server, tmp_path):
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=settle)
+
+
+def test_main_screen_80x24(snap_compare, demo_server, tmp_path):
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=(80, 24), run_before=settle)
+
+
+def test_reply_streaming(snap_compare, demo_server, tmp_path):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await stream_partial(pilot, demo_server)
+
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_cancelled_reply(snap_compare, demo_server, tmp_path):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await stream_partial(pilot, demo_server)
+        press_now(pilot, "escape")
+        await wait_for_reply(pilot)
+
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_error(snap_compare, demo_server, tmp_path):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        demo_server.push(HTTPError(401, {"error": {"message": "bad key [/oops]"}}))
+        await send_prompt(pilot, "Hello?")
+        await wait_for_reply(pilot)
+
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_sidebar_filtered(snap_compare, demo_server, tmp_path):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, ParrotChatApp)
+        await pilot.press("ctrl+b", *"think")
+        await wait_until(pilot, lambda: app.sidebar.visible_models() == [("demo", "parrot-think")])
+
+    assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)

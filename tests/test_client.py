@@ -1,0 +1,434 @@
+"""Every case of protocol.md, through the real client against the real demo server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from parrotchat.api import (
+    APIError,
+    AuthenticationError,
+    ChatClient,
+    Endpoint,
+    Finished,
+    IdleTimeout,
+    NotFound,
+    PaymentRequired,
+    ProtocolError,
+    ProviderError,
+    RateLimited,
+    ReasoningDelta,
+    Retrying,
+    ServerError,
+    StreamInterrupted,
+    TextDelta,
+    ToolCallDelta,
+)
+from parrotchat.demo import DemoServer
+from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
+
+KEY = "sk-test-0123456789abcdef"
+
+
+@dataclass
+class Outcome:
+    text: str = ""
+    reasoning: str = ""
+    tool_deltas: int = 0
+    retries: list[Retrying] = field(default_factory=list)
+    finished: Finished | None = None
+    error: APIError | None = None
+
+
+def endpoint(server: DemoServer, **overrides: object) -> Endpoint:
+    options: dict[str, object] = {
+        "api_key": KEY,
+        "key_source": "environment variable PARROTCHAT_API_KEY",
+        **overrides,
+    }
+    return Endpoint("test", server.base_url, **options)  # type: ignore[arg-type]
+
+
+async def run(server: DemoServer, *behaviours: object, **endpoint_options: object) -> Outcome:
+    """Queue `behaviours` on the server, stream one reply, and collect what a user would see."""
+    server.push(*behaviours)
+    outcome = Outcome()
+    async with ChatClient(endpoint(server, **endpoint_options)) as client:
+        try:
+            async for event in client.stream_chat("parrot", [{"role": "user", "content": "hi"}]):
+                if isinstance(event, TextDelta):
+                    outcome.text += event.text
+                elif isinstance(event, ReasoningDelta):
+                    outcome.reasoning += event.text
+                elif isinstance(event, ToolCallDelta):
+                    outcome.tool_deltas += 1
+                elif isinstance(event, Retrying):
+                    outcome.retries.append(event)
+                elif isinstance(event, Finished):
+                    outcome.finished = event
+        except APIError as exc:
+            outcome.error = exc
+    return outcome
+
+
+def text_chunks(*pieces: str) -> list[bytes]:
+    writes = [sse(chunk(role="assistant", content=""))]
+    writes += [sse(chunk(content=piece)) for piece in pieces]
+    writes += [sse(chunk(finish_reason="stop")), DONE]
+    return writes
+
+
+async def test_1_plain_stream(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, Script(text_chunks("Hi", " there")))
+    assert outcome.text == "Hi there"
+    assert outcome.finished is not None and outcome.finished.reason == "stop"
+    assert outcome.error is None
+
+
+async def test_2_data_without_space(demo_server: DemoServer) -> None:
+    writes = [b'data:{"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n', DONE]
+    assert (await run(demo_server, Script(writes))).text == "Hi"
+
+
+async def test_3_json_split_over_two_data_lines(demo_server: DemoServer) -> None:
+    writes = [b'data: {"choices":[{"index":0,\ndata: "delta":{"content":"Hi"}}]}\n\n', DONE]
+    assert (await run(demo_server, Script(writes))).text == "Hi"
+
+
+async def test_4_keepalive_comments_are_ignored(demo_server: DemoServer) -> None:
+    writes = [b": OPENROUTER PROCESSING\n\n"] * 3 + text_chunks("Hi")
+    assert (await run(demo_server, Script(writes))).text == "Hi"
+
+
+@pytest.mark.parametrize("framing", ["crlf", "cr"])
+async def test_5_crlf_and_cr_framing(demo_server: DemoServer, framing: str) -> None:
+    outcome = await run(demo_server, Parrot(text="Hello, world.", framing=framing))
+    assert outcome.text == "Hello, world."
+    assert outcome.finished is not None
+
+
+async def test_6_one_byte_per_read(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, Parrot(text="Héllo wörld 😀 done.", one_byte_writes=True))
+    assert outcome.text == "Héllo wörld 😀 done."
+
+
+async def test_7_split_two_byte_character(demo_server: DemoServer) -> None:
+    body = sse(chunk(content="é"))
+    cut = body.index("é".encode()) + 1
+    writes = [body[:cut], body[cut:], DONE]
+    assert (await run(demo_server, Script(writes))).text == "é"
+
+
+async def test_8_empty_data_and_ping_events_are_skipped(demo_server: DemoServer) -> None:
+    writes = [b"data:\n\n", b"event: ping\n\n", *text_chunks("ok")]
+    outcome = await run(demo_server, Script(writes))
+    assert (outcome.text, outcome.error) == ("ok", None)
+
+
+async def test_9_retry_field_does_nothing(demo_server: DemoServer) -> None:
+    writes = [b"retry: 3000\n\n", *text_chunks("ok")]
+    outcome = await run(demo_server, Script(writes))
+    assert (outcome.text, outcome.error, len(demo_server.chat_requests)) == ("ok", None, 1)
+
+
+async def test_10_not_json_is_a_clear_protocol_error_partial_kept(demo_server: DemoServer) -> None:
+    writes = [sse(chunk(content="partial")), b"data: hello\n\n", DONE]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.text == "partial"
+    assert isinstance(outcome.error, ProtocolError)
+    assert "not JSON" in outcome.error.message
+    assert len(demo_server.chat_requests) == 1  # tokens were shown: no retry
+
+
+async def test_11_null_content_prints_nothing(demo_server: DemoServer) -> None:
+    writes = [
+        b'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]}\n\n',
+        *text_chunks("a"),
+    ]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.text == "a"
+    assert "null" not in outcome.text
+
+
+@pytest.mark.parametrize("field_name", ["reasoning", "reasoning_content"])
+async def test_12_reasoning_is_not_the_answer(demo_server: DemoServer, field_name: str) -> None:
+    outcome = await run(
+        demo_server, Parrot(text="Answer.", reasoning="Let me think.", reasoning_field=field_name)
+    )
+    assert outcome.reasoning == "Let me think."
+    assert outcome.text == "Answer."
+
+
+async def test_13_two_interleaved_tool_calls(demo_server: DemoServer) -> None:
+    def call(index: int, **fields: object) -> bytes:
+        return sse(chunk(tool_calls=[{"index": index, **fields}]))
+
+    writes = [
+        call(0, id="a", type="function", function={"name": "weather", "arguments": ""}),
+        call(1, id="b", type="function", function={"name": "clock", "arguments": '{"tz":'}),
+        call(0, function={"arguments": '{"city":"Par'}),
+        call(1, function={"arguments": '"UTC"}'}),
+        call(0, function={"arguments": 'is"}'}),
+        sse(chunk(finish_reason="tool_calls")),
+        DONE,
+    ]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.finished is not None and outcome.finished.reason == "tool_calls"
+    calls = outcome.finished.tool_calls
+    assert [(c.name, c.parsed_arguments) for c in calls] == [
+        ("weather", {"city": "Paris"}),
+        ("clock", {"tz": "UTC"}),
+    ]
+    assert outcome.tool_deltas == 5
+
+
+async def test_14_tool_call_without_index(demo_server: DemoServer) -> None:
+    writes = [
+        sse(chunk(tool_calls=[{"id": "x", "function": {"name": "f", "arguments": "{}"}}])),
+        sse(chunk(finish_reason="tool_calls")),
+        DONE,
+    ]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.finished is not None
+    assert [c.name for c in outcome.finished.tool_calls] == ["f"]
+
+
+async def test_15_usage_chunks_with_empty_or_no_choices(demo_server: DemoServer) -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5, "cost": 0.01}
+    writes = [
+        *text_chunks("ok")[:-1],
+        b'data: {"id":"x"}\n\n',
+        sse({"choices": [], "usage": usage}),
+        DONE,
+    ]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.finished is not None and outcome.finished.usage is not None
+    assert outcome.finished.usage.completion_tokens == 2
+    assert outcome.finished.usage.cost == 0.01
+
+
+async def test_16_openrouter_error_chunk_then_eof(demo_server: DemoServer) -> None:
+    error_chunk = {
+        "error": {"code": 502, "message": "Upstream overloaded"},
+        "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}],
+    }
+    writes = [sse(chunk(content="partial")), sse(error_chunk)]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.text == "partial"
+    assert isinstance(outcome.error, ProviderError)
+    assert "Upstream overloaded" in outcome.error.message
+    assert len(demo_server.chat_requests) == 1
+
+
+@pytest.mark.parametrize(
+    "error_write",
+    [
+        sse({"error": {"message": "boom"}}),
+        b'event: error\ndata: {"error": {"message": "boom"}}\n\n',
+        b"event: error\ndata: boom\n\n",
+        sse({"object": "error", "message": "boom", "code": 400}),
+    ],
+)
+async def test_17_in_stream_errors(demo_server: DemoServer, error_write: bytes) -> None:
+    outcome = await run(demo_server, Script([sse(chunk(content="so far")), error_write]))
+    assert isinstance(outcome.error, ProviderError)
+    assert "boom" in outcome.error.message
+    assert outcome.text == "so far"
+
+
+@pytest.mark.parametrize("reason", ["length", "content_filter"])
+async def test_18_length_and_content_filter_notices(demo_server: DemoServer, reason: str) -> None:
+    outcome = await run(demo_server, Parrot(text="Cut", finish_reason=reason))
+    assert outcome.finished is not None and outcome.finished.reason == reason
+    assert outcome.finished.notice is not None
+
+
+@pytest.mark.parametrize("ending", ["close", "drop", "reset"])
+async def test_19_eof_or_reset_without_finish_is_interrupted(
+    demo_server: DemoServer, ending: str
+) -> None:
+    outcome = await run(demo_server, Script([sse(chunk(content="half"))], end=ending))
+    assert outcome.text == "half"
+    assert isinstance(outcome.error, StreamInterrupted)
+    assert len(demo_server.chat_requests) == 1
+
+
+async def test_19_finish_reason_then_drop_is_success(demo_server: DemoServer) -> None:
+    writes = [sse(chunk(content="all")), sse(chunk(finish_reason="stop"))]
+    outcome = await run(demo_server, Script(writes, end="drop"))
+    assert outcome.error is None
+    assert outcome.finished is not None and outcome.finished.reason == "stop"
+
+
+async def test_20_done_without_trailing_newline(demo_server: DemoServer) -> None:
+    writes = [sse(chunk(content="ok")), b"data: [DONE]"]
+    outcome = await run(demo_server, Script(writes))
+    assert (outcome.text, outcome.error) == ("ok", None)
+
+
+async def test_21_bytes_after_done_are_ignored(demo_server: DemoServer) -> None:
+    writes = [sse(chunk(content="ok")), DONE, sse(chunk(content="GARBAGE")), b"data: junk\n\n"]
+    outcome = await run(demo_server, Script(writes, end="hang"))
+    assert (outcome.text, outcome.error) == ("ok", None)
+    request = await asyncio.to_thread(demo_server.wait_for_disconnect, 5)
+    assert request.disconnected_at is not None  # the client closed the connection itself
+
+
+async def test_22_unauthorized_names_the_key_source_and_never_retries(
+    demo_server: DemoServer,
+) -> None:
+    body = {"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}}
+    outcome = await run(demo_server, HTTPError(401, body))
+    assert isinstance(outcome.error, AuthenticationError)
+    assert "environment variable PARROTCHAT_API_KEY" in outcome.error.message
+    assert KEY not in outcome.error.message and KEY not in repr(outcome.error)
+    assert len(demo_server.chat_requests) == 1
+    assert demo_server.chat_requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "hint"),
+    [(402, PaymentRequired, "credits"), (404, NotFound, "model id"), (400, APIError, "refused")],
+)
+async def test_22_client_errors_are_not_retried(
+    demo_server: DemoServer, status: int, kind: type, hint: str
+) -> None:
+    outcome = await run(demo_server, HTTPError(status, {"error": {"message": "nope"}}))
+    assert isinstance(outcome.error, kind)
+    assert hint in outcome.error.message
+    assert len(demo_server.chat_requests) == 1
+
+
+async def test_22_html_error_page_gives_a_plain_sentence(demo_server: DemoServer) -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    outcome = await run(
+        demo_server, *[HTTPError(502, page, content_type="text/html")] * 3, max_retries=2
+    )
+    assert isinstance(outcome.error, ServerError)
+    assert "<" not in outcome.error.message
+    assert len(outcome.retries) == 2 and len(demo_server.chat_requests) == 3
+
+
+async def test_23_retry_after_is_honoured(demo_server: DemoServer) -> None:
+    started = time.monotonic()
+    outcome = await run(
+        demo_server,
+        HTTPError(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "1"}),
+        Parrot(text="Finally."),
+    )
+    assert outcome.text == "Finally."
+    assert [r.delay for r in outcome.retries] == [1.0]
+    first, second = demo_server.chat_requests
+    assert second.received_at - first.received_at >= 0.95
+    assert time.monotonic() - started < 5
+
+
+async def test_23_retry_after_ms_wins(demo_server: DemoServer) -> None:
+    headers = {"retry-after-ms": "50", "Retry-After": "30"}
+    outcome = await run(demo_server, HTTPError(503, "busy", headers=headers), Parrot(text="ok"))
+    assert outcome.text == "ok"
+    assert [r.delay for r in outcome.retries] == [0.05]
+
+
+async def test_23_long_retry_after_gives_up_and_says_so(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, HTTPError(429, "later", headers={"Retry-After": "3600"}))
+    assert isinstance(outcome.error, RateLimited)
+    assert "3600" in outcome.error.message
+    assert len(demo_server.chat_requests) == 1
+
+
+async def test_insufficient_quota_is_not_retried(demo_server: DemoServer) -> None:
+    body = {"error": {"message": "quota", "type": "insufficient_quota"}}
+    outcome = await run(demo_server, HTTPError(429, body))
+    assert isinstance(outcome.error, PaymentRequired)
+    assert len(demo_server.chat_requests) == 1
+
+
+async def test_connection_refused_is_retried_then_explained() -> None:
+    dead = Endpoint("dead", "http://127.0.0.1:9/v1", max_retries=1)
+    async with ChatClient(dead) as client:
+        with pytest.raises(APIError) as caught:
+            async for _ in client.stream_chat("m", [{"role": "user", "content": "x"}]):
+                pass
+    assert "Could not connect" in caught.value.message
+
+
+async def test_24_idle_past_timeout_keeps_the_partial(demo_server: DemoServer) -> None:
+    # Only keep-alives after the first token: httpx's read timeout never fires, the watchdog does.
+    behaviour = Parrot(text="one two three", stall_after=1, stall_keepalive=0.05)
+    outcome = await run(demo_server, behaviour, idle_timeout=0.5)
+    assert isinstance(outcome.error, IdleTimeout)
+    assert outcome.text == "one"
+
+
+async def test_24_read_timeout_before_any_byte(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, Script([], end="hang"), read_timeout=0.3, max_retries=0)
+    assert outcome.error is not None
+    assert "did not answer" in outcome.error.message
+
+
+async def test_25_cancel_closes_the_connection_at_once(demo_server: DemoServer) -> None:
+    demo_server.push(Parrot(tokens=10_000, tokens_per_second=200))
+    got_tokens = asyncio.Event()
+
+    async def consume() -> None:
+        async with ChatClient(endpoint(demo_server)) as client:
+            async for event in client.stream_chat("parrot", [{"role": "user", "content": "x"}]):
+                if isinstance(event, TextDelta):
+                    got_tokens.set()
+
+    task = asyncio.create_task(consume())
+    await got_tokens.wait()
+    cancelled_at = time.monotonic()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    request = await asyncio.to_thread(demo_server.wait_for_disconnect, 5)
+    assert request.disconnected_at is not None
+    assert request.disconnected_at - cancelled_at < 0.05
+
+
+async def test_leaving_the_loop_early_closes_the_connection(demo_server: DemoServer) -> None:
+    demo_server.push(Parrot(tokens=10_000, tokens_per_second=200))
+    async with ChatClient(endpoint(demo_server)) as client:
+        events = client.stream_chat("parrot", [{"role": "user", "content": "x"}])
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    break
+        left_at = time.monotonic()
+    request = await asyncio.to_thread(demo_server.wait_for_disconnect, 5)
+    assert request.disconnected_at is not None
+    assert request.disconnected_at - left_at < 0.05
+
+
+async def test_request_shape_headers_and_usage_option(demo_server: DemoServer) -> None:
+    extra_headers = {"X-Custom": "1"}
+    await run(demo_server, Parrot(text="ok"), headers=extra_headers)
+    request = demo_server.chat_requests[0]
+    assert request.path == "/v1/chat/completions"
+    assert request.body["stream"] is True
+    assert request.body["stream_options"] == {"include_usage": True}
+    assert request.headers["user-agent"].startswith("parrotchat/")
+    assert request.headers["x-title"] == "parrotchat"
+    assert "http-referer" in request.headers
+    assert request.headers["x-custom"] == "1"
+
+
+async def test_no_key_means_no_authorization_header(demo_server: DemoServer) -> None:
+    await run(demo_server, Parrot(text="ok"), api_key=None, key_source=None)
+    assert "authorization" not in demo_server.chat_requests[0].headers
+
+
+async def test_list_models_reads_names_context_and_prices(demo_server: DemoServer) -> None:
+    async with ChatClient(endpoint(demo_server)) as client:
+        models = await client.list_models()
+    ids = [m.id for m in models]
+    assert "parrot" in ids
+    parrot = next(m for m in models if m.id == "parrot")
+    assert parrot.context_length
+    assert parrot.prompt_price is not None

@@ -1,0 +1,266 @@
+"""Print mode as a real subprocess: stdout/stderr separation, exit codes, Ctrl+C, secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from parrotchat.demo import DemoServer
+from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
+
+KEY = "sk-print-test-4242424242"
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """An environment with no config file, no keys and a throwaway home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARROTCHAT_", "OPENAI"))}
+    env.update(
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        PARROTCHAT_CONFIG=str(tmp_path / "no-config.toml"),
+    )
+    return env
+
+
+def parrotchat(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parrotchat", *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def with_server(env: dict[str, str], server: DemoServer, key: str | None = KEY) -> dict[str, str]:
+    env = {**env, "PARROTCHAT_BASE_URL": server.base_url}
+    if key:
+        env["PARROTCHAT_API_KEY"] = key
+    return env
+
+
+def test_answer_goes_to_stdout_only(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
+    demo_server.push(Parrot(text="Hello from **parrot**.", reasoning="thinking hard"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0
+    assert result.stdout == "Hello from **parrot**.\n"
+    assert "thinking hard" in result.stderr
+    assert "thinking" not in result.stdout
+
+
+def test_stats_go_to_stderr(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
+    demo_server.push(Parrot(text="one two three four"))
+    result = parrotchat("-p", "hi", "--stats", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0
+    assert result.stdout == "one two three four\n"
+    assert "tokens" in result.stderr and "time to first token" in result.stderr
+    assert "cost $" in result.stderr
+
+
+def test_piped_stdin_is_added_to_the_prompt(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    result = parrotchat(
+        "-p", "summarise", env=with_server(clean_env, demo_server), stdin="NOTES: buy milk\n"
+    )
+    assert result.returncode == 0
+    sent = demo_server.chat_requests[0].body["messages"][-1]["content"]
+    assert sent.startswith("summarise") and "NOTES: buy milk" in sent
+
+
+def test_system_model_temperature_and_max_tokens_are_sent(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    args = ["-p", "hi", "--model", "parrot-think", "--system", "Be brief."]
+    args += ["--temperature", "0.2", "--max-tokens", "50"]
+    result = parrotchat(*args, env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    body = demo_server.chat_requests[0].body
+    assert body["model"] == "parrot-think"
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert (body["temperature"], body["max_tokens"]) == (0.2, 50)
+
+
+def test_error_mid_stream_keeps_partial_and_exits_1(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(
+        Script([sse(chunk(content="partial answer")), sse({"error": {"message": "boom"}})])
+    )
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 1
+    assert result.stdout == "partial answer\n"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("parrotchat: error: ") and "boom" in lines[0]
+
+
+def test_dropped_connection_exits_1_with_interrupted(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Script([sse(chunk(content="half"))], end="drop"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 1
+    assert result.stdout == "half\n"
+    assert "dropped" in result.stderr or "closed" in result.stderr
+
+
+def test_unauthorized_names_the_env_var_and_never_shows_the_key(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    body = {"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}}
+    demo_server.push(HTTPError(401, body))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 1
+    assert "PARROTCHAT_API_KEY" in result.stderr
+    assert KEY not in result.stderr + result.stdout
+    assert len(demo_server.chat_requests) == 1
+
+
+def test_key_is_not_sent_to_a_base_url_from_the_command_line(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = {**clean_env, "PARROTCHAT_API_KEY": KEY}  # configured for ParrotRouter, not this server
+    result = parrotchat("-p", "hi", "--base-url", demo_server.base_url, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "authorization" not in demo_server.chat_requests[0].headers
+
+
+def test_key_goes_with_its_own_base_url(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    assert demo_server.chat_requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_control_characters_are_neutralised_unless_raw(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    evil = "safe\x1b]52;c;cHduZWQ=\x07\x1b[2Jtext\x9b"
+    env = with_server(clean_env, demo_server)
+    demo_server.push(Script([sse(chunk(content=evil)), DONE]))
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 0
+    assert (
+        "\x1b" not in result.stdout and "\x07" not in result.stdout and "\x9b" not in result.stdout
+    )
+    assert "safe" in result.stdout and "text" in result.stdout
+    demo_server.push(Script([sse(chunk(content=evil)), DONE]))
+    raw = parrotchat("-p", "hi", "--raw", env=env)
+    assert evil in raw.stdout
+
+
+def test_length_notice_goes_to_stderr(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
+    demo_server.push(Parrot(text="cut short", finish_reason="length"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0
+    assert result.stdout == "cut short\n"
+    assert "token limit" in result.stderr
+
+
+def test_demo_works_offline_with_no_key(clean_env: dict[str, str]) -> None:
+    result = parrotchat("--demo", "-p", "hello", env=clean_env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("#") and "```" in result.stdout
+    assert result.stderr == ""
+
+
+def test_server_down_is_one_line_and_exit_1(clean_env: dict[str, str]) -> None:
+    env = {**clean_env, "PARROTCHAT_BASE_URL": "http://127.0.0.1:9/v1"}
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Could not connect" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["-p", ""], ["--no-such-flag"], ["--max-tokens", "0", "-p", "x"], ["--stats"]]
+)
+def test_usage_errors_exit_2(args: list[str], clean_env: dict[str, str]) -> None:
+    result = parrotchat(*args, env=clean_env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_config_is_one_line_and_exit_2(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text('default_provider = "parrotrouter"\nrender_fps = [\n')
+    result = parrotchat("--config", str(config), "-p", "hi", env=clean_env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(config) in lines[0] and "line" in lines[0]
+
+
+def test_ctrl_c_closes_the_socket_and_exits_130(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Parrot(tokens=100_000, tokens_per_second=50))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "-p", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=with_server(clean_env, demo_server),
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.read(1)  # blocks until the answer has started
+    assert first
+    interrupted_at = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    request = demo_server.wait_for_disconnect(timeout=10)
+    _out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert request.disconnected_at is not None
+    assert request.disconnected_at - interrupted_at < 1.0
+    assert b"Traceback" not in err
+
+
+def test_show_config_masks_the_key(clean_env: dict[str, str]) -> None:
+    result = parrotchat("--show-config", env={**clean_env, "PARROTCHAT_API_KEY": KEY})
+    assert result.returncode == 0
+    assert KEY not in result.stdout
+    assert "PARROTCHAT_API_KEY" in result.stdout
+
+
+def test_help_lists_every_flag(clean_env: dict[str, str]) -> None:
+    result = parrotchat("--help", env=clean_env)
+    assert result.returncode == 0
+    for flag in [
+        "--print",
+        "--demo",
+        "--provider",
+        "--base-url",
+        "--model",
+        "--system",
+        "--temperature",
+        "--max-tokens",
+        "--stats",
+        "--raw",
+        "--config",
+        "--show-config",
+        "--version",
+    ]:
+        assert flag in result.stdout
+    version = parrotchat("--version", env=clean_env)
+    assert version.returncode == 0 and version.stdout.startswith("parrotchat ")
+
+
+def test_requests_never_carry_the_key_in_the_body(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert KEY not in json.dumps(demo_server.chat_requests[0].body)

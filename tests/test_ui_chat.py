@@ -1,0 +1,283 @@
+"""The chat screen driven through Pilot against the real demo server: send, stream, cancel, scroll.
+
+The demo server runs in its own thread (`demo_server` from `conftest.py`, full speed). Scripted
+behaviours make a reply hang or run long where a test needs time to act mid-stream.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from textual import events
+
+from parrotchat.config import Settings, load_settings
+from parrotchat.core.conversation import Role, Status
+from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
+from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.chat_log import NewContentMarker
+from parrotchat.ui.message_view import MessageView
+from parrotchat.ui.testing import (
+    UnreachableClient,
+    press_now,
+    send_prompt,
+    wait_for_reply,
+    wait_until,
+)
+
+if TYPE_CHECKING:
+    from parrotchat.demo.server import DemoServer, RecordedRequest
+
+
+def demo_settings(server: DemoServer, tmp_path: Path, **flags: object) -> Settings:
+    return load_settings(
+        config_path=tmp_path / "none.toml", env={}, demo=True, **flags
+    ).with_demo_url(server.base_url)
+
+
+@pytest.fixture
+def offline() -> dict[str, Any]:
+    """The built-in parrotrouter provider, unreachable without touching the network."""
+    return {"parrotrouter": UnreachableClient()}
+
+
+def build(
+    server: DemoServer, tmp_path: Path, offline: dict[str, Any], **flags: object
+) -> ParrotChatApp:
+    return make_app(
+        demo_settings(server, tmp_path, **flags),
+        clients=offline,
+        log_dir=tmp_path / "log",
+        state_dir=tmp_path / "state",
+    )
+
+
+async def disconnect_of(server: DemoServer, index: int) -> RecordedRequest:
+    """Wait until the client left the `index`-th chat request (earlier tests' leavings skipped)."""
+    while True:
+        request = await server.await_disconnect()
+        if request is server.chat_requests[index]:
+            return request
+
+
+def hanging(*texts: str) -> Script:
+    """A reply that sends `texts` and then nothing more until the client leaves."""
+    return Script([sse(chunk(text)) for text in texts], end="hang")
+
+
+async def test_send_streams_the_reply_as_markdown(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sent = len(demo_server.chat_requests)
+        await send_prompt(pilot, "hello parrot")
+        reply = await wait_for_reply(pilot)
+
+        request = demo_server.chat_requests[sent]
+        assert request.body["model"] == "parrot"
+        assert request.body["stream"] is True
+        assert request.body["messages"] == [{"role": "user", "content": "hello parrot"}]
+        assert reply.status is Status.COMPLETE
+        assert "parrot" in reply.content.lower()
+        view = app.chat_log.message_views()[-1]
+        assert view.answer is not None and view.answer.source == reply.content
+        stats = str(view.query_one(".stats").render())
+        assert f"{reply.tokens} tokens" in stats and "TTFT" in stats and "$" in stats
+        assert app.prompt.has_focus
+
+
+async def test_each_request_carries_system_prompt_and_whole_history(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline, system="Answer like a parrot.")
+    async with app.run_test(size=(120, 36)) as pilot:
+        sent = len(demo_server.chat_requests)
+        await send_prompt(pilot, "first question")
+        first = await wait_for_reply(pilot)
+        await send_prompt(pilot, "second question")
+        await wait_for_reply(pilot)
+
+        assert demo_server.chat_requests[sent + 1].body["messages"] == [
+            {"role": "system", "content": "Answer like a parrot."},
+            {"role": "user", "content": "first question"},
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": "second question"},
+        ]
+
+
+async def test_ctrl_n_starts_a_new_conversation_even_mid_stream(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await send_prompt(pilot, "old topic")
+        await wait_for_reply(pilot)
+        demo_server.push(hanging("still talking"))
+        sent = len(demo_server.chat_requests)
+        reply = await send_prompt(pilot, "more of the old topic")
+        await wait_until(pilot, lambda: reply.content == "still talking")
+
+        await pilot.press("ctrl+n")
+        await disconnect_of(demo_server, sent)
+        assert app.chat_log.message_views() == []
+        assert app.query_one("Welcome") is not None
+        await send_prompt(pilot, "new topic")
+        await wait_for_reply(pilot)
+        assert demo_server.chat_requests[sent + 1].body["messages"] == [
+            {"role": "user", "content": "new topic"}
+        ]
+        assert not (tmp_path / "log").exists()  # nothing unexpected happened
+
+
+async def test_prompt_keys_newline_paste_and_recall(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        prompt = app.prompt
+        await pilot.press("a", "ctrl+j", "b")
+        assert prompt.text == "a\nb"
+        app.post_message(events.Paste("c\nd"))  # as a terminal paste arrives
+        await wait_until(pilot, lambda: prompt.text == "a\nbc\nd")
+        assert app.conversation.messages == []  # a pasted newline does not send
+
+        sent = len(demo_server.chat_requests)
+        await pilot.press("enter")
+        await wait_for_reply(pilot)
+        assert demo_server.chat_requests[sent].body["messages"][-1]["content"] == "a\nbc\nd"
+        assert prompt.text == ""
+
+        await pilot.press("up")
+        assert prompt.text == "a\nbc\nd"
+        await pilot.press("down")
+        assert prompt.text == ""
+
+
+async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer(
+    demo_server, tmp_path, offline
+):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        demo_server.push(hanging("Partial ", "answer"))
+        sent = len(demo_server.chat_requests)
+        reply = await send_prompt(pilot, "tell me everything")
+        view = app.chat_log.message_views()[-1]
+        await wait_until(pilot, lambda: view.answer and view.answer.source == "Partial answer")
+        assert app.streaming
+
+        pressed = time.monotonic()
+        press_now(pilot, "escape")
+        request = await disconnect_of(demo_server, sent)
+        assert request.disconnected_at is not None
+        assert request.disconnected_at - pressed < 0.05
+
+        await wait_for_reply(pilot)
+        assert reply.status is Status.CANCELLED
+        assert reply.content == "Partial answer"
+        assert "cancelled" in str(view.query_one(".stats").render())
+        assert view.has_class("-cancelled")
+        assert not app.streaming and app.prompt.has_focus
+
+        await send_prompt(pilot, "go on")
+        await wait_for_reply(pilot)
+        assert demo_server.chat_requests[sent + 1].body["messages"] == [
+            {"role": "user", "content": "tell me everything"},
+            {"role": "assistant", "content": "Partial answer"},
+            {"role": "user", "content": "go on"},
+        ]
+
+
+async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("escape", "escape")
+        assert app.is_running and app.conversation.messages == []
+        await send_prompt(pilot, "still here?")
+        assert (await wait_for_reply(pilot)).status is Status.COMPLETE
+        await pilot.press("escape")
+        assert app.conversation.messages[-1].status is Status.COMPLETE
+
+
+async def test_sending_while_a_reply_streams_stops_it_and_sends_the_new_prompt(
+    demo_server, tmp_path, offline
+):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        demo_server.push(hanging("Half a thought"))
+        sent = len(demo_server.chat_requests)
+        first = await send_prompt(pilot, "first")
+        await wait_until(pilot, lambda: first.content == "Half a thought")
+        assert "Enter stops it" in str(app.prompt.placeholder)
+
+        second = await send_prompt(pilot, "never mind, second")
+        await disconnect_of(demo_server, sent)
+        await wait_for_reply(pilot)
+
+        assert first.status is Status.CANCELLED and second.status is Status.COMPLETE
+        assert demo_server.chat_requests[sent + 1].body["messages"] == [
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "Half a thought"},
+            {"role": "user", "content": "never mind, second"},
+        ]
+        roles = [view.message.role for view in app.chat_log.message_views()]
+        assert roles == [Role.USER, Role.ASSISTANT, Role.USER, Role.ASSISTANT]
+
+
+async def test_view_follows_until_scrolled_up_then_marks_new_content(
+    demo_server, tmp_path, offline
+):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.chat_log
+        marker = app.query_one("#new-below", NewContentMarker)
+        demo_server.push(Parrot(tokens=20_000, tokens_per_second=300))
+        await send_prompt(pilot, "a long answer please")
+        await wait_until(pilot, lambda: log.max_scroll_y > 10, what="the log to overflow")
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
+        assert log.following and not marker.display
+
+        # Page Down at the bottom moves nothing and must not stop the following.
+        press_now(pilot, "pagedown")
+        height = log.virtual_size.height
+        await wait_until(pilot, lambda: log.virtual_size.height > height + 5)
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
+        assert log.following and not marker.display
+
+        log.post_message(events.MouseScrollUp(log, 1, 1, 0, -1, 0, False, False, False))
+        await wait_until(pilot, lambda: not log.following)
+        held = log.scroll_y
+        height = log.virtual_size.height
+        await wait_until(pilot, lambda: log.virtual_size.height > height + 5)
+        await wait_until(pilot, lambda: marker.display, what="the new-content marker")
+        assert log.scroll_y == held < log.max_scroll_y
+
+        press_now(pilot, "ctrl+end")
+        await wait_until(pilot, lambda: log.following and not marker.display)
+        height = log.virtual_size.height
+        await wait_until(pilot, lambda: log.virtual_size.height > height + 5)
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y)
+        press_now(pilot, "pageup")
+        await wait_until(pilot, lambda: not log.following and log.scroll_y < log.max_scroll_y)
+        press_now(pilot, "escape")
+        await wait_for_reply(pilot)
+
+
+async def test_reasoning_and_tool_calls_show_as_blocks(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        demo_server.push(
+            Parrot(
+                text="Checking the weather.",
+                reasoning="The user wants weather; call the tool.",
+                tool_calls=[("get_weather", {"city": "Lima", "days": 2})],
+            )
+        )
+        await send_prompt(pilot, "weather?")
+        reply = await wait_for_reply(pilot)
+        view = app.chat_log.message_views()[-1]
+        assert isinstance(view, MessageView) and view.has_reasoning
+        reasoning = view.query_one(".reasoning-text")
+        assert "call the tool" in str(reasoning.render())
+        tool = str(view.query_one("ToolCallView").render())
+        assert "get_weather" in tool and '"city": "Lima",\n  "days": 2' in tool
+        assert reply.tool_calls[0].name == "get_weather"
+
+        await pilot.press("ctrl+t")
+        assert view.reasoning_collapsed
+        await pilot.press("ctrl+t")
+        assert not view.reasoning_collapsed

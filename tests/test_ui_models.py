@@ -1,0 +1,134 @@
+"""Switching models from the sidebar mid-conversation, the remembered model, narrow terminals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from parrotchat.config import Settings, load_settings
+from parrotchat.core.conversation import Status
+from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.last_model import load_last_model, save_last_model
+from parrotchat.ui.model_sidebar import ModelSidebar
+from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_for_reply, wait_until
+
+if TYPE_CHECKING:
+    from parrotchat.demo.server import DemoServer
+
+
+def demo_settings(server: DemoServer, tmp_path: Path, **flags: object) -> Settings:
+    return load_settings(
+        config_path=tmp_path / "none.toml", env={}, demo=True, **flags
+    ).with_demo_url(server.base_url)
+
+
+@pytest.fixture
+def offline() -> dict[str, Any]:
+    """The built-in parrotrouter provider, unreachable without touching the network."""
+    return {"parrotrouter": UnreachableClient()}
+
+
+def build(settings: Settings, tmp_path: Path, offline: dict[str, Any]) -> ParrotChatApp:
+    return make_app(
+        settings, clients=offline, log_dir=tmp_path / "log", state_dir=tmp_path / "state"
+    )
+
+
+async def models_loaded(pilot, app: ParrotChatApp) -> None:
+    await wait_until(pilot, lambda: app.sidebar.provider_state("demo") == "ready")
+
+
+async def test_switching_model_changes_the_next_request_and_keeps_the_history(
+    demo_server, tmp_path, offline
+):
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await models_loaded(pilot, app)
+        sent = len(demo_server.chat_requests)
+        first = await send_prompt(pilot, "hello")
+        await wait_for_reply(pilot)
+
+        await pilot.press("ctrl+b")
+        assert app.sidebar.query_one("#model-filter").has_focus
+        await pilot.press(*"fast", "enter")
+        assert (app.provider, app.model) == ("demo", "parrot-fast")
+        assert "parrot-fast" in app.sub_title
+        assert app.prompt.has_focus
+
+        second = await send_prompt(pilot, "and now?")
+        await wait_for_reply(pilot)
+        body = demo_server.chat_requests[sent + 1].body
+        assert body["model"] == "parrot-fast"
+        assert body["messages"] == [
+            {"role": "user", "content": "hello"},
+            {"role": "assistant", "content": first.content},
+            {"role": "user", "content": "and now?"},
+        ]
+        assert (first.model, second.model) == ("parrot", "parrot-fast")
+        role_line = str(app.chat_log.message_views()[-1].query_one(".role").render())
+        assert "parrot-fast" in role_line
+        assert load_last_model(tmp_path / "state") == ("demo", "parrot-fast")
+
+
+async def test_ctrl_b_moves_into_the_sidebar_and_back_out(demo_server, tmp_path, offline):
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sidebar = app.query_one("#sidebar")
+        assert sidebar.display and app.prompt.has_focus
+        await pilot.press("ctrl+b")
+        assert sidebar.display and app.sidebar.has_focus_within
+        await pilot.press("ctrl+b")
+        assert not sidebar.display and app.prompt.has_focus
+        await pilot.press("ctrl+b")
+        assert sidebar.display and app.sidebar.has_focus_within
+        await pilot.press("escape")  # an empty filter: the sidebar is done
+        assert app.prompt.has_focus
+
+
+async def test_narrow_terminal_hides_the_sidebar_until_asked(demo_server, tmp_path, offline):
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sidebar = app.query_one("#sidebar")
+        chat = app.query_one("#chat-column")
+        assert not sidebar.display and chat.display
+        await models_loaded(pilot, app)
+        await pilot.press("ctrl+b")
+        assert sidebar.display and sidebar.size.width == 80
+        await pilot.press(*"think", "enter")
+        assert app.model == "parrot-think"
+        assert not sidebar.display and chat.display and app.prompt.has_focus
+
+        await pilot.resize_terminal(120, 30)
+        assert sidebar.display
+        await pilot.resize_terminal(90, 30)
+        assert not sidebar.display
+
+
+async def test_the_last_model_is_remembered_unless_one_is_asked_for(demo_server, tmp_path, offline):
+    state = tmp_path / "state"
+    save_last_model(state, "demo", "parrot-think")
+    plain = load_settings(config_path=tmp_path / "none.toml", env={}).with_demo_url(
+        demo_server.base_url
+    )
+    remembered = build(plain, tmp_path, offline)
+    assert (remembered.provider, remembered.model) == ("demo", "parrot-think")
+
+    demo = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    assert (demo.provider, demo.model) == ("demo", "parrot")
+    flagged = build(demo_settings(demo_server, tmp_path, model="parrot-fast"), tmp_path, offline)
+    assert flagged.model == "parrot-fast"
+
+
+async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path, offline):
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await models_loaded(pilot, app)
+        assert app.sidebar.current == ("demo", "parrot")
+        app.sidebar.choose("demo", "parrot-think")
+        await wait_until(pilot, lambda: app.model == "parrot-think")
+        reply = await send_prompt(pilot, "think about it")
+        assert (await wait_for_reply(pilot)).status is Status.COMPLETE
+        assert reply.reasoning
+        assert isinstance(app.sidebar, ModelSidebar)

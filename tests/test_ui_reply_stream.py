@@ -1,0 +1,168 @@
+"""The reply buffer and its flusher, against a recording sink: no terminal, no network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from parrotchat.api.events import (
+    Finished,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.ui.reply_stream import ReplyStream
+from parrotchat.ui.stats import format_stats
+
+
+@dataclass
+class RecordingSink:
+    """A `ReplySink` that records every call."""
+
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    async def append_text(self, text: str) -> None:
+        self.calls.append(("text", text))
+
+    async def append_reasoning(self, text: str) -> None:
+        self.calls.append(("reasoning", text))
+
+    def show_tool_call(self, call: ToolCall) -> None:
+        self.calls.append(("tool", (call.name, call.arguments)))
+
+    def show_progress(self, message: Message, elapsed: float, notice: str | None) -> None:
+        self.calls.append(("progress", notice))
+
+    async def finish(self, message: Message) -> None:
+        self.calls.append(("finish", message.status))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_stream() -> tuple[ReplyStream, RecordingSink, Clock, list[int]]:
+    sink, clock, grew = RecordingSink(), Clock(), []
+    message = Message(Role.ASSISTANT, model="parrot", status=Status.STREAMING)
+    stream = ReplyStream(message, sink, clock=clock, on_grow=lambda: grew.append(1))
+    return stream, sink, clock, grew
+
+
+async def test_many_events_make_one_write_per_frame():
+    stream, sink, clock, grew = make_stream()
+    stream.begin()
+    clock.now += 0.25
+    for piece in ("Hel", "lo", " world"):
+        stream.feed(TextDelta(piece))
+    stream.feed(ReasoningDelta("hm"))
+    await stream.flush()
+    assert sink.calls == [("reasoning", "hm"), ("text", "Hello world"), ("progress", None)]
+    assert grew == [1]
+    assert stream.message.content == "Hello world" and stream.message.reasoning == "hm"
+    assert stream.message.ttft == 0.25 and stream.message.tokens == 4
+
+    sink.calls.clear()
+    await stream.flush()  # nothing new: no write, only the live stats
+    assert sink.calls == [("progress", None)] and grew == [1]
+
+
+async def test_end_is_shown_by_the_next_flush_after_the_rest_of_the_buffer():
+    stream, sink, clock, _ = make_stream()
+    stream.begin()
+    stream.feed(TextDelta("partial"))
+    clock.now += 2
+    stream.end(Status.CANCELLED)
+    assert stream.ended and not stream.finished.is_set()
+    await stream.flush()
+    assert sink.calls == [("text", "partial"), ("finish", Status.CANCELLED)]
+    assert stream.finished.is_set() and stream.message.duration == 2
+    await stream.flush()  # finished streams flush nothing more
+    assert len(sink.calls) == 2
+
+
+async def test_control_characters_are_neutralised_before_anything_sees_them():
+    stream, sink, _, _ = make_stream()
+    stream.begin()
+    stream.feed(TextDelta("a\x1b]52;c;aGk=\x07b\x9b"))
+    stream.feed(ReasoningDelta("\x1b[2J"))
+    await stream.flush()
+    shown = "".join(str(value) for _, value in sink.calls)
+    assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+    assert "\x1b" not in stream.message.content + stream.message.reasoning
+
+
+async def test_tool_calls_accumulate_by_index_and_finish_replaces_them():
+    stream, sink, _, _ = make_stream()
+    stream.begin()
+    stream.feed(ToolCallDelta(0, "call_1", "get_weather", '{"city"'))
+    stream.feed(ToolCallDelta(1, "call_2", "get_time", ""))
+    stream.feed(ToolCallDelta(0, None, None, ': "Lima"}'))
+    await stream.flush()
+    assert ("tool", ("get_weather", '{"city": "Lima"}')) in sink.calls
+    assert ("tool", ("get_time", "")) in sink.calls
+
+    final = [ToolCall(0, "call_1", name="get_weather", arguments='{"city": "Lima"}')]
+    stream.feed(Finished("tool_calls", Usage(completion_tokens=9, cost=0.002), final))
+    stream.end(Status.COMPLETE)
+    await stream.flush()
+    message = stream.message
+    assert message.tool_calls == final
+    assert message.tokens == 9 and message.usage is not None and message.usage.cost == 0.002
+
+
+async def test_a_burst_is_written_over_several_frames():
+    stream, sink, _, _ = make_stream()
+    stream.frame_budget = 10
+    stream.begin()
+    stream.feed(TextDelta("x" * 25))
+    stream.end(Status.COMPLETE)
+    for _ in range(4):
+        await stream.flush()
+    texts = [value for kind, value in sink.calls if kind == "text"]
+    assert texts == ["x" * 10, "x" * 10, "x" * 5]
+    assert sink.calls[-1] == ("finish", Status.COMPLETE)
+
+
+async def test_retrying_shows_a_notice_until_the_first_token():
+    stream, sink, _, _ = make_stream()
+    stream.begin()
+    stream.feed(Retrying(1, 0.5, "The server is busy (503)."))
+    await stream.flush()
+    notice = "The server is busy (503). Retrying in 0.5 s (attempt 1)."
+    assert sink.calls[-1] == ("progress", notice)
+    stream.feed(TextDelta("ok"))
+    await stream.flush()
+    assert sink.calls[-1] == ("progress", None)
+
+
+async def test_flush_errors_go_to_the_handler_and_stop_the_stream():
+    class Broken(RecordingSink):
+        async def append_text(self, text: str) -> None:
+            raise RuntimeError("render bug")
+
+    errors: list[Exception] = []
+    message = Message(Role.ASSISTANT)
+    stream = ReplyStream(message, Broken(), on_error=errors.append)
+    stream.begin()
+    stream.feed(TextDelta("x"))
+    await stream.flush()
+    assert [str(error) for error in errors] == ["render bug"]
+    assert stream.finished.is_set()
+
+
+def test_stats_line():
+    message = Message(Role.ASSISTANT, status=Status.COMPLETE, ttft=0.21, duration=5.21, tokens=301)
+    message.usage = Usage(completion_tokens=301, cost=0.0012)
+    assert format_stats(message) == "TTFT 0.21 s · 301 tokens · 60.0 tok/s · $0.0012"
+    message.status = Status.CANCELLED
+    assert format_stats(message).startswith("cancelled · ")
+    streaming = Message(Role.ASSISTANT, status=Status.STREAMING, ttft=1.0, tokens=11)
+    live = format_stats(streaming, elapsed=2.0)
+    assert live == "streaming… · TTFT 1.00 s · 11 tokens · 10.0 tok/s"
