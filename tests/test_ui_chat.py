@@ -148,6 +148,18 @@ async def test_prompt_keys_newline_paste_and_recall(demo_server, tmp_path, offli
         assert prompt.text == ""
 
 
+async def test_keys_typed_ahead_of_enter_are_all_sent(demo_server, tmp_path, offline):
+    # A burst (typing ahead while the app starts, a fast typist, a paste without bracketed
+    # paste) delivers all keys at once: Enter must send what was typed before it.
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sent = len(demo_server.chat_requests)
+        press_now(pilot, *"hello-there", "enter")
+        await wait_for_reply(pilot)
+        assert demo_server.chat_requests[sent].body["messages"][-1]["content"] == "hello-there"
+        assert app.prompt.text == ""
+
+
 async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer(
     demo_server, tmp_path, offline
 ):

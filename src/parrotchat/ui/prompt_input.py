@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
@@ -27,8 +28,9 @@ class PromptInput(TextArea):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority: TextArea inserts a newline for Enter before any ordinary binding runs.
-        Binding("enter", "submit", "Send", priority=True, id="send"),
+        # Shown in the footer; the key itself is handled in `_on_key`, in order with the keys
+        # typed before it (a priority binding would fire before they reach the text).
+        Binding("enter", "submit", "Send", id="send"),
         Binding(
             "ctrl+j,shift+enter,alt+enter",
             "newline",
@@ -64,6 +66,14 @@ class PromptInput(TextArea):
         self.sent_prompts: list[str] = []
         """Prompts sent so far, oldest first."""
         self._recall: int | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        await super()._on_key(event)
 
     def action_submit(self) -> None:
         """Send the prompt (unless it is blank) and clear the box."""
