@@ -194,6 +194,26 @@ async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer
         ]
 
 
+async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        demo_server.push(hanging("Half"))
+        sent = len(demo_server.chat_requests)
+        reply = await send_prompt(pilot, "long story")
+        await wait_until(pilot, lambda: reply.content == "Half")
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: app.sidebar.has_focus_within)
+
+        press_now(pilot, "escape")
+        await disconnect_of(demo_server, sent)
+        await wait_for_reply(pilot)
+        assert reply.status is Status.CANCELLED
+
+        # Nothing streams now: Esc goes back to the sidebar, which hands focus back.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.sidebar.has_focus_within)
+
+
 async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path, offline):
     app = build(demo_server, tmp_path, offline)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -48,7 +48,16 @@ class ParrotChatApp(App[None]):
     COMMANDS = App.COMMANDS | {ModelCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop_reply", "Stop", id="stop_reply", tooltip="Stop the reply"),
+        # Priority, so Esc stops a reply wherever the focus is (the sidebar filter too);
+        # `check_action` lets Esc through to widgets and dialogs when nothing streams.
+        Binding(
+            "escape",
+            "stop_reply",
+            "Stop",
+            priority=True,
+            id="stop_reply",
+            tooltip="Stop the reply",
+        ),
         Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Ask again for the last reply"),
         Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
         Binding("ctrl+b,f2", "toggle_sidebar", "Models", id="toggle_sidebar"),
@@ -195,7 +204,7 @@ class ParrotChatApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
         if action == "stop_reply":
-            return self.streaming
+            return self.streaming and self.screen is self.screen_stack[0]
         if action == "retry":
             return self.retryable_reply() is not None
         return True
