@@ -1,0 +1,148 @@
+"""Checks for single values (numbers, names, URLs, secrets) and how a bad value is described."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from parrotchat.config.errors import ConfigError
+from parrotchat.sanitize import neutralize
+
+__all__ = [
+    "_Bad",
+    "_Check",
+    "_check_input",
+    "_env_name",
+    "_headers",
+    "_name",
+    "_seconds",
+    "_secret",
+    "_show_value",
+    "_temperature",
+    "_text",
+    "_url",
+    "_whole",
+]
+
+
+class _Bad(ValueError):
+    """A value failed a check; `problem` reads after the key's name ("must be ...")."""
+
+    def __init__(self, problem: str, *, show_value: bool = True) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.show_value = show_value
+
+    def describe(self, name: str, value: object) -> str:
+        """`name must be ..., not VALUE` (without the value for secrets)."""
+        shown = f", not {_show_value(value)}" if self.show_value else ""
+        return f"{name} {self.problem}{shown}"
+
+
+_Check = Callable[[Any], Any]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _whole(low: int, high: int | None = None) -> _Check:
+    """A check for a whole number in [low, high]."""
+    problem = (
+        f"must be a whole number from {low} to {high}"
+        if high is not None
+        else f"must be a whole number of at least {low}"
+    )
+
+    def check(value: Any) -> int:
+        if not _is_number(value) or not isinstance(value, int):
+            raise _Bad(problem)
+        if value < low or (high is not None and value > high):
+            raise _Bad(problem)
+        return value
+
+    return check
+
+
+def _temperature(value: Any) -> float:
+    if not _is_number(value) or not 0 <= value <= 2:
+        raise _Bad("must be a number from 0 to 2")
+    return float(value)
+
+
+def _seconds(value: Any) -> float:
+    if not _is_number(value) or value <= 0:
+        raise _Bad("must be a number of seconds greater than 0")
+    return float(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("must be a string")
+    return value
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("must be a non-empty string")
+    return value
+
+
+def _env_name(value: Any) -> str | None:
+    if not isinstance(value, str) or not re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)?", value):
+        raise _Bad("must be the name of an environment variable, like OPENAI_API_KEY")
+    return value or None
+
+
+def _secret(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise _Bad("must be a string", show_value=False)
+    return value or None
+
+
+def _headers(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _Bad(
+            'must be a table of strings, like { "X-Title" = "parrotchat" }', show_value=False
+        )
+    return dict(value)
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("must be an http or https URL")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a bad port
+    except ValueError:
+        raise _Bad("must be an http or https URL", show_value=False) from None
+    if parts.username is not None or parts.password is not None:
+        raise _Bad("must not hold a user name or password (use api_key)", show_value=False)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Bad("must be an http or https URL")
+    return value
+
+
+def _show_value(value: object) -> str:
+    """A short, one-line, TOML-like rendering of a value for an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    return neutralize(text if len(text) <= 60 else text[:59] + "…")
+
+
+def _check_input(check: _Check, value: Any, name: str) -> Any:
+    """Check a flag or environment value; errors name the flag or variable."""
+    try:
+        return check(value)
+    except _Bad as bad:
+        raise ConfigError(bad.describe(name, value)) from None

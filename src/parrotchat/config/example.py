@@ -1,0 +1,61 @@
+"""`EXAMPLE_CONFIG`: a complete, commented `config.toml`."""
+
+from __future__ import annotations
+
+__all__ = ["EXAMPLE_CONFIG"]
+
+EXAMPLE_CONFIG = """\
+# parrotchat configuration. Save as config.toml in parrotchat's config directory
+# (`parrotchat --show-config` prints the path) or pass --config PATH.
+# Environment variables override this file, and command-line flags override both.
+
+# The provider to use when --provider is not given: a name from [providers.*] below.
+default_provider = "parrotrouter"
+# The default provider's model (overrides its own `model`); --model overrides this.
+model = "openai/gpt-4o-mini"
+# Sent as the first message of every new conversation.
+system_prompt = "You are a helpful assistant. Answer concisely."
+# How often a streaming reply is redrawn, in frames per second (1 to 240).
+render_fps = 30
+# Sampling temperature from 0 to 2; leave it out to use the provider's default.
+# temperature = 0.7
+# The longest reply, in tokens; leave it out to let the provider decide.
+# max_tokens = 4096
+
+[timeouts]
+# Seconds to wait for the connection to open.
+connect = 10
+# Seconds to wait for the next bytes from the server, also before the reply starts.
+read = 120
+# Seconds a streaming reply may go without new text (keep-alive pings do not count).
+idle = 120
+
+# Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
+# A key is only ever sent to the base_url it is configured with.
+
+# Built in: only the keys you set here change.
+[providers.parrotrouter]
+# The API's base URL, including the version path.
+base_url = "https://api.parrotrouter.com/v1"
+# The environment variable that holds the key (keeps the key out of this file).
+api_key_env = "PARROTCHAT_API_KEY"
+# The model to use when this provider is chosen with --provider.
+model = "openai/gpt-4o-mini"
+
+[providers.openrouter]
+base_url = "https://openrouter.ai/api/v1"  # OpenRouter's API
+api_key_env = "OPENROUTER_API_KEY"         # export OPENROUTER_API_KEY=sk-or-...
+model = "anthropic/claude-3.5-sonnet"      # any id from its model list
+headers = { "X-Title" = "parrotchat" }     # extra HTTP headers for every request
+
+[providers.openai]
+base_url = "https://api.openai.com/v1"     # OpenAI's API
+api_key_env = "OPENAI_API_KEY"             # export OPENAI_API_KEY=sk-...
+# api_key = "sk-..."                       # a key in the file also works: then chmod 600 it
+model = "gpt-4o-mini"                      # OpenAI's model id
+
+[providers.ollama]
+base_url = "http://localhost:11434/v1"     # a local Ollama server: no key needed
+model = "llama3.2"                         # a model you pulled with `ollama pull`
+"""
+"""A complete, commented config.toml (shown in the README)."""

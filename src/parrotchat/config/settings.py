@@ -1,0 +1,163 @@
+"""The effective configuration: `Settings`, its providers and timeouts, and the built-ins."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parrotchat.api.endpoint import Endpoint
+from parrotchat.config.checks import _check_input, _url
+from parrotchat.config.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_PROVIDER",
+    "DEMO_BASE_URL",
+    "DEMO_PROVIDER",
+    "ENV_API_KEY",
+    "ENV_BASE_URL",
+    "ENV_CONFIG",
+    "ENV_MODEL",
+    "_BUILTIN_PROVIDERS",
+    "_SENSITIVE_HEADER",
+    "ProviderConfig",
+    "Settings",
+    "Timeouts",
+    "_unknown_provider",
+]
+
+DEMO_BASE_URL = "builtin:demo"
+"""Stands for the offline demo server until the CLI starts it and calls `with_demo_url`."""
+DEMO_PROVIDER = "demo"
+DEFAULT_PROVIDER = "parrotrouter"
+
+ENV_CONFIG = "PARROTCHAT_CONFIG"
+ENV_BASE_URL = "PARROTCHAT_BASE_URL"
+ENV_API_KEY = "PARROTCHAT_API_KEY"
+ENV_MODEL = "PARROTCHAT_MODEL"
+
+_BUILTIN_PROVIDERS: dict[str, dict[str, str]] = {
+    DEFAULT_PROVIDER: {
+        "base_url": "https://api.parrotrouter.com/v1",
+        "api_key_env": ENV_API_KEY,
+        "model": "openai/gpt-4o-mini",
+    },
+    DEMO_PROVIDER: {"base_url": DEMO_BASE_URL, "model": "parrot"},
+}
+
+# Header values that authenticate: masked in show_config, withheld like keys on a new origin.
+_SENSITIVE_HEADER = re.compile(r"auth|key|token|secret|cookie|session|password", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait, per request. `Timeouts(connect=5)  # 5s to connect, defaults otherwise`"""
+
+    connect: float = 10.0
+    """To open the connection."""
+    read: float = 120.0
+    """For the next bytes from the server (also before the answer starts)."""
+    idle: float = 120.0
+    """For the next data event of a stream (keep-alive comments do not count)."""
+
+
+@dataclass
+class ProviderConfig:
+    """One OpenAI-compatible provider after all layers were merged."""
+
+    name: str
+    base_url: str
+    """Final base URL, or `DEMO_BASE_URL` for the demo server before it is started."""
+    api_key_env: str | None = None
+    """The environment variable that holds this provider's key."""
+    api_key: str | None = field(default=None, repr=False)
+    """The effective key; None if there is none or it was withheld."""
+    key_source: str | None = None
+    """Where the key was found, e.g. `environment variable PARROTCHAT_API_KEY`."""
+    key_note: str | None = None
+    """Why a key (or a secret header) was not sent, if one was not."""
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    """Extra headers for every request (repr hidden: they may authenticate)."""
+    model: str | None = None
+    """This provider's default model."""
+
+    @property
+    def is_demo(self) -> bool:
+        """True for the built-in offline demo server."""
+        return self.name == DEMO_PROVIDER
+
+
+@dataclass
+class Settings:
+    """The effective configuration, with the source of every value in `sources`.
+
+    `sources` keys: `config_path`, `provider`, `model`, `base_url` (of the active provider),
+    `system_prompt`, `temperature`, `max_tokens`, `render_fps`, `timeouts.connect`,
+    `timeouts.read`, `timeouts.idle`, and `providers.NAME.base_url` / `.model` / `.headers`.
+    Labels are `default`, `config file`, `env PARROTCHAT_MODEL`, `--model`, ...
+    """
+
+    providers: dict[str, ProviderConfig]
+    """Built-ins first (parrotrouter, demo), then the file's providers in file order."""
+    provider: str
+    """The active provider's name."""
+    model: str
+    """The active model id: flag > env > file `model` > the provider's default."""
+    system_prompt: str | None = None
+    render_fps: int = 30
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeouts: Timeouts = Timeouts()
+    config_path: Path | None = None
+    config_exists: bool = False
+    sources: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """Sentences to show the user once (e.g. a config file with a key readable by others)."""
+    model_explicit: bool = False
+    """True if the model was chosen by a flag, env or the file: the UI then ignores the
+    remembered last model."""
+
+    @property
+    def active(self) -> ProviderConfig:
+        """The provider replies go to."""
+        return self.providers[self.provider]
+
+    def endpoint(self, provider: str | None = None) -> Endpoint:
+        """What the client needs to reach `provider` (default: the active one).
+
+        Raises:
+            ConfigError: no such provider.
+            RuntimeError: the demo server was not started (`with_demo_url` not called).
+        """
+        config = self.providers.get(provider or self.provider)
+        if config is None:
+            raise ConfigError(_unknown_provider(provider or "", self.providers, "provider"))
+        if config.base_url == DEMO_BASE_URL:
+            raise RuntimeError("the demo server is not running: call Settings.with_demo_url()")
+        return Endpoint(
+            name=config.name,
+            base_url=config.base_url,
+            api_key=config.api_key,
+            key_source=config.key_source if config.api_key else None,
+            headers=dict(config.headers),
+            connect_timeout=self.timeouts.connect,
+            read_timeout=self.timeouts.read,
+            idle_timeout=self.timeouts.idle,
+        )
+
+    def with_demo_url(self, url: str) -> Settings:
+        """A copy whose demo provider points at the started demo server at `url`."""
+        _check_input(_url, url, "the demo server's URL")
+        providers = {
+            name: dataclasses.replace(config, base_url=url) if config.is_demo else config
+            for name, config in self.providers.items()
+        }
+        return dataclasses.replace(
+            self, providers=providers, sources=dict(self.sources), warnings=list(self.warnings)
+        )
+
+
+def _unknown_provider(name: str, known: Mapping[str, object] | list[str], what: str) -> str:
+    return f'{what} "{name}" is not a provider (known: {", ".join(known)})'

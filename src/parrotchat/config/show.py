@@ -1,0 +1,92 @@
+"""`show_config`: the effective configuration as text, each value with its source, keys masked."""
+
+from __future__ import annotations
+
+from parrotchat.config.checks import _show_value
+from parrotchat.config.schema import _TIMEOUTS_SCHEMA
+from parrotchat.config.settings import (
+    _SENSITIVE_HEADER,
+    DEMO_BASE_URL,
+    ProviderConfig,
+    Settings,
+)
+from parrotchat.sanitize import neutralize
+
+__all__ = ["show_config"]
+
+
+def _mask(secret: str) -> str:
+    """`sk-…1234`: the first 3 and last 4 characters of a long secret, else `***`."""
+    return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 12 else "***"
+
+
+def _row(label: str, value: str, source: str | None = None) -> str:
+    suffix = f"  [{source}]" if source else ""
+    return f"{label}: {neutralize(value)}{suffix}"
+
+
+def _or(value: object, absent: str) -> str:
+    return absent if value is None else str(value)
+
+
+def show_config(settings: Settings) -> str:
+    """The effective configuration as text, each value with its source; keys masked."""
+    src = settings.sources.get
+    path = settings.config_path
+    state = "exists" if settings.config_exists else "not found, using defaults"
+    prompt = settings.system_prompt
+    timeouts = ", ".join(
+        f"{key} {getattr(settings.timeouts, key):g}s [{src(f'timeouts.{key}', 'default')}]"
+        for key in _TIMEOUTS_SCHEMA
+    )
+    lines = [
+        _row("config file", f"{_or(path, 'none')} ({state})", src("config_path")),
+        _row("provider", settings.provider, src("provider")),
+        _row("model", settings.model, src("model")),
+        _row("system prompt", _show_value(prompt) if prompt else "none", src("system_prompt")),
+        _row("temperature", _or(settings.temperature, "provider's default"), src("temperature")),
+        _row("max tokens", _or(settings.max_tokens, "provider's default"), src("max_tokens")),
+        _row("render fps", str(settings.render_fps), src("render_fps")),
+        _row("timeouts", timeouts),
+        "",
+        "providers:",
+    ]
+    for config in settings.providers.values():
+        lines += _provider_lines(settings, config)
+    if settings.warnings:
+        lines += ["", "warnings:", *(f"  {warning}" for warning in settings.warnings)]
+    return "\n".join(lines)
+
+
+def _provider_lines(settings: Settings, config: ProviderConfig) -> list[str]:
+    src = settings.sources.get
+    prefix = f"providers.{config.name}"
+    active = " (active)" if config.name == settings.provider else ""
+    base_url = config.base_url
+    if base_url == DEMO_BASE_URL:
+        base_url = "built-in demo server, started on demand"
+    rows = [
+        _row("base_url", base_url, src(f"{prefix}.base_url")),
+        _row("model", _or(config.model, "none"), src(f"{prefix}.model")),
+        _row("key", *_key_text(config)),
+    ]
+    if config.headers:
+        headers = ", ".join(
+            f"{name}: {_mask(value) if _SENSITIVE_HEADER.search(name) else value}"
+            for name, value in config.headers.items()
+        )
+        rows.append(_row("headers", headers, src(f"{prefix}.headers")))
+    return [f"  {config.name}{active}", *(f"    {row}" for row in rows)]
+
+
+def _key_text(config: ProviderConfig) -> tuple[str, str | None]:
+    """The key row's value and source."""
+    if config.api_key:
+        return _mask(config.api_key), config.key_source
+    if config.key_note:
+        return f"not sent ({config.key_note})", None
+    if config.is_demo:
+        return "none needed", None
+    if config.api_key_env:
+        return f"none (set {config.api_key_env})", None
+    return "none", None
