@@ -199,13 +199,10 @@ def test_think_model_streams_reasoning_first(demo_server: DemoServer) -> None:
     assert kinds.index("content") == len(content(parsed, "reasoning"))
 
 
-def test_full_speed_is_fast(demo_server: DemoServer) -> None:
-    """A loose floor: 50,000 tokens at more than 20,000 tokens/s (the benchmark measures more)."""
-    started = time.perf_counter()
+def test_full_speed_streams_every_token(demo_server: DemoServer) -> None:
+    """50,000 tokens at full speed all arrive (their rate is measured by benchmarks/client.py)."""
     raw = stream(demo_server, body("50000 tokens"))
-    elapsed = time.perf_counter() - started
     assert raw.count(b'"delta":{"content":') == 50_000
-    assert 50_000 / elapsed > 20_000
 
 
 def test_pace_spreads_tokens_over_time(demo_server: DemoServer) -> None:
@@ -233,7 +230,7 @@ def test_disconnect_is_recorded_promptly(slow_demo_server: DemoServer) -> None:
         left = time.monotonic()
     request = slow_demo_server.wait_for_disconnect(timeout=5)
     assert request.disconnected_at is not None and not request.completed
-    assert request.disconnected_at - left < 0.1
+    assert request.disconnected_at - left < 1.0  # noticed while idle, not at the end
     with pytest.raises(TimeoutError):
         slow_demo_server.wait_for_disconnect(timeout=0.05)
 

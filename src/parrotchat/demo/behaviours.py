@@ -35,6 +35,7 @@ __all__ = [
     "http_chunk",
     "json_text",
     "keepalive",
+    "reason_phrase",
     "sse",
     "tool_call",
     "usage_chunk",
@@ -69,7 +70,7 @@ SERVER_PACE = _ServerPace.SERVER_PACE
 def sse(data: str | dict[str, Any], event: str | None = None) -> bytes:
     """One LF-framed SSE event: a dict as compact JSON, each line of a str as a `data:` line.
 
-    `sse(chunk("Hi"))  # b'data: {"id": ...}\\n\\n'`
+    `sse(chunk("Hi"))  # b'data: {"id":"chatcmpl-parrot",...}\\n\\n'`
     """
     text = json_text(data) if isinstance(data, dict) else data
     lines = [f"event: {event}"] if event is not None else []
@@ -221,7 +222,7 @@ class HTTPError:
         """The body bytes and their content type."""
         body = self.body
         if body is None:
-            body = {"error": {"message": _phrase(self.status), "type": "demo_error",
+            body = {"error": {"message": reason_phrase(self.status), "type": "demo_error",
                               "param": None, "code": self.status}}  # fmt: skip
         if isinstance(body, dict):
             data, guessed = json_text(body).encode(), "application/json"
@@ -284,7 +285,9 @@ class Parrot:
     error_after: int | None = None
     """After N answer tokens, send an in-stream error in `error_style` and end the body."""
     error_style: ErrorStyle = "openai"
+    """Shape of that error, see `error_event`."""
     error_message: str = "The parrot flew away mid-sentence"
+    """Message of that error."""
     drop_after: int | None = None
     """After N answer tokens, close the socket without ending the chunked body."""
     reset_after: int | None = None
@@ -345,6 +348,7 @@ class Plan:
     write_delay: float | None = None
     """If set, each unit is its own write followed by this many seconds of sleep."""
     first_delay: float = 0.0
+    """Seconds before the status line."""
     stall_keepalive: float | None = None
     """With `end="hang"`: seconds between keep-alive comments while hanging."""
     keepalive: bytes = b""
@@ -391,7 +395,8 @@ def _merge_headers(defaults: dict[str, str], extra: dict[str, str] | None) -> di
     return {k: v for k, v in defaults.items() if k.lower() not in names} | extra
 
 
-def _phrase(status: int) -> str:
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase of an HTTP status (`Too Many Requests`), or `HTTP 599`."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -1,7 +1,8 @@
-"""What the parrot says: deterministic Markdown replies built from the prompt, as tokens.
+"""The parrot models: what they say, and how a `Parrot` behaviour puts it on the wire.
 
-Everything here is pure and seeded with `zlib.crc32` of the prompt, so one prompt always gives
-the same reply (snapshot tests rely on it).
+Replies are deterministic Markdown built from the prompt, seeded with `zlib.crc32` of the last
+user message, so one prompt always gives the same reply (snapshot tests rely on it). Everything
+here is pure: `stream_plan` / `completion_plan` return the bytes, the server sends them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from parrotchat.demo.behaviours import (
 )
 
 __all__ = [
-    "DEFAULT_REPLY_TOKENS",
     "LONG_REPLY_TOKENS",
     "MAX_REPLY_TOKENS",
     "MODELS",
@@ -46,8 +46,6 @@ __all__ = [
     "tokenize",
 ]
 
-DEFAULT_REPLY_TOKENS: int | None = None
-"""Default reply length: `None` means one complete Markdown section set (a few hundred tokens)."""
 LONG_REPLY_TOKENS = 2000
 """Reply length when the prompt says `long` without a number."""
 MAX_REPLY_TOKENS = 2_000_000

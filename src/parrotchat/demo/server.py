@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Self
 
-from parrotchat.demo.behaviours import Behaviour, End, HTTPError, Parrot, Plan, Script
+from parrotchat.demo.behaviours import (
+    Behaviour,
+    End,
+    HTTPError,
+    Parrot,
+    Plan,
+    Script,
+    reason_phrase,
+)
 from parrotchat.demo.parrot import MODELS, ChatContext, completion_plan, stream_plan
 
 __all__ = ["DemoServer", "RecordedRequest"]
@@ -530,19 +538,17 @@ async def _send_paced(connection: _Connection, units: list[bytes], rate: float) 
 
 async def _hang(connection: _Connection, plan: Plan) -> None:
     """Send nothing (or only keep-alive comments) until cancelled by the client leaving."""
-    if plan.stall_keepalive is None:
-        await asyncio.Event().wait()
+    interval = plan.stall_keepalive
+    if interval is None:
+        await asyncio.Event().wait()  # never set: only cancellation ends it
+        return
     while True:
-        await asyncio.sleep(plan.stall_keepalive)
+        await asyncio.sleep(interval)
         connection.write(plan.keepalive)
         await connection.drain()
 
 
 def _status_and_headers(plan: Plan, keep_alive: bool) -> bytes:
-    try:
-        reason = HTTPStatus(plan.status).phrase
-    except ValueError:
-        reason = "Unknown"
     length = str(len(plan.head))
     framing = {"transfer-encoding": "chunked"} if plan.chunked else {"content-length": length}
     headers = {
@@ -551,7 +557,8 @@ def _status_and_headers(plan: Plan, keep_alive: bool) -> bytes:
         **framing,
         "connection": "keep-alive" if keep_alive else "close",
     }
-    lines = [f"HTTP/1.1 {plan.status} {reason}"] + [f"{k}: {v}" for k, v in headers.items()]
+    lines = [f"HTTP/1.1 {plan.status} {reason_phrase(plan.status)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
