@@ -368,7 +368,9 @@ class ParrotChatApp(App[None]):
 
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
-        self.query_one("#new-below", NewContentMarker).display = event.below
+        # The log can report while the app shuts down, after the marker is gone.
+        for marker in self.query("#new-below").results(NewContentMarker):
+            marker.display = event.below
 
     @on(NewContentMarker.Clicked)
     def _marker_clicked(self) -> None:
