@@ -7,6 +7,8 @@ the rest over the next frames, within `FRAME_RENDER_BUDGET`.
 
 from __future__ import annotations
 
+from textual.dom import NoScreen
+from textual.errors import NoWidget
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -69,12 +71,14 @@ class MarkdownView(Widget):
         self._schedule()
 
     def _visible_lines(self) -> tuple[int, int]:
-        """The lines of this widget on screen, roughly (all of them before the first layout)."""
-        region = self.window_region if self.is_mounted else None
-        if region is None or not region.height:
+        """The lines of this widget on screen (the last ones before the first layout)."""
+        try:
+            geometry = self.screen.find_widget(self)
+        except (NoScreen, NoWidget):
             height = self._cache.height
             return max(height - 200, 0), height
-        return region.y, region.bottom
+        top = geometry.visible_region.y - geometry.region.y
+        return top, top + geometry.visible_region.height
 
     def _schedule(self) -> None:
         if self._cache.pending and not self._scheduled and self.is_mounted:
