@@ -26,6 +26,8 @@ class Block:
     source: str
     kind: str
     """The markdown-it token type that opens it (`paragraph_open`, `fence`, `hr`...)."""
+    empty: bool = False
+    """A heading without text (Rich renders it like a container)."""
 
     @property
     def spaced_after(self) -> bool:
@@ -39,24 +41,25 @@ class Block:
         Rich decides the blank line before an element from the last element closed before it,
         which for a container is its own last child.
         """
-        return self.kind in _CONTAINERS
+        return self.kind in _CONTAINERS or self.empty
 
 
 def split_blocks(text: str) -> list[Block]:
     """Split `text` into its top-level blocks; leading blank lines go with the first."""
     tokens = _PARSER.parse(text)
-    starts: list[tuple[int, str]] = []
-    for token in tokens:
+    starts: list[tuple[int, str, bool]] = []
+    for index, token in enumerate(tokens):
         if token.level == 0 and token.nesting >= 0 and token.map is not None:
-            starts.append((token.map[0], token.type))
+            empty = token.type == "heading_open" and not tokens[index + 1].content
+            starts.append((token.map[0], token.type, empty))
     if not starts:
         return [Block(text, "blank")] if text else []
     lines = text.splitlines(keepends=True)
     blocks: list[Block] = []
-    for index, (start, kind) in enumerate(starts):
+    for index, (start, kind, empty) in enumerate(starts):
         begin = 0 if index == 0 else start
         end = starts[index + 1][0] if index + 1 < len(starts) else len(lines)
-        blocks.append(Block("".join(lines[begin:end]), kind))
+        blocks.append(Block("".join(lines[begin:end]), kind, empty))
     return blocks
 
 
