@@ -60,6 +60,14 @@ class ParrotChatApp(App[None]):
             tooltip="Jump to the newest content and follow it",
         ),
         Binding("ctrl+t", "toggle_reasoning", "Reasoning", show=False, id="toggle_reasoning"),
+        Binding(
+            "ctrl+o",
+            "copy_reply",
+            "Copy reply",
+            show=False,
+            id="copy_reply",
+            tooltip="Copy the last reply's Markdown source",
+        ),
     ]
 
     provider: reactive[str] = reactive("", init=False)
@@ -337,6 +345,13 @@ class ParrotChatApp(App[None]):
             chat_log.scroll_page_up(animate=False)
         else:
             chat_log.scroll_page_down(animate=False)
+
+    def action_copy_reply(self) -> None:
+        """Copy the Markdown source of the last reply (the answer view draws lines itself)."""
+        replies = [m for m in self.conversation.messages if m.role is Role.ASSISTANT]
+        if replies and replies[-1].content:
+            self.copy_to_clipboard(replies[-1].content)
+            self.notify("Copied the last reply as Markdown.", markup=False)
 
     def action_toggle_reasoning(self) -> None:
         """Fold every reasoning block, or unfold them all if all are folded."""
