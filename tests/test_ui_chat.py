@@ -313,3 +313,13 @@ async def test_reasoning_and_tool_calls_show_as_blocks(demo_server, tmp_path, of
         assert view.reasoning_collapsed
         await pilot.press("ctrl+t")
         assert not view.reasoning_collapsed
+
+
+async def test_ctrl_o_copies_the_last_reply_as_markdown_source(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        demo_server.push(Parrot(text="# Title\n\n**bold** and `code`"))
+        await send_prompt(pilot, "copy me")
+        reply = await wait_for_reply(pilot)
+        await pilot.press("ctrl+o")
+        assert app.clipboard == reply.content == "# Title\n\n**bold** and `code`"

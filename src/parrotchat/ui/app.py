@@ -69,6 +69,14 @@ class ParrotChatApp(App[None]):
             tooltip="Jump to the newest content and follow it",
         ),
         Binding("ctrl+t", "toggle_reasoning", "Reasoning", show=False, id="toggle_reasoning"),
+        Binding(
+            "ctrl+o",
+            "copy_reply",
+            "Copy reply",
+            show=False,
+            id="copy_reply",
+            tooltip="Copy the last reply's Markdown source",
+        ),
     ]
 
     provider: reactive[str] = reactive("", init=False)
@@ -347,6 +355,13 @@ class ParrotChatApp(App[None]):
         else:
             chat_log.scroll_page_down(animate=False)
 
+    def action_copy_reply(self) -> None:
+        """Copy the Markdown source of the last reply (the answer view draws lines itself)."""
+        replies = [m for m in self.conversation.messages if m.role is Role.ASSISTANT]
+        if replies and replies[-1].content:
+            self.copy_to_clipboard(replies[-1].content)
+            self.notify("Copied the last reply as Markdown.", markup=False)
+
     def action_toggle_reasoning(self) -> None:
         """Fold every reasoning block, or unfold them all if all are folded."""
         views = [view for view in self.chat_log.message_views() if view.has_reasoning]
@@ -377,7 +392,9 @@ class ParrotChatApp(App[None]):
 
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
-        self.query_one("#new-below", NewContentMarker).display = event.below
+        # The log can report while the app shuts down, after the marker is gone.
+        for marker in self.query("#new-below").results(NewContentMarker):
+            marker.display = event.below
 
     @on(NewContentMarker.Clicked)
     def _marker_clicked(self) -> None:

@@ -1,23 +1,22 @@
 """One message in the chat log: who wrote it, the answer as Markdown, reasoning, tool calls, stats.
 
-`MessageView` is the `ReplySink` of today's render engine (Textual's `Markdown`). Every text that
+`MessageView` is the `ReplySink`: the answer is a line-cached `MarkdownView`. Every text that
 came from the network is shown through `Content` objects, never parsed as markup.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.markdown_view import MarkdownView
 from parrotchat.ui.stats import format_stats
 
 __all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]
@@ -101,7 +100,7 @@ class MessageView(Vertical):
         border-left: outer $primary 50%;
         & > .role { color: $text-muted; }
         & > .user-text { padding: 0 0 0 0; }
-        & > Markdown { padding: 0; margin: 0; }
+        & > MarkdownView { padding: 0; margin: 0; }
         & > .tool-calls { height: auto; }
         & > .stats { color: $text-muted; }
         & > .notice { color: $text-warning; }
@@ -122,7 +121,7 @@ class MessageView(Vertical):
         super().__init__(classes=f"-{message.role}")
         self.message: Message = message
         """The message this view shows."""
-        self.answer: Markdown | None = None
+        self.answer: MarkdownView | None = None
         """The answer's Markdown (replies only)."""
         self._reasoning: ReasoningBlock | None = None
         self._tool_calls: dict[int, ToolCallView] = {}
@@ -140,7 +139,7 @@ class MessageView(Vertical):
         if message.reasoning:
             self._reasoning = ReasoningBlock(message.reasoning)
             yield self._reasoning
-        self.answer = Markdown(message.content or None, open_links=False)
+        self.answer = MarkdownView(message.content)
         yield self.answer
         with self._calls_box:
             for call in message.tool_calls:
@@ -171,7 +170,7 @@ class MessageView(Vertical):
     async def append_text(self, text: str) -> None:
         """Append answer text to the Markdown view."""
         assert self.answer is not None
-        await self.answer.append(text)
+        self.answer.append(text)
 
     async def append_reasoning(self, text: str) -> None:
         """Append reasoning, creating the block above the answer on the first piece."""
@@ -240,10 +239,3 @@ class MessageView(Vertical):
     def reasoning_collapsed(self) -> bool:
         """True when the reasoning block is folded (or there is none)."""
         return self._reasoning is None or self._reasoning.collapsed
-
-    @on(Markdown.LinkClicked)
-    def _open_web_link(self, event: Markdown.LinkClicked) -> None:
-        # Only web links: a model could write `file:` or other scheme links.
-        event.stop()
-        if urlsplit(event.href).scheme in ("http", "https"):
-            self.app.open_url(event.href)

@@ -32,7 +32,7 @@ from parrotchat.sanitize import neutralize
 
 __all__ = ["FRAME_BUDGET", "ReplySink", "ReplyStream"]
 
-FRAME_BUDGET = 8192
+FRAME_BUDGET = 32768
 """Characters of answer text rendered per frame at most; the rest waits for the next frames."""
 
 
@@ -89,6 +89,8 @@ class ReplyStream:
         self._on_grow = on_grow
         self._on_error = on_error
         self._text: list[str] = []
+        self._content: list[str] = [message.content]
+        """The answer so far in pieces: `+=` on a long string copies it for every token."""
         self._reasoning: list[str] = []
         self._tool_calls: dict[int, ToolCall] = {}
         self._dirty_calls: set[int] = set()
@@ -125,7 +127,7 @@ class ReplyStream:
         match event:
             case TextDelta(text=text):
                 text = neutralize(text)
-                message.content += text
+                self._content.append(text)
                 self._text.append(text)
                 self._count_token()
             case ReasoningDelta(text=text):
@@ -155,8 +157,15 @@ class ReplyStream:
                     self._tool_calls = {call.index: call for call in event.tool_calls}
                     self._dirty_calls.update(self._tool_calls)
 
+    def _sync_content(self) -> None:
+        """Bring `message.content` up to date with the pieces fed so far."""
+        if len(self._content) > 1:
+            self._content[:] = ["".join(self._content)]
+            self.message.content = self._content[0]
+
     def end(self, status: Status, error: str | None = None) -> None:
         """Record how the reply ended; the next flush shows it and stops the timer."""
+        self._sync_content()
         message = self.message
         message.status = status
         message.error = error
@@ -200,6 +209,7 @@ class ReplyStream:
     async def _flush(self) -> None:
         sink = self.sink
         grew = False
+        self._sync_content()
         ended = self._ended  # read first: events fed during the awaits below wait a frame
         if self._reasoning:
             reasoning = "".join(self._reasoning)

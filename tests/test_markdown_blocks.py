@@ -1,0 +1,94 @@
+"""Streaming Markdown block by block renders exactly what a one-shot render of the whole text does.
+
+Documents are cut at random points (seeded) and fed piece by piece to `BlockSplitter` and
+`LineCache`, as the reply stream does; the lines must equal Rich's render of the whole text.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from rich.console import Console
+from rich.segment import Segment
+from textual.strip import Strip
+
+from parrotchat.demo.parrot import reply_text
+from parrotchat.ui.line_cache import LineCache, render_markdown
+from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
+
+WIDTH = 72
+
+DOCUMENTS = {
+    "headings and paragraphs": "# Title\n\nSome *text* here.\nA soft break.\n\n## Sub\nMore.\n",
+    "setext": "Para one\n\nHeading\n=======\n\nOther\n---\nafter\n",
+    "nested lists": "- a\n  - b\n    - c\n- d\n\n1. one\n2. two\n   - inner\n\n- loose\n\n- list\n",
+    "fences": "Text\n```python\ndef f():\n    return 1\n```\n\n~~~\nraw\n~~~\n    indented\n",
+    "unclosed fence": "Intro\n\n```js\nlet a = 1;\nlet b = 2;\n",
+    "table": "| a | b |\n|---|--:|\n| 1 | 2 |\n| `x` | **y** |\n\nafter the table\n",
+    "table after paragraph": "lead-in\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "quotes": "> quoted\n> more\n>\n> - in a list\n\nlazy\n> quote\ncontinued\n",
+    "rules": "one\n\n---\n\ntwo\n***\n- item\n\n___\n# h\n",
+    "html and breaks": "<div>\nblock\n</div>\n\nline  \nbreak\\\nend\n#not heading\n#\n",
+    "demo reply": reply_text("Write 1500 tokens about parsers.", 1500),
+}
+
+
+@pytest.fixture(scope="module")
+def console() -> Console:
+    return Console(width=WIDTH, force_terminal=True, color_system="truecolor")
+
+
+def plain(lines: list[Strip]) -> list[list[Segment]]:
+    return [list(Segment.simplify(list(line))) for line in lines]
+
+
+def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) -> LineCache:
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), width)
+    position = 0
+    while position < len(text):
+        size = rng.choice((1, 2, 3, 7, 20, 80))
+        frozen = splitter.append(text[position : position + size])
+        cache.update(frozen, splitter.live_blocks())
+        position += size
+    return cache
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_streamed_lines_equal_a_one_shot_render(console, name):
+    text = DOCUMENTS[name]
+    expected = plain(render_markdown(console, text, WIDTH))
+    for seed in range(8):
+        cache = stream(console, text, random.Random(seed))
+        assert plain(cache.lines()) == expected, f"seed {seed}"
+        assert cache.height == len(expected)
+
+
+def test_random_mixes_of_blocks_stream_like_one_shot(console):
+    parts = list(DOCUMENTS.values())
+    rng = random.Random(2024)
+    for _ in range(25):
+        text = "".join(rng.choice(parts) + rng.choice(("", "\n", "\n\n")) for _ in range(3))
+        expected = plain(render_markdown(console, text, WIDTH))
+        assert plain(stream(console, text, rng).lines()) == expected, text
+
+
+def test_a_width_change_rerenders_every_block_lazily(console):
+    text = DOCUMENTS["demo reply"]
+    cache = stream(console, text, random.Random(1))
+    cache.lines()
+    cache.set_width(40)
+    assert cache.pending > 0
+    assert cache.line(0) is not None and cache.pending > 0  # only what was asked for
+    assert plain(cache.lines()) == plain(render_markdown(console, text, 40))
+    assert cache.pending == 0
+
+
+def test_a_block_freezes_only_when_the_next_one_began_on_a_complete_line():
+    splitter = BlockSplitter()
+    assert splitter.append("para\n#") == []  # `#x` would make it one paragraph
+    assert splitter.append("x\n\nnext\n") == [split_blocks("para\n#x\n\n")[0]]
+    assert splitter.tail == "next\n"
+    assert splitter.append("===\n") == []  # a setext underline still belongs to the live block
+    assert [block.kind for block in splitter.live_blocks()] == ["heading_open"]
