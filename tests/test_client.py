@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -432,3 +433,29 @@ async def test_list_models_reads_names_context_and_prices(demo_server: DemoServe
     parrot = next(m for m in models if m.id == "parrot")
     assert parrot.context_length
     assert parrot.prompt_price is not None
+
+
+async def test_a_web_page_instead_of_a_stream_is_explained(demo_server: DemoServer) -> None:
+    page = Script(
+        [b"<html><body>Please log in to the Wi-Fi</body></html>"],
+        headers={"Content-Type": "text/html"},
+    )
+    outcome = await run(demo_server, page, max_retries=0)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "web page" in outcome.error.message
+
+
+async def test_an_endless_line_is_cut_off_not_buffered_forever(demo_server: DemoServer) -> None:
+    endless = Script([b"data: " + b"x" * (1 << 20)] * 17, end="hang")
+    outcome = await run(demo_server, endless, max_retries=0)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "16 MB" in outcome.error.message
+
+
+async def test_a_server_that_ignores_stream_true_still_answers(demo_server: DemoServer) -> None:
+    message = {"role": "assistant", "content": "Whole."}
+    body = json.dumps({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
+    whole = Script([body.encode()], headers={"Content-Type": "application/json"})
+    outcome = await run(demo_server, whole)
+    assert outcome.text == "Whole."
+    assert outcome.finished is not None and outcome.finished.reason == "stop"

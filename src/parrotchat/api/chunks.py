@@ -189,13 +189,21 @@ class ChunkParser:
 
 
 def _usage(raw: dict[str, Any]) -> Usage:
-    cost = raw.get("cost")
     return Usage(
         prompt_tokens=_int_or_none(raw.get("prompt_tokens")),
         completion_tokens=_int_or_none(raw.get("completion_tokens")),
         total_tokens=_int_or_none(raw.get("total_tokens")),
-        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+        cost=_float_or_none(raw.get("cost")),
     )
+
+
+def _float_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
 def _int_or_none(value: object) -> int | None:

@@ -21,7 +21,7 @@ from parrotchat.api.chunks import ChunkParser
 from parrotchat.api.endpoint import Endpoint
 from parrotchat.api.events import Event, Finished, Retrying
 from parrotchat.api.models import ModelInfo, parse_models
-from parrotchat.api.sse import DONE, SSEDecoder
+from parrotchat.api.sse import DONE, LineTooLong, SSEDecoder
 from parrotchat.api.watchdog import IdleWatchdog
 
 __all__ = ["ATTRIBUTION_TITLE", "ATTRIBUTION_URL", "ChatClient", "ModelInfo"]
@@ -184,6 +184,11 @@ class ChatClient:
                         response, await _read_limited(response), self.endpoint, model
                     )
                 content_type = response.headers.get("content-type", "")
+                if "html" in content_type:
+                    raise errors.ProtocolError(
+                        "The server answered with a web page, not an event stream; check that "
+                        "the base URL points to an OpenAI-compatible API."
+                    )
                 if "json" in content_type and "event-stream" not in content_type:
                     # A server that ignores `"stream": true` answers with one whole completion.
                     for event in parser.parse_completion(await _read_limited(response, None)):
@@ -217,7 +222,13 @@ class ChatClient:
                                 raise
                             finally:
                                 watchdog.waiting = False
-                            sse_events = feed(data)
+                            try:
+                                sse_events = feed(data)
+                            except LineTooLong:
+                                raise errors.ProtocolError(
+                                    "The server sent a line of over 16 MB without an end; "
+                                    "check that the base URL points to an OpenAI-compatible API."
+                                ) from None
                             if not sse_events:
                                 continue
                             watchdog.fed()

@@ -12,9 +12,17 @@ end marker and some omit the blank line after it.
 
 from __future__ import annotations
 
-__all__ = ["DONE", "SSEDecoder", "ServerSentEvent"]
+__all__ = ["DONE", "MAX_LINE", "LineTooLong", "SSEDecoder", "ServerSentEvent"]
 
 DONE = "[DONE]"
+MAX_LINE = 16 * 1024 * 1024
+"""Longest line (bytes) kept while waiting for its end: a bound on a broken server's memory."""
+
+
+class LineTooLong(ValueError):
+    """A line grew past `MAX_LINE` bytes without ending."""
+
+
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -87,6 +95,8 @@ class SSEDecoder:
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\n" not in chunk:
             self._partial += chunk
+            if len(self._partial) > MAX_LINE:
+                raise LineTooLong(f"a line of the stream is longer than {MAX_LINE} bytes")
             return []
         if self._partial:
             self._partial += chunk
