@@ -128,6 +128,9 @@ async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path, offline):
         assert app.sidebar.current == ("demo", "parrot")
         app.sidebar.choose("demo", "parrot-think")
         await wait_until(pilot, lambda: app.model == "parrot-think")
+        # The highlight follows the mark: they never point at two different models.
+        highlighted = app.sidebar.query_one("#model-list").highlighted_option
+        assert (highlighted.provider, highlighted.model) == ("demo", "parrot-think")
         reply = await send_prompt(pilot, "think about it")
         assert (await wait_for_reply(pilot)).status is Status.COMPLETE
         assert reply.reasoning

@@ -503,8 +503,14 @@ class ModelSidebar(Widget):
             )
         return options
 
-    def _rebuild(self, *, highlight_first: bool = False) -> None:
-        """Refill the list, keeping the highlighted model when it is still shown."""
+    def _rebuild(self, *, highlight_first: bool = False, follow_current: bool = False) -> None:
+        """Refill the list, keeping the highlighted model when it is still shown.
+
+        Args:
+            highlight_first: Highlight the first match (the filter changed).
+            follow_current: Highlight the current model (it changed), so the highlight and
+                the mark never point at two different models after a switch.
+        """
         if not self.is_mounted:
             return
         model_list = self.query_one(ModelList)
@@ -516,7 +522,7 @@ class ModelSidebar(Widget):
             if isinstance(option, _ModelOption)
         }
         wanted: list[tuple[str, str] | None] = [] if highlight_first else [self.current]
-        if isinstance(previous, _ModelOption) and not highlight_first:
+        if isinstance(previous, _ModelOption) and not (highlight_first or follow_current):
             wanted.insert(0, (previous.provider, previous.model))
         target = next((keys[key] for key in wanted if key in keys), None)
         if target is None and keys:
@@ -524,7 +530,7 @@ class ModelSidebar(Widget):
         model_list.highlighted = target
 
     def watch_current(self) -> None:
-        self._rebuild()
+        self._rebuild(follow_current=True)
 
     def watch_filter_text(self, value: str) -> None:
         filter_input = self.query_one("#model-filter", Input)
