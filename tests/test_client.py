@@ -459,3 +459,59 @@ async def test_a_server_that_ignores_stream_true_still_answers(demo_server: Demo
     outcome = await run(demo_server, whole)
     assert outcome.text == "Whole."
     assert outcome.finished is not None and outcome.finished.reason == "stop"
+
+
+async def test_surrogate_pairs_split_across_chunks_become_one_character(
+    demo_server: DemoServer,
+) -> None:
+    writes = [
+        b'data: {"choices":[{"index":0,"delta":{"content":"smile \\ud83d"}}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"\\ude00 and \\udc00 done"}}]}\n\n',
+        DONE,
+    ]
+    outcome = await run(demo_server, Script(writes))
+    assert outcome.text == "smile 😀 and \ufffd done"
+    outcome.text.encode("utf-8")  # the next request can carry it
+
+
+async def test_a_key_is_scrubbed_before_an_error_text_is_shortened(demo_server: DemoServer) -> None:
+    echoed = "x" * 150 + f" bad key Bearer {KEY} " + "y" * 300
+    outcome = await run(demo_server, HTTPError(401, {"error": {"message": echoed}}))
+    assert outcome.error is not None
+    assert KEY[:8] not in outcome.error.message
+
+
+async def test_credential_headers_are_scrubbed_from_errors(demo_server: DemoServer) -> None:
+    secret = "hdr-SECRET-abcdef123456"
+    body = {"error": {"message": f"token {secret} rejected"}}
+    outcome = await run(
+        demo_server, HTTPError(403, body), api_key=None, headers={"api-key": secret}
+    )
+    assert outcome.error is not None
+    assert secret not in outcome.error.message
+    assert demo_server.chat_requests[0].headers["api-key"] == secret
+
+
+async def test_a_body_that_lies_about_its_compression_is_one_clear_error(
+    demo_server: DemoServer,
+) -> None:
+    lying = Script([b"not gzip at all"], headers={"Content-Encoding": "gzip"})
+    outcome = await run(demo_server, lying, max_retries=0)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "decoded" in outcome.error.message
+
+
+def test_absurdly_deep_tool_arguments_are_kept_as_text() -> None:
+    from parrotchat.api.events import ToolCall
+
+    call = ToolCall(index=0, name="f", arguments="[" * 200_000)
+    assert call.parsed_arguments is None
+
+
+def test_model_ids_that_cannot_be_encoded_are_left_out() -> None:
+    from parrotchat.api.models import parse_models
+
+    models = parse_models(
+        {"data": [{"id": "bad-\ud83d"}, {"id": "good", "context_length": True, "name": "n\udc00"}]}
+    )
+    assert [(m.id, m.context_length, m.name) for m in models] == [("good", None, "n\ufffd")]

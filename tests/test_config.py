@@ -410,6 +410,7 @@ def test_show_config_lists_values_sources_and_masked_keys(config_file) -> None:
     assert FILE_KEY not in text
     assert FILE_KEY not in repr(s) + str(s)
     assert "key: ***" in show_config(load(env={"PARROTCHAT_API_KEY": "short-key"}))
+    assert "key: ***" in show_config(load(env={"PARROTCHAT_API_KEY": "abcdefghijkl"}))
     assert "(not found, using defaults)" in show_config(load())
 
 
@@ -435,3 +436,21 @@ def test_example_config_loads(config_file) -> None:
     ollama = load(path, provider="ollama")
     assert (ollama.model, ollama.active.base_url) == ("llama3.2", "http://localhost:11434/v1")
     assert s.warnings == []
+
+
+@pytest.mark.parametrize("bad_key", ["sk-abc’def123", "sk-abc def", "sk-abc\n", "sk-é"])
+def test_a_key_http_cannot_carry_is_one_line_that_never_shows_it(bad_key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(env={"PARROTCHAT_API_KEY": bad_key})
+    message = str(caught.value)
+    assert "PARROTCHAT_API_KEY" in message and "copy the key again" in message
+    assert bad_key.strip() not in message and "\n" not in message
+
+
+def test_a_header_http_cannot_carry_names_file_and_line(config_file) -> None:
+    path = config_file(
+        '[providers.x]\nbase_url = "http://127.0.0.1:9/v1"\nheaders = { "X-Title" = "Pärrot" }\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert f"{path}, line 3" in str(caught.value) and "X-Title" in str(caught.value)

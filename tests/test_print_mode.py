@@ -264,3 +264,28 @@ def test_requests_never_carry_the_key_in_the_body(
 ) -> None:
     parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
     assert KEY not in json.dumps(demo_server.chat_requests[0].body)
+
+
+def test_piped_stdin_that_is_not_utf8_still_works(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "parrotchat", "-p", "summarise"],
+        input=b"caf\xe9 au lait\n",
+        capture_output=True,
+        env=with_server(clean_env, demo_server),
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    sent = demo_server.chat_requests[0].body["messages"][-1]["content"]
+    assert "caf\ufffd au lait" in sent
+
+
+def test_a_broken_server_answer_is_one_line_not_a_traceback(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Script([b"not gzip"], headers={"Content-Encoding": "gzip"}))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

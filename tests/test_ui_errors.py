@@ -139,8 +139,9 @@ async def test_escape_sequences_in_a_reply_never_reach_the_terminal(demo_server,
         await wait_for_reply(pilot)
         screen = app.export_screenshot()
         for control in ("\x1b", "\x9b", "\x07"):
-            assert control not in reply.content + reply.reasoning
             assert control not in screen
+        # The conversation keeps the model's words as sent: only the screen is neutralised.
+        assert reply.content == hostile
         assert "␛]52;c;aGFja2Vk␛" in screen and "␛[31mred" in screen
 
 

@@ -95,7 +95,8 @@ async def test_control_characters_are_neutralised_before_anything_sees_them():
     await stream.flush()
     shown = "".join(str(value) for _, value in sink.calls)
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
-    assert "\x1b" not in stream.message.content + stream.message.reasoning
+    assert stream.message.content == "a\x1b]52;c;aGk=\x07b\x9b"  # history keeps the words
+    assert stream.message.reasoning == "\x1b[2J"
 
 
 async def test_tool_calls_accumulate_by_index_and_finish_replaces_them():

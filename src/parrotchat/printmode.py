@@ -46,7 +46,7 @@ def run_print_mode(
     for stream in (out, err):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
-    piped = "" if stdin is None or stdin.closed or stdin.isatty() else stdin.read()
+    piped = "" if stdin is None or stdin.closed or stdin.isatty() else _read_text(stdin)
     text = f"{prompt}\n\n{piped}" if prompt.strip() and piped.strip() else prompt or piped
     if not text.strip():
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
@@ -59,11 +59,27 @@ def run_print_mode(
         print("parrotchat: interrupted", file=err, flush=True)
         return 130
     except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as other Unix tools do, and keep the
-        # interpreter's final flush from complaining about the closed pipe.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-        return 0
+        return _quiet_broken_pipe(out)
+    except Exception as exc:  # a bug: still one line, never a traceback, in a script's stderr
+        printer.end_answer()
+        printer.error(f"unexpected error ({type(exc).__name__}); please report it")
+        return 1
+
+
+def _quiet_broken_pipe(out: TextIO) -> int:
+    # The reader went away (`| head`): stop quietly, as other Unix tools do, and keep the
+    # interpreter's final flush from complaining about the closed pipe.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return 0
+
+
+def _read_text(stream: TextIO) -> str:
+    """All of a piped stdin; bytes that are not UTF-8 become U+FFFD rather than an error."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return stream.read()
+    return buffer.read().decode("utf-8", "replace")
 
 
 async def _answer(settings: Settings, text: str, printer: _Printer, *, stats: bool) -> int:

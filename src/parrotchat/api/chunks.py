@@ -9,23 +9,44 @@ errors come in four shapes. Unknown fields are ignored.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
-from parrotchat.api.errors import ProtocolError, ProviderError
+from parrotchat.api.errors import ProtocolError, ProviderError, redact
 from parrotchat.api.events import Event, ReasoningDelta, TextDelta, ToolCall, ToolCallDelta, Usage
 from parrotchat.api.sse import ServerSentEvent
 
-__all__ = ["ChunkParser"]
+__all__ = ["ChunkParser", "fix_surrogates"]
 
 _loads = json.loads
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def fix_surrogates(text: str) -> str:
+    """Join UTF-16 surrogate pairs that JSON escapes spelled out, and replace lone ones.
+
+    `json.loads('"\\ud83d\\ude00"')` gives two surrogates, not an emoji; a lone surrogate
+    cannot be encoded at all and would break the next request and the terminal.
+    """
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 class ChunkParser:
     """Parses one stream's events, remembering what spans chunks (tool calls, finish, usage)."""
 
-    __slots__ = ("_call_keys", "_calls", "finish_reason", "usage")
+    __slots__ = ("_call_keys", "_calls", "_held", "_secrets", "finish_reason", "usage")
 
-    def __init__(self) -> None:
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
+        """
+        Args:
+            secrets: Credentials to scrub from server error texts before they are shortened.
+        """
+        self._secrets = tuple(secrets)
+        self._held = ""
+        """A high surrogate that ended the last text delta, waiting for its other half."""
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
         self._calls: list[ToolCall] = []
@@ -40,7 +61,7 @@ class ChunkParser:
         """Events carried by one SSE event. Raises ProviderError or ProtocolError."""
         data = sse.data
         if sse.event == "error":
-            raise _provider_error(_error_text(data))
+            raise _provider_error(_error_text(data), self._secrets)
         try:
             obj = _loads(data)
         except ValueError:
@@ -49,14 +70,14 @@ class ChunkParser:
             if sse.event != "message":
                 return []  # an unknown event type with text data: not ours to judge
             raise ProtocolError(
-                f"The server sent a malformed stream (not JSON: {_snippet(data)!r}); "
+                f"The server sent a malformed stream (not JSON: {self._snippet(data)!r}); "
                 "check that the base URL points to an OpenAI-compatible API."
             ) from None
         if not isinstance(obj, dict):
             if sse.event != "message":
                 return []
             raise ProtocolError(
-                f"The server sent a malformed stream (not a chunk object: {_snippet(data)!r}); "
+                f"The server sent a malformed stream (not a chunk: {self._snippet(data)!r}); "
                 "check that the base URL points to an OpenAI-compatible API."
             )
         choices = obj.get("choices")
@@ -77,12 +98,14 @@ class ChunkParser:
                     if type(content) is str and (
                         len(delta) == 1 or (len(delta) == 2 and "role" in delta)
                     ):
+                        if content and (self._held or not content.isascii()):
+                            content = self._join_surrogates(content)
                         return [TextDelta(content)] if content else []
         error = obj.get("error")
         if error:
-            raise _provider_error(_message_of(error))
+            raise _provider_error(_message_of(error), self._secrets)
         if obj.get("object") == "error":
-            raise _provider_error(_message_of(obj))
+            raise _provider_error(_message_of(obj), self._secrets)
         usage = obj.get("usage")
         events: list[Event] = []
         if choices and isinstance(choices, list):
@@ -116,15 +139,18 @@ class ChunkParser:
         if isinstance(delta, dict):
             reasoning = delta.get("reasoning") or delta.get("reasoning_content")
             if reasoning and isinstance(reasoning, str):
-                events.append(ReasoningDelta(reasoning))
+                events.append(ReasoningDelta(fix_surrogates(reasoning)))
             content = delta.get("content")
             if content:
                 if isinstance(content, str):
-                    events.append(TextDelta(content))
+                    content = self._join_surrogates(content)
+                    if content:
+                        events.append(TextDelta(content))
                 elif isinstance(content, list):
                     text = "".join(
                         part.get("text") or "" for part in content if isinstance(part, dict)
                     )
+                    text = self._join_surrogates(text)
                     if text:
                         events.append(TextDelta(text))
             tool_calls = delta.get("tool_calls")
@@ -135,6 +161,16 @@ class ChunkParser:
         reason = choice.get("finish_reason")
         if reason:
             self.finish_reason = str(reason)
+
+    def _snippet(self, text: str) -> str:
+        return _snippet(redact(text, self._secrets))
+
+    def _join_surrogates(self, text: str) -> str:
+        """`fix_surrogates`, holding back a trailing high surrogate for the next delta."""
+        text, self._held = self._held + text, ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            text, self._held = text[:-1], text[-1]
+        return fix_surrogates(text)
 
     def _tool_fragment(self, fragment: dict[str, Any], position: int) -> ToolCallDelta:
         call = self._call_for(fragment, position)
@@ -235,8 +271,8 @@ def _snippet(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _provider_error(server_message: str) -> ProviderError:
-    text = " ".join(server_message.split()) or "no details given"
+def _provider_error(server_message: str, secrets: Sequence[str] = ()) -> ProviderError:
+    text = " ".join(redact(server_message, secrets).split()) or "no details given"
     text = _snippet(text, 300)
     return ProviderError(
         f"The provider reported an error: {text} (try again, or choose another model).",

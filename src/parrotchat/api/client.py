@@ -100,6 +100,10 @@ class ChatClient:
             response = await self._http.get("models")
         except httpx.TransportError as exc:
             raise http_errors.from_transport(exc, self.endpoint, streaming=False) from None
+        except httpx.DecodingError:
+            raise errors.ProtocolError(
+                "The server's model list could not be decoded; check the base URL."
+            ) from None
         if response.status_code != 200:
             raise http_errors.from_response(response, response.content, self.endpoint, None)
         try:
@@ -162,7 +166,7 @@ class ChatClient:
         return base * random.uniform(0.8, 1.2)
 
     def _redacted(self, exc: errors.APIError) -> errors.APIError:
-        clean = errors.redact(exc.message, [self.endpoint.api_key])
+        clean = errors.redact(exc.message, self.endpoint.secrets)
         if clean != exc.message:
             exc.message = clean
             exc.args = (clean,)
@@ -176,7 +180,7 @@ class ChatClient:
         The read loop is inlined here on purpose: it runs per chunk, and at 20,000 chunks/s
         every extra generator layer or context manager per read shows in the CPU cost.
         """
-        parser = ChunkParser()
+        parser = ChunkParser(self.endpoint.secrets)
         try:
             async with self._http.stream("POST", "chat/completions", json=body) as response:
                 if response.status_code != 200:
@@ -247,6 +251,11 @@ class ChatClient:
             if parser.finish_reason is None:
                 streaming = progress.shown
                 raise http_errors.from_transport(exc, self.endpoint, streaming=streaming) from None
+        except httpx.DecodingError:
+            raise errors.ProtocolError(
+                "The server's answer could not be decoded (it claims a compression it does not "
+                "use); check that the base URL points to an OpenAI-compatible API."
+            ) from None
         except errors.RequestTimeout:
             if parser.finish_reason is None:
                 raise

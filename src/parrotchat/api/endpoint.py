@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Endpoint"]
+__all__ = ["SENSITIVE_HEADER", "Endpoint"]
+
+SENSITIVE_HEADER = re.compile(r"auth|key|token|secret|cookie|session|password", re.IGNORECASE)
+"""Header names whose values are credentials: masked, withheld and redacted like keys."""
 
 
 @dataclass(frozen=True)
@@ -29,3 +33,11 @@ class Endpoint:
     idle_timeout: float = 120.0
     """Seconds without a data event (keep-alive comments do not count) before giving up."""
     max_retries: int = 2
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential this endpoint sends: scrubbed from any text shown to the user."""
+        found = [value for name, value in self.headers.items() if SENSITIVE_HEADER.search(name)]
+        if self.api_key:
+            found.append(self.api_key)
+        return tuple(found)

@@ -74,7 +74,7 @@ class ToolCall:
         """The arguments decoded from JSON, or None if they are not valid JSON."""
         try:
             return json.loads(self.arguments) if self.arguments.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             return None
 
     def to_message_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import httpx
 
 from parrotchat.api import errors
 from parrotchat.api.endpoint import Endpoint
+from parrotchat.api.errors import redact
 
 __all__ = ["MAX_RETRY_AFTER", "from_response", "from_transport", "retry_after"]
 
@@ -41,9 +42,15 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _server_text(body: bytes, content_type: str) -> tuple[str | None, str | None]:
-    """The server's error message and code from an error body of any shape."""
-    text = body.decode("utf-8", "replace").strip()
+def _server_text(
+    body: bytes, content_type: str, secrets: tuple[str, ...]
+) -> tuple[str | None, str | None]:
+    """The server's error message and code from an error body of any shape.
+
+    Secrets are scrubbed from the whole text first: shortening it first could cut a key in two
+    and let the first half through.
+    """
+    text = redact(body.decode("utf-8", "replace"), secrets).strip()
     if not text:
         return None, None
     try:
@@ -82,7 +89,7 @@ def from_response(
 ) -> errors.HTTPStatusError:
     """The error for a non-2xx response whose body (possibly truncated) is `body`."""
     status = response.status_code
-    server, code = _server_text(body, response.headers.get("content-type", ""))
+    server, code = _server_text(body, response.headers.get("content-type", ""), endpoint.secrets)
     wait = retry_after(response.headers)
     label = f"{status} {response.reason_phrase}".strip()
     said = f" ({label}: {server})" if server else f" ({label})"
@@ -151,6 +158,13 @@ def from_transport(
     if isinstance(exc, httpx.UnsupportedProtocol):
         error = errors.ConnectionFailed(
             f"The base URL {origin} is not an http(s) URL; fix it in the config or flags."
+        )
+        error.retryable = False
+        return error
+    if isinstance(exc, httpx.LocalProtocolError):
+        error = errors.ConnectionFailed(
+            "parrotchat could not send the request (a header or the key holds characters HTTP "
+            "cannot carry); check them with `parrotchat --show-config`."
         )
         error.retryable = False
         return error

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from parrotchat.api.chunks import _SURROGATE, fix_surrogates
+
 __all__ = ["ModelInfo", "parse_models"]
 
 
@@ -32,9 +34,11 @@ def parse_models(payload: Any) -> list[ModelInfo]:
 
 def _model(item: dict[str, Any]) -> ModelInfo | None:
     model_id = item.get("id") or item.get("model") or item.get("name")
-    if not isinstance(model_id, str) or not model_id:
-        return None
+    if not isinstance(model_id, str) or not model_id or _SURROGATE.search(model_id):
+        return None  # an id that cannot be encoded could never be requested
     name = item.get("name")
+    if isinstance(name, str):
+        name = fix_surrogates(name)
     pricing = item.get("pricing") if isinstance(item.get("pricing"), dict) else {}
     top = item.get("top_provider") if isinstance(item.get("top_provider"), dict) else {}
     context = (
@@ -46,7 +50,11 @@ def _model(item: dict[str, Any]) -> ModelInfo | None:
     return ModelInfo(
         id=model_id,
         name=name if isinstance(name, str) and name and name != model_id else None,
-        context_length=context if isinstance(context, int) and context > 0 else None,
+        context_length=(
+            context
+            if isinstance(context, int) and not isinstance(context, bool) and context > 0
+            else None
+        ),
         prompt_price=_per_million(pricing.get("prompt")),
         completion_price=_per_million(pricing.get("completion")),
     )
@@ -57,4 +65,4 @@ def _per_million(value: object) -> float | None:
         per_token = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return per_token * 1_000_000 if per_token >= 0 else None
+    return per_token * 1_000_000 if 0 <= per_token < 1 else None  # 1 USD a token is not a price

@@ -97,9 +97,22 @@ def _env_name(value: Any) -> str | None:
     return value or None
 
 
+_KEY_TEXT = re.compile(r"[\x21-\x7e]*")
+"""What an API key may hold: it travels in an HTTP header, so printable ASCII, no spaces."""
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
 def _secret(value: Any) -> str | None:
     if not isinstance(value, str):
         raise _Bad("must be a string", show_value=False)
+    if not _KEY_TEXT.fullmatch(value):
+        # Never echo the value: it is a key. A curly quote or a newline pasted with it is typical.
+        raise _Bad(
+            "holds characters an HTTP header cannot carry (a space, a newline, a curly quote "
+            "or other non-ASCII text); copy the key again",
+            show_value=False,
+        )
     return value or None
 
 
@@ -110,6 +123,14 @@ def _headers(value: Any) -> dict[str, str]:
         raise _Bad(
             'must be a table of strings, like { "X-Title" = "parrotchat" }', show_value=False
         )
+    for name, text in value.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise _Bad(f"has a header name HTTP does not allow: {name!r}", show_value=False)
+        if not _HEADER_VALUE.fullmatch(text):
+            raise _Bad(
+                f"has a value for {name!r} that HTTP cannot carry (a newline or non-ASCII text)",
+                show_value=False,
+            )
     return dict(value)
 
 

@@ -100,6 +100,8 @@ class _Merge:
         origin = _origin(config.base_url)
         self.secret_origin[name] = origin
         env_key = self.env_value(config.api_key_env) if config.api_key_env else None
+        if env_key and config.api_key_env:
+            env_key = _check_input(_secret, env_key, config.api_key_env)
         file_key = _secret(table.get("api_key", ""))
         if env_key and config.api_key_env:
             var = config.api_key_env
@@ -133,6 +135,8 @@ class _Merge:
     def apply_env_key(self, config: ProviderConfig, with_base_url: bool) -> None:
         """PARROTCHAT_API_KEY for the default provider, unless another provider owns it."""
         key = self.env_value(ENV_API_KEY)
+        if key:
+            key = _check_input(_secret, key, ENV_API_KEY)
         owners = [p.name for p in self.providers.values() if p.api_key_env == ENV_API_KEY]
         if not key or (config.name in owners and not with_base_url):
             return

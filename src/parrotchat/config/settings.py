@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parrotchat.api.endpoint import Endpoint
+from parrotchat.api.endpoint import SENSITIVE_HEADER, Endpoint
 from parrotchat.config.checks import _check_input, _url
 from parrotchat.config.errors import ConfigError
 
@@ -48,7 +47,7 @@ _BUILTIN_PROVIDERS: dict[str, dict[str, str]] = {
 }
 
 # Header values that authenticate: masked in show_config, withheld like keys on a new origin.
-_SENSITIVE_HEADER = re.compile(r"auth|key|token|secret|cookie|session|password", re.IGNORECASE)
+_SENSITIVE_HEADER = SENSITIVE_HEADER
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,11 @@ __all__ = ["show_config"]
 
 
 def _mask(secret: str) -> str:
-    """`sk-…1234`: the first 3 and last 4 characters of a long secret, else `***`."""
-    return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 12 else "***"
+    """`sk-…1234`: the first 3 and last 4 characters of a long secret, else `***`.
+
+    Only from 20 characters on, so that what is shown is never much of the key.
+    """
+    return f"{secret[:3]}…{secret[-4:]}" if len(secret) >= 20 else "***"
 
 
 def _row(label: str, value: str, source: str | None = None) -> str:

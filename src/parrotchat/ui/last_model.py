@@ -56,5 +56,5 @@ def save_last_model(state_dir: Path, provider: str, model: str) -> None:
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: text that cannot be encoded
         _log.warning("could not remember the last model in %s: %s", state_dir, error)

@@ -126,14 +126,14 @@ class ReplyStream:
         message = self.message
         match event:
             case TextDelta(text=text):
-                text = neutralize(text)
+                # The message keeps the text as sent (the model sees its own words next turn);
+                # only what goes to the screen is neutralised.
                 self._content.append(text)
-                self._text.append(text)
+                self._text.append(neutralize(text))
                 self._count_token()
             case ReasoningDelta(text=text):
-                text = neutralize(text)
                 message.reasoning += text
-                self._reasoning.append(text)
+                self._reasoning.append(neutralize(text))
                 self._count_token()
             case ToolCallDelta(index=index, id=call_id, name=name, arguments=arguments):
                 call = self._tool_calls.setdefault(index, ToolCall(index=index))
