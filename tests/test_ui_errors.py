@@ -177,6 +177,8 @@ async def test_works_against_a_real_server_set_by_base_url(demo_server, tmp_path
     app = build(settings.with_demo_url(demo_server.base_url), tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         assert app.provider == "parrotrouter"
+        host = demo_server.base_url.split("/")[2]
+        assert app.sub_title.startswith(f"parrotrouter @ {host} · ")  # where requests really go
         welcome = str(app.query_one("Welcome").render())
         assert "No API key" not in welcome
         sent = len(demo_server.chat_requests)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 import platformdirs
 from textual import events, on, work
@@ -193,7 +194,15 @@ class ParrotChatApp(App[None]):
         self._show_model()
 
     def _show_model(self) -> None:
-        self.sub_title = f"{neutralize(self.provider)} · {neutralize(self.model)}"
+        self.sub_title = f"{neutralize(self._provider_label())} · {neutralize(self.model)}"
+
+    def _provider_label(self) -> str:
+        """The provider's name, plus its host when an env var or flag moved its base URL."""
+        source = self.settings.sources.get(f"providers.{self.provider}.base_url", "default")
+        config = self.settings.providers.get(self.provider)
+        if config is None or config.is_demo or source in ("default", "config file"):
+            return self.provider
+        return f"{self.provider} @ {urlsplit(config.base_url).netloc}"
 
     def watch_streaming(self, streaming: bool) -> None:
         self.prompt.placeholder = PLACEHOLDER_STREAMING if streaming else PLACEHOLDER_IDLE
