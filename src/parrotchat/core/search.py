@@ -27,7 +27,8 @@ SNIPPET_WORDS = 12
 
 def query_terms(text: str) -> list[str]:
     """The whitespace-separated terms of a search; every term must match."""
-    return text.split()
+    # SQLite reads a NUL as the end of a query string.
+    return text.replace("\x00", " ").split()
 
 
 def fts_query(text: str) -> str | None:

@@ -535,8 +535,9 @@ class Store:
         params = [pattern for term in terms for pattern in (like_pattern(term),) * 2]
         rows = conn.execute(
             "SELECT c.id, c.title, c.updated FROM conversations AS c"
-            f" WHERE c.deleted_at IS NULL AND {condition} ORDER BY c.updated DESC LIMIT ?",
-            (*params, limit),
+            f" WHERE c.deleted_at IS NULL AND {condition}"
+            " ORDER BY c.title LIKE ? ESCAPE '\\' DESC, c.updated DESC LIMIT ?",
+            (*params, like_pattern(terms[0]), limit),
         ).fetchall()
         hits = []
         for row in rows:
