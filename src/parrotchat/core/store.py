@@ -57,6 +57,7 @@ TRASH_DAYS = 30.0
 
 # SQLite primary result codes (extended codes keep these in the low byte).
 _BUSY, _LOCKED, _CORRUPT, _FULL, _NOTADB = 5, 6, 11, 13, 26
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 _MESSAGE_COLUMNS = (
     "role, content, reasoning, tool_calls, model, provider, status, error, notice, usage, cost,"
@@ -129,6 +130,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.is_dir():
                 raise StoreUnavailable(f"The history database {self.path} is a folder, not a file.")
+            self._check_header()
             conn = sqlite3.connect(
                 self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
@@ -138,6 +140,15 @@ class Store:
             ) from error
         conn.row_factory = sqlite3.Row
         return conn
+
+    def _check_header(self) -> None:
+        """Refuse a non-empty file without SQLite's header: SQLite would overwrite a short one."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as file:
+            header = file.read(len(_SQLITE_HEADER))
+        if header and header != _SQLITE_HEADER:
+            raise StoreUnavailable(_damaged(self.path))
 
     def _check_readable(self) -> None:
         """Refuse, before writing anything, a file that is not ours or is too new."""
@@ -202,10 +213,7 @@ class Store:
             if code == _FULL:
                 raise StoreError("The disk is full; the history could not be saved.") from error
             if code in (_CORRUPT, _NOTADB) or type(error) is sqlite3.DatabaseError:
-                raise StoreUnavailable(
-                    f"The history database {self.path} is damaged or not a parrotchat history; "
-                    "it was left untouched."
-                ) from error
+                raise StoreUnavailable(_damaged(self.path)) from error
             raise StoreUnavailable(
                 f"The history database {self.path} cannot be used ({error})."
             ) from error
@@ -585,6 +593,13 @@ class Store:
                 [(conversation_id, *_message_values(m), m.created) for m in messages],
             )
             return conversation_id
+
+
+def _damaged(path: Path) -> str:
+    return (
+        f"The history database {path} is damaged or not a parrotchat history; "
+        "it was left untouched."
+    )
 
 
 def _message_values(message: Message) -> tuple[Any, ...]:
