@@ -120,14 +120,22 @@ def bench_search(folder: Path, runs: int) -> None:
             )
     print(f"(built 10,000 conversations in {time.perf_counter() - started:.1f} s)")
     with Store(path) as store:
-        for query in ["chat4242", "kingfisher", "kingfisher heron", "pel", "the", "zzzz"]:
+        for query in [
+            "chat4242",
+            "kingfisher",
+            "kingfisher heron",
+            "pel",
+            "the",
+            "the a of",
+            "zzzz",
+        ]:
             hits = len(store.search(query))
             ms = median_ms(runs, lambda q=query: store.search(q))
             print(f"search {query!r:20} across 10,000 conversations: {ms:7.1f} ms ({hits} hits)")
         cid = store.create_conversation()
         mid = store.add_message(cid, Message(Role.ASSISTANT, status=Status.STREAMING))
-        reply = text(rng, 20_000)
-        ms = median_ms(runs, lambda: store.checkpoint(mid, reply))
+        replies = iter([text(rng, 20_000 + n) for n in range(runs)])
+        ms = median_ms(runs, lambda: store.checkpoint(mid, next(replies)))
         print(f"checkpoint of a 20,000-char reply:      {ms:7.2f} ms")
 
 

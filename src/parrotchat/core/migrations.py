@@ -52,14 +52,16 @@ CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
 # Streaming messages stay out of the index: a checkpoint a second would otherwise re-tokenise
 # the whole growing reply each time. A message enters the index when its status leaves
 # 'streaming' (finished, or recovered as interrupted) and leaves it if it goes back.
+# The prefix indexes keep search-as-you-type fast: "th"* would otherwise merge the lists of
+# every word starting with "th" on each query.
 V2_SEARCH = """
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     content, content = 'messages', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 CREATE VIRTUAL TABLE conversations_fts USING fts5 (
     title, content = 'conversations', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
 WHEN new.status != 'streaming' BEGIN

@@ -1,4 +1,4 @@
-"""Search text helpers: turn what the user typed into a safe query, and mark matches.
+"""Search the history: turn what the user typed into a safe query, run it, mark matches.
 
 Matches are wrapped in `HIGHLIGHT_START` (\\x02, "start of text") and `HIGHLIGHT_END` (\\x03,
 "end of text"): control characters, never valid in displayed text, so they cannot collide with
@@ -8,6 +8,9 @@ private-use glyphs (Nerd Fonts) a model may emit. Split before neutralising the 
 from __future__ import annotations
 
 import re
+import sqlite3
+
+from parrotchat.core.records import SearchHit
 
 __all__ = [
     "HIGHLIGHT_END",
@@ -16,6 +19,8 @@ __all__ = [
     "like_pattern",
     "like_snippet",
     "query_terms",
+    "search_fts",
+    "search_like",
     "split_highlights",
 ]
 
@@ -23,6 +28,8 @@ HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 SNIPPET_WORDS = 12
 """About how many words a snippet shows around the match."""
+SNIPPET_SCAN = 5_000
+"""Matching messages read at most to find snippets for title matches (which then have none)."""
 
 
 def query_terms(text: str) -> list[str]:
@@ -90,3 +97,91 @@ def split_highlights(text: str) -> list[tuple[str, bool]]:
         if rest:
             pieces.append((rest, False))
     return pieces
+
+
+def search_fts(conn: sqlite3.Connection, text: str, limit: int) -> list[SearchHit]:
+    """Conversations matching `text` through the FTS5 indexes: title matches first, then
+    message matches; each group most recent first.
+    """
+    match = fts_query(text)
+    if match is None:
+        return []
+    titles = conn.execute(
+        "SELECT c.id, c.title, highlight(conversations_fts, 0, ?, ?), c.updated"
+        " FROM conversations_fts JOIN conversations AS c ON c.id = conversations_fts.rowid"
+        " WHERE conversations_fts MATCH ? AND c.deleted_at IS NULL"
+        " ORDER BY c.updated DESC, c.id DESC LIMIT ?",
+        (HIGHLIGHT_START, HIGHLIGHT_END, match, limit),
+    ).fetchall()
+    found: dict[int, tuple[str, str, float]] = {
+        cid: (title, marked, updated) for cid, title, marked, updated in titles
+    }
+    message_of: dict[int, int] = {}
+    # Newest matching messages first: FTS5 walks its rowids backwards, so a word found in
+    # every message still stops after a few rows instead of ranking them all.
+    cursor = conn.execute(
+        "SELECT f.rowid, m.conversation_id, c.title, c.updated FROM messages_fts AS f"
+        " JOIN messages AS m ON m.id = f.rowid JOIN conversations AS c ON c.id = m.conversation_id"
+        " WHERE messages_fts MATCH ? AND c.deleted_at IS NULL ORDER BY f.rowid DESC",
+        (match,),
+    )
+    for scanned, (message_id, conversation_id, title, updated) in enumerate(cursor):
+        if len(found) >= limit and (len(message_of) == len(found) or scanned >= SNIPPET_SCAN):
+            break
+        if conversation_id in message_of:
+            continue
+        if conversation_id not in found:
+            if len(found) >= limit:
+                continue  # still looking for a snippet for the title matches
+            found[conversation_id] = (title, title, updated)
+        message_of[conversation_id] = message_id
+    cursor.close()
+    snippets = _snippets(conn, match, list(message_of.values()))
+    return [
+        SearchHit(cid, title, marked, snippets.get(message_of.get(cid, -1), ""), updated)
+        for cid, (title, marked, updated) in found.items()
+    ]
+
+
+def _snippets(conn: sqlite3.Connection, match: str, message_ids: list[int]) -> dict[int, str]:
+    """message id -> a one-line snippet around its matches, matches marked."""
+    snippets: dict[int, str] = {}
+    for message_id in message_ids:
+        # One query per message: FTS5 seeks a rowid range, but reads every match for `IN`.
+        row = conn.execute(
+            f"SELECT snippet(messages_fts, 0, ?, ?, '…', {SNIPPET_WORDS:d}) FROM messages_fts"
+            " WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            (HIGHLIGHT_START, HIGHLIGHT_END, match, message_id, message_id),
+        ).fetchone()
+        if row is not None:
+            snippets[message_id] = " ".join(str(row[0]).split())
+    return snippets
+
+
+def search_like(conn: sqlite3.Connection, text: str, limit: int) -> list[SearchHit]:
+    """The same search without FTS5: a LIKE scan of titles and messages (slower)."""
+    terms = query_terms(text)
+    if not terms:
+        return []
+    in_messages = (
+        "EXISTS (SELECT 1 FROM messages AS m WHERE m.conversation_id = c.id"
+        " AND m.status != 'streaming' AND m.content LIKE ? ESCAPE '\\')"
+    )
+    condition = " AND ".join(f"(c.title LIKE ? ESCAPE '\\' OR {in_messages})" for _ in terms)
+    params = [pattern for term in terms for pattern in (like_pattern(term),) * 2]
+    rows = conn.execute(
+        "SELECT c.id, c.title, c.updated FROM conversations AS c"
+        f" WHERE c.deleted_at IS NULL AND {condition}"
+        " ORDER BY c.title LIKE ? ESCAPE '\\' DESC, c.updated DESC, c.id DESC LIMIT ?",
+        (*params, like_pattern(terms[0]), limit),
+    ).fetchall()
+    hits = []
+    for conversation_id, title, updated in rows:
+        found = conn.execute(
+            "SELECT content FROM messages WHERE conversation_id = ? AND status != 'streaming'"
+            " AND content LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1",
+            (conversation_id, like_pattern(terms[0])),
+        ).fetchone()
+        snippet = " ".join(like_snippet(found[0], terms).split()) if found else ""
+        hits.append(SearchHit(conversation_id, title, mark(title, terms), snippet, updated))
+    return hits

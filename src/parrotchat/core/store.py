@@ -30,16 +30,7 @@ from parrotchat.core import export
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
 from parrotchat.core.records import ConversationRecord, SearchHit, make_title
-from parrotchat.core.search import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
-    SNIPPET_WORDS,
-    fts_query,
-    like_pattern,
-    like_snippet,
-    mark,
-    query_terms,
-)
+from parrotchat.core.search import query_terms, search_fts, search_like
 
 __all__ = [
     "BUSY_MESSAGE",
@@ -471,96 +462,14 @@ class Store:
         """Conversations (not in the trash) whose title or messages contain every term.
 
         Any text is a valid query: operators are taken literally, the last term matches as a
-        prefix. Title matches come first, then the best message matches.
+        prefix. Title matches come first, then the others; each group most recent first.
         """
         if not query_terms(query):
             return []
         with self._read() as conn:
             if self.full_text:
-                return self._search_fts(conn, query, limit)
-            return self._search_like(conn, query, limit)
-
-    def _search_fts(self, conn: sqlite3.Connection, query: str, limit: int) -> list[SearchHit]:
-        match = fts_query(query)
-        titles = conn.execute(
-            "SELECT c.id, c.title, c.updated, highlight(conversations_fts, 0, ?, ?) AS marked"
-            " FROM conversations_fts JOIN conversations AS c ON c.id = conversations_fts.rowid"
-            " WHERE conversations_fts MATCH ? AND c.deleted_at IS NULL ORDER BY rank LIMIT ?",
-            (HIGHLIGHT_START, HIGHLIGHT_END, match, limit),
-        ).fetchall()
-        best = self._best_messages(conn, match, limit, None)
-        missing = [row["id"] for row in titles if row["id"] not in best]
-        if missing:
-            best.update(self._best_messages(conn, match, len(missing), missing))
-        hits = {row["id"]: (row["title"], row["marked"], row["updated"]) for row in titles}
-        for cid, (_mid, title, updated) in best.items():
-            if len(hits) >= limit:
-                break
-            hits.setdefault(cid, (title, title, updated))
-        snippets = self._snippets(conn, match, [best[cid][0] for cid in hits if cid in best])
-        return [
-            SearchHit(cid, title, marked, snippets.get(best[cid][0], "") if cid in best else "", up)
-            for cid, (title, marked, up) in hits.items()
-        ]
-
-    def _best_messages(
-        self, conn: sqlite3.Connection, match: str | None, limit: int, only: list[int] | None
-    ) -> dict[int, tuple[int, str, float]]:
-        """conversation id -> (best message id, title, updated), best first."""
-        restrict = f" AND m.conversation_id IN ({', '.join('?' * len(only))})" if only else ""
-        rows = conn.execute(
-            # With min(), SQLite takes the bare columns from the row holding the minimum.
-            "SELECT m.conversation_id AS cid, f.rowid AS mid, min(f.rank) AS best,"
-            " c.title, c.updated FROM messages_fts AS f"
-            " JOIN messages AS m ON m.id = f.rowid"
-            " JOIN conversations AS c ON c.id = m.conversation_id"
-            f" WHERE messages_fts MATCH ? AND c.deleted_at IS NULL{restrict}"
-            " GROUP BY m.conversation_id ORDER BY best LIMIT ?",
-            (match, *(only or ()), limit),
-        ).fetchall()
-        return {row["cid"]: (row["mid"], row["title"], row["updated"]) for row in rows}
-
-    def _snippets(
-        self, conn: sqlite3.Connection, match: str | None, message_ids: list[int]
-    ) -> dict[int, str]:
-        if not message_ids:
-            return {}
-        rows = conn.execute(
-            f"SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', {SNIPPET_WORDS:d})"
-            f" FROM messages_fts WHERE messages_fts MATCH ?"
-            f" AND rowid IN ({', '.join('?' * len(message_ids))})",
-            (HIGHLIGHT_START, HIGHLIGHT_END, match, *message_ids),
-        ).fetchall()
-        return {int(row[0]): " ".join(str(row[1]).split()) for row in rows}
-
-    def _search_like(self, conn: sqlite3.Connection, query: str, limit: int) -> list[SearchHit]:
-        terms = query_terms(query)
-        in_messages = (
-            "EXISTS (SELECT 1 FROM messages AS m WHERE m.conversation_id = c.id"
-            " AND m.status != 'streaming' AND m.content LIKE ? ESCAPE '\\')"
-        )
-        condition = " AND ".join(f"(c.title LIKE ? ESCAPE '\\' OR {in_messages})" for _ in terms)
-        params = [pattern for term in terms for pattern in (like_pattern(term),) * 2]
-        rows = conn.execute(
-            "SELECT c.id, c.title, c.updated FROM conversations AS c"
-            f" WHERE c.deleted_at IS NULL AND {condition}"
-            " ORDER BY c.title LIKE ? ESCAPE '\\' DESC, c.updated DESC LIMIT ?",
-            (*params, like_pattern(terms[0]), limit),
-        ).fetchall()
-        hits = []
-        for row in rows:
-            found = conn.execute(
-                "SELECT content FROM messages WHERE conversation_id = ? AND status != 'streaming'"
-                " AND content LIKE ? ESCAPE '\\' ORDER BY id LIMIT 1",
-                (row["id"], like_pattern(terms[0])),
-            ).fetchone()
-            snippet = " ".join(like_snippet(found[0], terms).split()) if found else ""
-            hits.append(
-                SearchHit(
-                    row["id"], row["title"], mark(row["title"], terms), snippet, row["updated"]
-                )
-            )
-        return hits
+                return search_fts(conn, query, limit)
+            return search_like(conn, query, limit)
 
     # -- export ----------------------------------------------------------------------------
 
