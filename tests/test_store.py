@@ -298,6 +298,35 @@ def test_fts_folds_diacritics(fts_store: Store) -> None:
     assert fts_query("a NEAR") == '"a" "NEAR"*'
 
 
+def test_title_matches_come_first_then_the_most_recent(store: Store) -> None:
+    old = chat(store, "first", "a mention of otters")
+    titled = chat(store, "a prompt", "nothing", title="Otters in the title")
+    new = chat(store, "second", "more otters")
+    hits = store.search("otters")
+    assert [h.conversation_id for h in hits] == [titled, new, old]
+    assert hits[0].snippet == ""
+
+
+def test_title_matches_get_a_snippet_from_their_messages(store: Store) -> None:
+    cid = chat(store, "About otters", "otters swim")
+    for n in range(5):
+        chat(store, f"other {n}", "otters everywhere")
+    [hit] = store.search("otters", limit=1)
+    assert hit.conversation_id == cid
+    assert matches(hit.snippet) == ["otters"]
+
+
+def test_split_highlights() -> None:
+    assert split_highlights("a \x02b\x03 c\x02d\x03") == [
+        ("a ", False),
+        ("b", True),
+        (" c", False),
+        ("d", True),
+    ]
+    assert split_highlights("") == []
+    assert split_highlights("plain") == [("plain", False)]
+
+
 def test_search_limit(store: Store) -> None:
     for n in range(5):
         chat(store, f"topic {n}", "shared words")
