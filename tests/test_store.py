@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC
@@ -62,6 +63,24 @@ def full_message() -> Message:
         tokens=20,
         created=1_700_000_000.5,
     )
+
+
+def assert_index_matches(store: Store) -> None:
+    """The words in the FTS5 indexes are exactly those of the titles and finished messages."""
+    conn = sqlite3.connect(store.path)
+    try:
+        for table, source in [
+            ("messages_fts", "SELECT content FROM messages WHERE status != 'streaming'"),
+            ("conversations_fts", "SELECT title FROM conversations"),
+        ]:
+            conn.execute(f"CREATE VIRTUAL TABLE temp.v_{table} USING fts5vocab(main, {table}, row)")
+            indexed = {row[0] for row in conn.execute(f"SELECT term FROM temp.v_{table}")}
+            words = {
+                w for (text,) in conn.execute(source) for w in re.findall(r"\w+", text.lower())
+            }
+            assert indexed == words, table
+    finally:
+        conn.close()
 
 
 # -- conversations and messages --------------------------------------------------------------
@@ -176,6 +195,13 @@ def test_recover_interrupted_marks_orphaned_streams(store: Store) -> None:
     assert message.status is Status.STREAMING
 
 
+def test_finish_message_needs_a_final_status(store: Store) -> None:
+    cid = store.create_conversation()
+    mid = store.add_message(cid, Message(Role.ASSISTANT, status=Status.STREAMING))
+    with pytest.raises(ValueError):
+        store.finish_message(mid, Message(Role.ASSISTANT, "x", status=Status.STREAMING))
+
+
 # -- trash -----------------------------------------------------------------------------------
 
 
@@ -195,8 +221,11 @@ def test_delete_restore_and_purge(store: Store) -> None:
     assert store.list_trash() == []
     with pytest.raises(ConversationNotFound):
         store.load_conversation(gone)
-    count = sqlite3.connect(store.path).execute("SELECT count(*) FROM messages").fetchone()[0]
-    assert count == 2
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2
+    conn.close()
+    if store.full_text:
+        assert_index_matches(store)
 
 
 # -- search ----------------------------------------------------------------------------------
@@ -239,6 +268,13 @@ def test_search_ignores_streaming_replies_until_they_end(store: Store) -> None:
     assert [h.conversation_id for h in store.search("zebra")] == [cid]
     store.finish_message(mid, Message(Role.ASSISTANT, "giraffe"))
     assert store.search("zebra") == []
+    mid = store.add_message(cid, Message(Role.ASSISTANT, status=Status.STREAMING))
+    store.checkpoint(mid, "okapi")
+    store.recover_interrupted()
+    store.checkpoint(mid, "okapi again")
+    store.rename(cid, "renamed title")
+    if store.full_text:
+        assert_index_matches(store)
 
 
 @pytest.mark.parametrize(
@@ -372,6 +408,14 @@ def test_import_rejects_what_is_not_an_export(store: Store, data: object) -> Non
     with pytest.raises(InvalidExport):
         store.import_json(data)
     assert store.list_conversations() == []
+
+
+def test_an_exported_live_reply_imports_as_interrupted(store: Store) -> None:
+    cid = store.create_conversation()
+    store.add_message(cid, Message(Role.ASSISTANT, "half", status=Status.STREAMING))
+    new = store.import_json(store.export_json(cid))
+    assert store.load_conversation(new)[1][0].status is Status.INTERRUPTED
+    assert store.recover_interrupted(idle_for=3600) == 0
 
 
 def test_export_markdown_is_readable(store: Store) -> None:

@@ -405,6 +405,8 @@ class Store:
 
     def finish_message(self, message_id: int, message: Message) -> None:
         """Store the whole message once its reply has ended (any status but streaming)."""
+        if message.status is Status.STREAMING:
+            raise ValueError("finish_message needs the final status; use checkpoint to stream.")
         now = time.time()
         with self._write() as conn:
             row = conn.execute(
@@ -488,6 +490,10 @@ class Store:
             InvalidExport: The data is not an export this version reads.
         """
         fields, messages = export.conversation_from_json(data)
+        for message in messages:
+            if message.status is Status.STREAMING:
+                # No process is writing it here: an exported live reply arrives interrupted.
+                message.status = Status.INTERRUPTED
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO conversations"
