@@ -1,7 +1,8 @@
 """History store figures, medians of several runs, on a temporary database:
 - load: open the store and load one conversation of 1,000 messages (2M characters);
 - search: queries across 10,000 conversations (4 messages each, ~2,000 characters per chat);
-- checkpoint: one streaming checkpoint of a 20,000-character reply.
+- checkpoint: one streaming checkpoint of a 20,000-character reply;
+- search without FTS5: the LIKE fallback on the same 10,000 conversations.
 
     python benchmarks/store.py [--runs 7]
 """
@@ -125,18 +126,27 @@ def bench_search(folder: Path, runs: int) -> None:
             "kingfisher",
             "kingfisher heron",
             "pel",
+            "t",
+            "th",
             "the",
             "the a of",
             "zzzz",
         ]:
             hits = len(store.search(query))
             ms = median_ms(runs, lambda q=query: store.search(q))
-            print(f"search {query!r:20} across 10,000 conversations: {ms:7.1f} ms ({hits} hits)")
+            print(f"search {query!r:20} across 10,000 conversations: {ms:7.2f} ms ({hits} hits)")
         cid = store.create_conversation()
         mid = store.add_message(cid, Message(Role.ASSISTANT, status=Status.STREAMING))
         replies = iter([text(rng, 20_000 + n) for n in range(runs)])
         ms = median_ms(runs, lambda: store.checkpoint(mid, next(replies)))
         print(f"checkpoint of a 20,000-char reply:      {ms:7.2f} ms")
+
+
+def bench_like(folder: Path, runs: int) -> None:
+    with Store(folder / "search.db", full_text=False) as store:
+        for query in ["kingfisher", "the"]:
+            ms = median_ms(runs, lambda q=query: store.search(q))
+            print(f"search {query!r:20} without FTS5 (LIKE scan):     {ms:7.2f} ms")
 
 
 def main() -> None:
@@ -146,6 +156,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bench_load(Path(folder), args.runs)
         bench_search(Path(folder), args.runs)
+        bench_like(Path(folder), args.runs)
 
 
 if __name__ == "__main__":

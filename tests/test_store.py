@@ -332,6 +332,7 @@ def test_fts_folds_diacritics(fts_store: Store) -> None:
     cid = chat(fts_store, "x", "un café crème")
     assert [h.conversation_id for h in fts_store.search("cafe creme")] == [cid]
     assert fts_query("a NEAR") == '"a" "NEAR"*'
+    assert fts_query("say x") == '"say" "x"'
 
 
 def test_title_matches_come_first_then_the_most_recent(store: Store) -> None:
