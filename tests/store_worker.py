@@ -37,7 +37,19 @@ def stream(store: Store, conversation_id: int, stop_after: int) -> None:
             return
 
 
+def open_fresh(path: str) -> None:
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        return
+    with Store(path) as store:
+        store.add_message(store.create_conversation(), Message(Role.USER, "hello"))
+        print(store.schema_version, flush=True)
+
+
 def main() -> None:
+    if sys.argv[1] == "open":
+        open_fresh(sys.argv[2])
+        return
     command, path, conversation_id, number = sys.argv[1:5]
     with Store(path) as store:
         if command == "write":

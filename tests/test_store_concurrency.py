@@ -16,6 +16,7 @@ import pytest
 
 import parrotchat
 from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.migrations import SCHEMA_VERSION
 from parrotchat.core.store import BUSY_MESSAGE, Store, StoreBusy, StoreError
 
 WORKER = Path(__file__).with_name("store_worker.py")
@@ -74,6 +75,25 @@ def test_two_processes_write_side_by_side(
         assert len(messages) == 400
         assert len(store.list_conversations()) == 3
         assert len(store.search("own")) == 2
+
+
+def test_processes_creating_the_database_at_once(
+    path: Path, workers: list[subprocess.Popen[str]]
+) -> None:
+    workers += [start_worker("open", path) for _ in range(4)]
+    for worker in workers:
+        assert worker.stdout and worker.stdout.readline() == "ready\n", worker.stderr
+    for worker in workers:
+        assert worker.stdin
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=60)
+        assert worker.returncode == 0, stderr
+        assert stdout.strip() == str(SCHEMA_VERSION)
+    with Store(path) as store:
+        assert len(store.list_conversations()) == 4
+        assert len(store.search("hello")) == 4
 
 
 @pytest.mark.parametrize("stop_after", [3, 0], ids=["blocked", "mid-loop"])

@@ -102,7 +102,7 @@ class Store:
         try:
             with self._errors():
                 self._check_readable()
-                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(busy_timeout)
                 self._conn.execute("PRAGMA foreign_keys = ON")
                 # A killed process loses nothing committed in WAL mode with NORMAL; only a power
                 # cut can lose the last transactions. Checkpoints stay cheap (no fsync each).
@@ -155,6 +155,24 @@ class Store:
                 f"The file {self.path} is an SQLite database but not a parrotchat history; "
                 "it was left untouched."
             )
+
+    def _use_wal(self, busy_timeout: float) -> None:
+        """Switch to WAL once per file, waiting for processes creating it at the same moment."""
+        deadline = time.monotonic() + busy_timeout
+        delay = 0.001
+        while True:
+            try:
+                # Returns the mode in force: a file system without shared memory keeps another.
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                # This change needs the whole file and SQLite fails it at once instead of
+                # calling the busy handler: retry like the handler would.
+                code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+                if code not in (_BUSY, _LOCKED) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
