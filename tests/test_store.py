@@ -178,6 +178,10 @@ def test_checkpoint_then_finish(store: Store) -> None:
     _, [message] = store.load_conversation(cid)
     assert (message.content, message.status) == ("Hello!", Status.CANCELLED)
     assert store.recover_interrupted() == 0
+    dropped = store.add_message(cid, Message(Role.ASSISTANT, status=Status.STREAMING))
+    store.finish_message(dropped, Message(Role.ASSISTANT, "cut", status=Status.INTERRUPTED))
+    store.checkpoint(dropped, "late")
+    assert store.load_conversation(cid)[1][1].content == "cut"
 
 
 def test_recover_interrupted_marks_orphaned_streams(store: Store) -> None:

@@ -27,7 +27,8 @@ CREATE TABLE messages (
     status TEXT NOT NULL
         CHECK (status IN ('streaming', 'complete', 'cancelled', 'interrupted', 'error')),
     error TEXT, notice TEXT, usage TEXT, cost REAL, ttft REAL, duration REAL,
-    tokens INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL, updated REAL NOT NULL
+    tokens INTEGER NOT NULL DEFAULT 0, created REAL NOT NULL, updated REAL NOT NULL,
+    recovered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';

@@ -43,7 +43,8 @@ CREATE TABLE messages (
     duration REAL,
     tokens INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    recovered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
 CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';

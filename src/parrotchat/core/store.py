@@ -411,13 +411,13 @@ class Store:
         """Save the text streamed so far (one small UPDATE; call it about once a second).
 
         It also marks the message streaming again if another process, starting up, took it
-        for an orphan and marked it interrupted. A finished message is left alone.
+        for an orphan (`recover_interrupted`). A finished message is left alone.
         """
         with self._write() as conn:
             conn.execute(
                 "UPDATE messages SET content = ?, reasoning = ?, tokens = coalesce(?, tokens),"
-                " status = 'streaming', updated = ?"
-                " WHERE id = ? AND status IN ('streaming', 'interrupted')",
+                " status = 'streaming', recovered = 0, updated = ?"
+                " WHERE id = ? AND (status = 'streaming' OR recovered)",
                 (content, reasoning, tokens, time.time(), message_id),
             )
 
@@ -434,7 +434,7 @@ class Store:
                 raise ConversationNotFound("That message no longer exists.")
             assignments = ", ".join(f"{c.strip()} = ?" for c in _MESSAGE_COLUMNS.split(","))
             conn.execute(
-                f"UPDATE messages SET {assignments}, updated = ? WHERE id = ?",
+                f"UPDATE messages SET {assignments}, recovered = 0, updated = ? WHERE id = ?",
                 (*_message_values(message), now, message_id),
             )
             self._touch(conn, row[0], message, now)
@@ -453,7 +453,7 @@ class Store:
         with self._write() as conn:
             cursor = conn.execute(
                 "UPDATE messages SET status = 'interrupted', error = coalesce(error, ?),"
-                " updated = ? WHERE status = 'streaming' AND updated <= ?",
+                " recovered = 1, updated = ? WHERE status = 'streaming' AND updated <= ?",
                 (INTERRUPTED_MESSAGE, now, now - idle_for),
             )
             return cursor.rowcount
