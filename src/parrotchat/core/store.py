@@ -28,6 +28,7 @@ from typing import Any
 
 from parrotchat.core import export
 from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.export import InvalidExport
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
 from parrotchat.core.records import ConversationRecord, SearchHit, make_title
 from parrotchat.core.search import query_terms, search_fts, search_like
@@ -35,6 +36,9 @@ from parrotchat.core.search import query_terms, search_fts, search_like
 __all__ = [
     "BUSY_MESSAGE",
     "ConversationNotFound",
+    "ConversationRecord",
+    "InvalidExport",
+    "SearchHit",
     "Store",
     "StoreBusy",
     "StoreError",
