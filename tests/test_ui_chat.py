@@ -323,3 +323,15 @@ async def test_ctrl_o_copies_the_last_reply_as_markdown_source(demo_server, tmp_
         reply = await wait_for_reply(pilot)
         await pilot.press("ctrl+o")
         assert app.clipboard == reply.content == "# Title\n\n**bold** and `code`"
+
+
+async def test_a_tiny_terminal_never_closes_the_app(demo_server, tmp_path, offline):
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send_prompt(pilot, "keep this")
+        await wait_for_reply(pilot)
+        for width in (6, 4, 2, 1, 80):
+            await pilot.resize_terminal(width, 10)
+            await pilot.pause()
+        assert app.is_running
+        assert app.conversation.messages[0].content == "keep this"

@@ -21,6 +21,7 @@ class PromptInput(TextArea):
         height: auto;
         min-height: 3;
         max-height: 10;
+        min-width: 16;  /* Textual's TextArea fails to wrap at width 0 on a tiny terminal */
         border: round $primary 60%;
         padding: 0 1;
         &:focus { border: round $primary; }
