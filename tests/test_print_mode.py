@@ -205,6 +205,12 @@ def test_broken_config_is_one_line_and_exit_2(tmp_path: Path, clean_env: dict[st
     assert len(lines) == 1 and str(config) in lines[0] and "line" in lines[0]
 
 
+def _interruptible() -> None:
+    # A shell starts background jobs with SIGINT ignored, and children inherit that: CI may run
+    # the suite that way. A user at a terminal has the default, so the child gets it back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_closes_the_socket_and_exits_130(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
@@ -215,14 +221,20 @@ def test_ctrl_c_closes_the_socket_and_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=with_server(clean_env, demo_server),
+        preexec_fn=_interruptible,
     )
-    assert proc.stdout is not None
-    first = proc.stdout.read(1)  # blocks until the answer has started
-    assert first
-    interrupted_at = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    request = demo_server.wait_for_disconnect(timeout=10)
-    _out, err = proc.communicate(timeout=10)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.read(1)  # blocks until the answer has started
+        assert first
+        interrupted_at = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        request = demo_server.wait_for_disconnect(timeout=10)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130
     assert request.disconnected_at is not None
     assert request.disconnected_at - interrupted_at < 1.0
