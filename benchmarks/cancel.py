@@ -18,10 +18,8 @@ import time
 from pathlib import Path
 
 from parrotchat.api import ChatClient, Endpoint, TextDelta
-from parrotchat.config import load_settings
 from parrotchat.demo import DemoServer, Parrot
-from parrotchat.ui.app import make_app
-from parrotchat.ui.testing import UnreachableClient, press_now, send_prompt, wait_until
+from parrotchat.ui.testing import offline_demo_app, press_now, send_prompt, wait_until
 
 LONG = Parrot(tokens=100_000, tokens_per_second=500)
 """A reply that would stream for minutes: only a cancel ends it early."""
@@ -49,13 +47,7 @@ async def client_cancel(server: DemoServer) -> float:
 
 
 async def app_escape(server: DemoServer, workdir: Path) -> float:
-    settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True)
-    app = make_app(
-        settings.with_demo_url(server.base_url),
-        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        log_dir=workdir / "log",
-        state_dir=workdir / "state",
-    )
+    app = offline_demo_app(server.base_url, workdir)
     async with app.run_test(size=(120, 36)) as pilot:
         server.push(LONG)
         reply = await send_prompt(pilot, "talk for a while")

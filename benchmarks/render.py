@@ -135,20 +135,12 @@ async def load_history(app: Any, pilot: Any) -> None:
 
 
 async def measure(tokens: int, history: bool) -> Run:
-    from parrotchat.config import load_settings
-    from parrotchat.ui.app import make_app
-    from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_until
+    from parrotchat.ui.testing import offline_demo_app, send_prompt, wait_until
 
     server = ServerProcess()
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     try:
-        settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True)
-        app = make_app(
-            settings.with_demo_url(server.base_url),
-            clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-            log_dir=workdir / "log",
-            state_dir=workdir / "state",
-        )
+        app = offline_demo_app(server.base_url, workdir)
         frames: list[float] = []
         display = app._display
 

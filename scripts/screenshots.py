@@ -17,14 +17,13 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from parrotchat.config import load_settings
 from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
 from parrotchat.demo.parrot import reply_tokens
 from parrotchat.demo.server import DemoServer
-from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
     FixedClock,
-    UnreachableClient,
+    offline_demo_app,
     press_now,
     send_prompt,
     wait_for_rendered,
@@ -155,13 +154,7 @@ async def shoot(
 ) -> Path:
     """Run one scene in a fresh app and save its screenshot as `out/name.svg`."""
     with tempfile.TemporaryDirectory() as scratch:
-        settings = load_settings(config_path=Path(scratch) / "none.toml", env={}, demo=True)
-        app = make_app(
-            settings.with_demo_url(server.base_url),
-            clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-            log_dir=Path(scratch) / "log",
-            state_dir=Path(scratch) / "state",
-        )
+        app = offline_demo_app(server.base_url, Path(scratch))
         app.clock = FixedClock()
         async with app.run_test(size=size) as pilot:
             await scene(pilot, server)

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
-from parrotchat.config import load_settings
 from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
     FixedClock,
-    UnreachableClient,
+    offline_demo_app,
     press_now,
     send_prompt,
     wait_for_rendered,
@@ -41,13 +40,7 @@ PARTIAL = [
 
 
 def build(server: DemoServer, tmp_path: Path) -> ParrotChatApp:
-    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
-    app = make_app(
-        settings.with_demo_url(server.base_url),
-        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        log_dir=tmp_path / "log",
-        state_dir=tmp_path / "state",
-    )
+    app = offline_demo_app(server.base_url, tmp_path)
     app.clock = FixedClock()
     return app
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -14,12 +15,14 @@ from textual.pilot import Pilot
 from parrotchat.api.errors import ConnectionFailed
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
+from parrotchat.config import load_settings
 from parrotchat.core.conversation import Message
-from parrotchat.ui.app import ParrotChatApp
+from parrotchat.ui.app import ParrotChatApp, make_app
 
 __all__ = [
     "FixedClock",
     "UnreachableClient",
+    "offline_demo_app",
     "press_now",
     "send_prompt",
     "wait_for_rendered",
@@ -53,6 +56,21 @@ class UnreachableClient:
 
     async def aclose(self) -> None:
         """Nothing to close."""
+
+
+def offline_demo_app(base_url: str, workdir: Path, **flags: Any) -> ParrotChatApp:
+    """The real app on the demo server at `base_url`, as `parrotchat --demo` starts it.
+
+    Its files (config, log, state) live in `workdir`; ParrotRouter is an `UnreachableClient`,
+    so nothing leaves 127.0.0.1. `flags` are `load_settings` flags such as `system=...`.
+    """
+    settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
+    return make_app(
+        settings.with_demo_url(base_url),
+        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+        log_dir=workdir / "log",
+        state_dir=workdir / "state",
+    )
 
 
 async def wait_until(
@@ -120,10 +138,13 @@ async def wait_for_rendered(pilot: Pilot[None], reply: Message, timeout: float =
     def rendered() -> bool:
         stats = str(view.query_one(".stats").render())
         answer = view.answer
+        log = app.chat_log
         return (
             answer is not None
             and answer.source == reply.content
             and (f"{reply.tokens} token" in stats)
+            # A following log has caught up with the growth: the screen will not move again.
+            and (not log.following or log.scroll_y >= log.max_scroll_y)
         )
 
     await wait_until(pilot, rendered, timeout, "the reply to be on screen")
