@@ -148,4 +148,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--stats and --raw go with -p/--print")
     from parrotchat.tui import run_tui
 
-    return run_tui(settings)
+    return run_tui(settings, default_history_path(), args.resume)

@@ -133,7 +133,9 @@ def resumed_settings(
     provider_flag = sources.get("provider") in ("--provider", "--demo")
     if record.provider in settings.providers and not provider_flag:
         changes["provider"] = record.provider
-    if record.model and sources.get("model") != "--model" and not provider_flag:
+    # A provider chosen by flag keeps the conversation's model only if it is the same provider.
+    same_provider = not provider_flag or record.provider == settings.provider
+    if record.model and sources.get("model") != "--model" and same_provider:
         changes["model"] = record.model
     if sources.get("system_prompt") != "--system":
         changes["system_prompt"] = record.system_prompt
