@@ -215,3 +215,25 @@ def test_ctrl_c_stores_the_partial_reply_as_cancelled(
     assert reply.status is Status.CANCELLED
     printed = (first + rest).decode()
     assert len(reply.content) >= 20 and printed.startswith(reply.content)
+
+
+def test_a_reader_that_leaves_stores_the_reply_cancelled(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Parrot(tokens=100_000, tokens_per_second=200))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "-p", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=with_server(clean_env, demo_server),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)
+    proc.stdout.close()  # like `| head -c 20`
+    assert proc.wait(timeout=10) == 0
+    with proc.stderr:
+        assert proc.stderr.read() == b""
+    with Store(history_path(clean_env)) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert messages[-1].status is Status.CANCELLED and messages[-1].content

@@ -104,6 +104,16 @@ async def test_a_streaming_reply_is_checkpointed_then_stored_cancelled_on_escape
     assert (messages[-1].status, messages[-1].content) == (Status.CANCELLED, "Partial answer")
 
 
+async def test_quitting_mid_reply_stores_it_cancelled(demo_server, tmp_path):
+    app = build(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        demo_server.push(hanging("Partial"))
+        reply = await send_prompt(pilot, "x")
+        await wait_until(pilot, lambda: reply.content == "Partial")
+    reply = stored(tmp_path)[0][-1]
+    assert (reply.status, reply.content) == (Status.CANCELLED, "Partial")
+
+
 async def test_an_error_reply_is_stored_with_its_sentence(demo_server, tmp_path):
     app = build(demo_server, tmp_path)
     async with app.run_test(size=SIZE) as pilot:

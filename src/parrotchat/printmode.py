@@ -147,7 +147,7 @@ async def _answer(
                     printer.show(event, reply)
                     turn.progress(reply)
         reply.status = Status.COMPLETE
-    except asyncio.CancelledError:  # Ctrl+C
+    except (asyncio.CancelledError, BrokenPipeError):  # Ctrl+C, or the reader left (`| head`)
         reply.status = Status.CANCELLED
         raise
     except APIError as exc:

@@ -176,6 +176,11 @@ class ParrotChatApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
+        # history closes, not left for the next start to find interrupted and empty.
+        self.stop_reply()
+        for stream in self._streams.values():
+            stream.end(Status.CANCELLED)
         for client in self._own_clients.values():
             await client.aclose()
         self._own_clients.clear()

@@ -177,7 +177,12 @@ class ReplyStream:
             self.message.content = self._content[0]
 
     def end(self, status: Status, error: str | None = None) -> None:
-        """Record how the reply ended; the next flush shows it and stops the timer."""
+        """Record how the reply ended; the next flush shows it and stops the timer.
+
+        Only the first call counts: the app ends a live reply itself when it quits.
+        """
+        if self._ended:
+            return
         self._sync_content()
         message = self.message
         message.status = status
