@@ -65,24 +65,14 @@ def run_print_mode(
         return 2
     printer = _Printer(out, err, raw=raw)
     history = History.open(history_path, printer.history_unavailable)
-    history.call(Store.recover_interrupted)
     try:
-        loaded = history.load(resume) if resume is not None else None
+        settings, turn = _start_turn(settings, history, resume)
     except NoConversation as error:
         history.close()
         printer.error(str(error))
         return 2
-    conversation = Conversation(settings.system_prompt)
-    conversation_id: int | None = None
-    if loaded is not None:
-        record, messages = loaded
-        settings, conversation = resumed_settings(settings, record)
-        conversation.messages = messages
-        conversation_id = record.id
     try:
-        return asyncio.run(
-            _answer(settings, text, printer, _Turn(history, conversation, conversation_id), stats)
-        )
+        return asyncio.run(_answer(settings, text, printer, turn, stats))
     except KeyboardInterrupt:
         printer.end_answer()
         print("parrotchat: interrupted", file=err, flush=True)
@@ -95,6 +85,22 @@ def run_print_mode(
         return 1
     finally:
         history.close()
+
+
+def _start_turn(settings: Settings, history: History, resume: int | None) -> tuple[Settings, _Turn]:
+    """Recover replies a killed parrotchat left streaming; load the conversation to continue.
+
+    Raises:
+        NoConversation: `resume` names a conversation that is not there.
+    """
+    history.call(Store.recover_interrupted)
+    loaded = history.load(resume) if resume is not None else None
+    if loaded is None:
+        return settings, _Turn(history, Conversation(settings.system_prompt), None)
+    record, messages = loaded
+    settings, conversation = resumed_settings(settings, record)
+    conversation.messages = messages
+    return settings, _Turn(history, conversation, record.id)
 
 
 def _quiet_broken_pipe(out: TextIO) -> int:

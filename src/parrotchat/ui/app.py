@@ -20,7 +20,6 @@ from textual.worker import Worker, WorkerState
 from parrotchat.api.client import ChatClient
 from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
-from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
@@ -156,10 +155,10 @@ class ParrotChatApp(App[None]):
         self.narrow = self.size.width < NARROW_WIDTH
         self.history.attach(self._history_unavailable)
         if self._resumed is not None:
-            await self._show_resumed(*self._resumed)
+            await self._show_resumed(self._resumed[1])
         self.prompt.focus()
 
-    async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
+    async def _show_resumed(self, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""
         self.conversation.messages = list(messages)
         chat_log = self.chat_log
