@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,46 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import KEY, parrotchat, with_server
 
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
-
-KEY = "sk-print-test-4242424242"
-
-
-@pytest.fixture
-def clean_env(tmp_path: Path) -> dict[str, str]:
-    """An environment with no config file, no keys and a throwaway home."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PARROTCHAT_", "OPENAI"))}
-    env.update(
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        PARROTCHAT_CONFIG=str(tmp_path / "no-config.toml"),
-    )
-    return env
-
-
-def parrotchat(
-    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parrotchat", *args],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
-
-
-def with_server(env: dict[str, str], server: DemoServer, key: str | None = KEY) -> dict[str, str]:
-    env = {**env, "PARROTCHAT_BASE_URL": server.base_url}
-    if key:
-        env["PARROTCHAT_API_KEY"] = key
-    return env
 
 
 def test_answer_goes_to_stdout_only(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
@@ -265,6 +228,8 @@ def test_help_lists_every_flag(clean_env: dict[str, str]) -> None:
         "--config",
         "--show-config",
         "--version",
+        "--continue",
+        "--resume",
     ]:
         assert flag in result.stdout
     version = parrotchat("--version", env=clean_env)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parrotchat import __version__
+from parrotchat.core.history import LAST, default_history_path
 
 __all__ = ["build_parser", "main"]
 
@@ -39,6 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="use the built-in offline demo model (no key, no network)",
+    )
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "-c",
+        "--continue",
+        dest="resume",
+        action="store_const",
+        const=LAST,
+        help="continue the last conversation (its history, model and system prompt)",
+    )
+    resume.add_argument(
+        "--resume",
+        dest="resume",
+        type=_conversation_id,
+        metavar="ID",
+        help="continue the conversation with this id",
     )
     add("--provider", metavar="NAME", help="provider from the config file to use")
     add(
@@ -75,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _conversation_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a conversation id: {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run parrotchat; returns the process exit code."""
     from parrotchat.config import ConfigError, load_settings, show_config
@@ -109,9 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.prompt is not None:
         from parrotchat.printmode import run_print_mode
 
-        return run_print_mode(settings, args.prompt, stats=args.stats, raw=args.raw)
+        return run_print_mode(
+            settings,
+            args.prompt,
+            stats=args.stats,
+            raw=args.raw,
+            history_path=default_history_path(),
+            resume=args.resume,
+        )
     if args.stats or args.raw:
         parser.error("--stats and --raw go with -p/--print")
     from parrotchat.tui import run_tui
 
-    return run_tui(settings)
+    return run_tui(settings, default_history_path(), args.resume)

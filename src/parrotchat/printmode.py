@@ -1,7 +1,8 @@
 """Print mode: stream one answer to stdout, everything else to stderr, with exit codes.
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
-errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 130 interrupted.
+errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
+unknown conversation), 130 interrupted. The turn is stored in the history as it streams.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import contextlib
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from parrotchat.api import (
@@ -22,8 +24,11 @@ from parrotchat.api import (
     TextDelta,
     ToolCallDelta,
 )
+from parrotchat.api.errors import StreamInterrupted
 from parrotchat.config import Settings
-from parrotchat.core.conversation import Conversation, Message, Role
+from parrotchat.core.conversation import Conversation, Message, Role, Status
+from parrotchat.core.history import Checkpoints, History, NoConversation, resumed_settings
+from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -38,8 +43,15 @@ def run_print_mode(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    history_path: Path | None = None,
+    resume: int | None = None,
 ) -> int:
-    """Answer `prompt` (plus piped stdin) and return the exit code."""
+    """Answer `prompt` (plus piped stdin) and return the exit code.
+
+    Args:
+        history_path: The history database; None keeps no history.
+        resume: The conversation to continue (an id, or `LAST`); None starts a new one.
+    """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -52,8 +64,15 @@ def run_print_mode(
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
     printer = _Printer(out, err, raw=raw)
+    history = History.open(history_path, printer.history_unavailable)
     try:
-        return asyncio.run(_answer(settings, text, printer, stats=stats))
+        settings, turn = _start_turn(settings, history, resume)
+    except NoConversation as error:
+        history.close()
+        printer.error(str(error))
+        return 2
+    try:
+        return asyncio.run(_answer(settings, text, printer, turn, stats))
     except KeyboardInterrupt:
         printer.end_answer()
         print("parrotchat: interrupted", file=err, flush=True)
@@ -64,6 +83,24 @@ def run_print_mode(
         printer.end_answer()
         printer.error(f"unexpected error ({type(exc).__name__}); please report it")
         return 1
+    finally:
+        history.close()
+
+
+def _start_turn(settings: Settings, history: History, resume: int | None) -> tuple[Settings, _Turn]:
+    """Recover replies a killed parrotchat left streaming; load the conversation to continue.
+
+    Raises:
+        NoConversation: `resume` names a conversation that is not there.
+    """
+    history.call(Store.recover_interrupted)
+    loaded = history.load(resume) if resume is not None else None
+    if loaded is None:
+        return settings, _Turn(history, Conversation(settings.system_prompt), None)
+    record, messages = loaded
+    settings, conversation = resumed_settings(settings, record)
+    conversation.messages = messages
+    return settings, _Turn(history, conversation, record.id)
 
 
 def _quiet_broken_pipe(out: TextIO) -> int:
@@ -82,7 +119,9 @@ def _read_text(stream: TextIO) -> str:
     return buffer.read().decode("utf-8", "replace")
 
 
-async def _answer(settings: Settings, text: str, printer: _Printer, *, stats: bool) -> int:
+async def _answer(
+    settings: Settings, text: str, printer: _Printer, turn: _Turn, stats: bool
+) -> int:
     demo = None
     if settings.active.is_demo and settings.active.base_url.startswith("builtin:"):
         from parrotchat.demo import DemoServer
@@ -90,9 +129,12 @@ async def _answer(settings: Settings, text: str, printer: _Printer, *, stats: bo
         demo = DemoServer()
         await demo.start()
         settings = settings.with_demo_url(demo.base_url)
-    conversation = Conversation(system_prompt=settings.system_prompt)
-    conversation.add(Message(Role.USER, text))
-    reply = Message(Role.ASSISTANT, model=settings.model, provider=settings.provider)
+    conversation = turn.conversation
+    user = conversation.add(Message(Role.USER, text))
+    reply = Message(
+        Role.ASSISTANT, model=settings.model, provider=settings.provider, status=Status.STREAMING
+    )
+    turn.begin(settings, user, reply)
     started = time.monotonic()
     try:
         async with ChatClient(settings.endpoint()) as client:
@@ -109,18 +151,72 @@ async def _answer(settings: Settings, text: str, printer: _Printer, *, stats: bo
                     ):
                         reply.ttft = time.monotonic() - started
                     printer.show(event, reply)
+                    turn.progress(reply)
+        reply.status = Status.COMPLETE
+    except (asyncio.CancelledError, BrokenPipeError):  # Ctrl+C, or the reader left (`| head`)
+        reply.status = Status.CANCELLED
+        raise
     except APIError as exc:
+        reply.status = Status.INTERRUPTED if isinstance(exc, StreamInterrupted) else Status.ERROR
+        reply.error = exc.message
         printer.end_answer()
         printer.error(exc.message)
         return 1
+    except BaseException as exc:
+        reply.status = Status.ERROR
+        reply.error = f"unexpected error ({type(exc).__name__})"
+        raise
     finally:
+        reply.duration = time.monotonic() - started
+        turn.finish(reply)
         if demo is not None:
             await demo.stop()
-    reply.duration = time.monotonic() - started
     printer.end_answer()
     if stats:
         printer.stats(reply)
     return 0
+
+
+class _Turn:
+    """One prompt and its reply on their way into the history (a no-op without history)."""
+
+    def __init__(
+        self, history: History, conversation: Conversation, conversation_id: int | None
+    ) -> None:
+        self.history: History = history
+        self.conversation: Conversation = conversation
+        """The history sent with the prompt (empty unless a conversation is resumed)."""
+        self.conversation_id: int | None = conversation_id
+        self._reply_id: int | None = None
+        self._checkpoints = Checkpoints()
+
+    def begin(self, settings: Settings, user: Message, reply: Message) -> None:
+        """Store the prompt and the empty streaming reply, before the request goes out."""
+        history = self.history
+        if self.conversation_id is None:
+            self.conversation_id = history.call(
+                Store.create_conversation,
+                system_prompt=settings.system_prompt,
+                model=settings.model,
+                provider=settings.provider,
+            )
+        if self.conversation_id is None:
+            return
+        history.call(Store.add_message, self.conversation_id, user)
+        self._reply_id = history.call(Store.add_message, self.conversation_id, reply)
+        self._checkpoints = Checkpoints()
+
+    def progress(self, reply: Message) -> None:
+        """Save the reply so far, if a checkpoint is due."""
+        if self._reply_id is not None and self._checkpoints.due():
+            self.history.call(
+                Store.checkpoint, self._reply_id, reply.content, reply.reasoning, reply.tokens
+            )
+
+    def finish(self, reply: Message) -> None:
+        """Store the whole reply as it ended."""
+        if self._reply_id is not None:
+            self.history.call(Store.finish_message, self._reply_id, reply)
 
 
 class _Printer:
@@ -177,6 +273,10 @@ class _Printer:
             self._last = "\n"
         with contextlib.suppress(ValueError):
             self.out.flush()
+
+    def history_unavailable(self, reason: str) -> None:
+        """Say once that this answer is not being kept, and why."""
+        print(f"parrotchat: warning: history unavailable: {reason}", file=self.err, flush=True)
 
     def note(self, text: str) -> None:
         print(f"parrotchat: {neutralize(text)}", file=self.err, flush=True)

@@ -24,6 +24,7 @@ from parrotchat.sanitize import neutralize
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.error_log import ErrorLog
+from parrotchat.ui.history import ChatHistory, Resumed
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
@@ -99,6 +100,8 @@ class ParrotChatApp(App[None]):
         log_dir: Path | None = None,
         state_dir: Path | None = None,
         current: tuple[str, str] | None = None,
+        history: ChatHistory | None = None,
+        resumed: Resumed | None = None,
     ) -> None:
         """
         Args:
@@ -107,6 +110,8 @@ class ParrotChatApp(App[None]):
             log_dir: Where unexpected errors are logged (default: the platform log dir).
             state_dir: Where the last model is remembered (default: the platform state dir).
             current: The `(provider, model)` to start with (default: the settings').
+            history: Where conversations are kept (default: nowhere, in memory only).
+            resumed: A stored conversation to show and carry on (its settings already applied).
         """
         super().__init__()
         self.settings: Settings = settings
@@ -114,6 +119,9 @@ class ParrotChatApp(App[None]):
         self.error_log: ErrorLog = ErrorLog(log_dir)
         self.conversation: Conversation = Conversation(settings.system_prompt)
         """The conversation on screen; each request sends all of it."""
+        self.history: ChatHistory = history or ChatHistory()
+        """The store behind the conversation; it never blocks the event loop."""
+        self._resumed = resumed
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
         self.clock: Callable[[], float] = time.monotonic
@@ -136,20 +144,46 @@ class ParrotChatApp(App[None]):
                 )
             with Vertical(id="chat-column"):
                 with ChatLog(id="chat-log"):
-                    yield Welcome(self.settings, self.provider)
+                    if self._resumed is None:
+                        yield Welcome(self.settings, self.provider)
                 yield NewContentMarker("Ctrl+End", id="new-below")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._show_model()
         self.narrow = self.size.width < NARROW_WIDTH
+        self.history.attach(self._history_unavailable)
+        if self._resumed is not None:
+            await self._show_resumed(self._resumed[1])
         self.prompt.focus()
 
+    async def _show_resumed(self, messages: list[Message]) -> None:
+        """Show a reopened conversation as it was stored; nothing is sent."""
+        self.conversation.messages = list(messages)
+        chat_log = self.chat_log
+        for message in messages:
+            await chat_log.add_message(message)
+        chat_log.follow()
+
+    def _history_unavailable(self, reason: str) -> None:
+        self.notify(
+            f"History is unavailable: {neutralize(reason)}",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
+
     async def on_unmount(self) -> None:
+        # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
+        # history closes, not left for the next start to find interrupted and empty.
+        self.stop_reply()
+        for stream in self._streams.values():
+            stream.end(Status.CANCELLED)
         for client in self._own_clients.values():
             await client.aclose()
         self._own_clients.clear()
+        await self.history.close()
 
     @property
     def chat_log(self) -> ChatLog:
@@ -240,6 +274,9 @@ class ParrotChatApp(App[None]):
         self.stop_reply()
         user = self.conversation.add(Message(Role.USER, text))
         await self.chat_log.add_message(user)
+        await self.history.add_prompt(
+            user, self.conversation.system_prompt, model=self.model, provider=self.provider
+        )
         await self._start_reply()
 
     async def _start_reply(self) -> None:
@@ -253,6 +290,7 @@ class ParrotChatApp(App[None]):
         reply = self.conversation.add(
             Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
         )
+        recorder = await self.history.add_reply(reply)
         chat_log = self.chat_log
         chat_log.follow()
         view = await chat_log.add_message(reply)
@@ -262,6 +300,7 @@ class ParrotChatApp(App[None]):
             clock=self.clock,
             on_grow=chat_log.content_grew,
             on_error=self._show_unexpected,
+            recorder=recorder,
         )
         self.reply_stream = stream
         stream.start(self, self.settings.render_fps)
@@ -335,6 +374,7 @@ class ParrotChatApp(App[None]):
         if self.reply_stream is not None:
             self.reply_stream.abandon()
         self.conversation = Conversation(self.settings.system_prompt)
+        self.history.new_conversation()
         self.reply_stream = None
         self.streaming = False
         chat_log = self.chat_log
@@ -416,6 +456,8 @@ def make_app(
     clients: Mapping[str, ChatClient] | None = None,
     log_dir: Path | None = None,
     state_dir: Path | None = None,
+    history: ChatHistory | None = None,
+    resumed: Resumed | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -424,15 +466,25 @@ def make_app(
         clients: Provider name -> client to use instead of creating one (tests); not closed.
         log_dir: Directory for `parrotchat.log` (default: `platformdirs.user_log_dir`).
         state_dir: Directory for `last_model.json` (default: `platformdirs.user_state_dir`).
+        history: The history (`open_history`); default: none, the chat lives in memory only.
+        resumed: The conversation to reopen (from `open_history`); it starts on its model.
     """
     state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
     current = None
     # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
     chosen_by_flag = settings.sources.get("provider", "default") not in ("default", "config file")
-    if not settings.model_explicit and not chosen_by_flag:
+    if resumed is not None:
+        current = (settings.provider, settings.model)
+    elif not settings.model_explicit and not chosen_by_flag:
         last = load_last_model(state_dir)
         if last is not None and last[0] in settings.providers:
             current = last
     return ParrotChatApp(
-        settings, clients=clients, log_dir=log_dir, state_dir=state_dir, current=current
+        settings,
+        clients=clients,
+        log_dir=log_dir,
+        state_dir=state_dir,
+        current=current,
+        history=history,
+        resumed=resumed,
     )

@@ -30,7 +30,7 @@ from parrotchat.api.events import (
 from parrotchat.core.conversation import Message, Status
 from parrotchat.sanitize import neutralize
 
-__all__ = ["FRAME_BUDGET", "ReplySink", "ReplyStream"]
+__all__ = ["FRAME_BUDGET", "ReplyRecorder", "ReplySink", "ReplyStream"]
 
 FRAME_BUDGET = 32768
 """Characters of answer text rendered per frame at most; the rest waits for the next frames."""
@@ -55,6 +55,16 @@ class ReplySink(Protocol):
         """Show the final state of the reply: stats, status, error, notice."""
 
 
+class ReplyRecorder(Protocol):
+    """Where one reply is saved. Both methods only queue work: they never block."""
+
+    def checkpoint(self, message: Message) -> None:
+        """Called every frame while streaming; saves the text so far when it is due."""
+
+    def finish(self, message: Message) -> None:
+        """Called once, when the reply has ended in any way."""
+
+
 class ReplyStream:
     """Buffers the events of one reply and flushes them into a `ReplySink` once per frame.
 
@@ -69,6 +79,7 @@ class ReplyStream:
         clock: Callable[[], float] = time.monotonic,
         on_grow: Callable[[], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        recorder: ReplyRecorder | None = None,
     ) -> None:
         """
         Args:
@@ -77,6 +88,7 @@ class ReplyStream:
             clock: Seconds, monotonic; tests pass a fake one for stable timings.
             on_grow: Called after a flush that added content (the chat log follows or marks).
             on_error: Called with an unexpected exception raised while flushing.
+            recorder: Saves the reply to the history as it streams and when it ends.
         """
         self.message: Message = message
         """The assistant message; the worker updates it as events arrive."""
@@ -88,6 +100,7 @@ class ReplyStream:
         self._clock = clock
         self._on_grow = on_grow
         self._on_error = on_error
+        self._recorder = recorder
         self._text: list[str] = []
         self._content: list[str] = [message.content]
         """The answer so far in pieces: `+=` on a long string copies it for every token."""
@@ -164,7 +177,12 @@ class ReplyStream:
             self.message.content = self._content[0]
 
     def end(self, status: Status, error: str | None = None) -> None:
-        """Record how the reply ended; the next flush shows it and stops the timer."""
+        """Record how the reply ended; the next flush shows it and stops the timer.
+
+        Only the first call counts: the app ends a live reply itself when it quits.
+        """
+        if self._ended:
+            return
         self._sync_content()
         message = self.message
         message.status = status
@@ -174,6 +192,8 @@ class ReplyStream:
         if not message.tool_calls and self._tool_calls:
             message.tool_calls = [self._tool_calls[index] for index in sorted(self._tool_calls)]
         self._ended = True
+        if self._recorder is not None:
+            self._recorder.finish(message)
 
     def _count_token(self) -> None:
         message = self.message
@@ -211,6 +231,8 @@ class ReplyStream:
         grew = False
         self._sync_content()
         ended = self._ended  # read first: events fed during the awaits below wait a frame
+        if not ended and self._recorder is not None:
+            self._recorder.checkpoint(self.message)
         if self._reasoning:
             reasoning = "".join(self._reasoning)
             self._reasoning.clear()

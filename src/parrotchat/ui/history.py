@@ -1,0 +1,164 @@
+"""The app's history: store calls run in order on one thread of their own, never on the event loop.
+
+SQLite can wait seconds for another process's lock; the UI must not. Writes keep their order
+(prompt, reply, checkpoints, finish) because a single thread runs them one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from parrotchat.config import Settings
+from parrotchat.core.conversation import Message
+from parrotchat.core.history import Checkpoints, History, NoConversation, resumed_settings
+from parrotchat.core.records import ConversationRecord
+from parrotchat.core.store import Store
+
+__all__ = ["ChatHistory", "Resumed", "open_history"]
+
+T = TypeVar("T")
+
+Resumed = tuple[ConversationRecord, list[Message]]
+"""A conversation reopened with `--continue` or `--resume`: its record and messages."""
+
+
+def open_history(
+    path: Path | None, settings: Settings, resume: int | None = None
+) -> tuple[ChatHistory, Settings, Resumed | None]:
+    """Open the history at `path`, recover killed replies, load the conversation to resume.
+
+    Runs before the app starts (no event loop to block yet).
+
+    Returns:
+        The history, the settings to start with (the resumed conversation's model and system
+        prompt), and the resumed conversation, if any.
+
+    Raises:
+        NoConversation: `resume` names a conversation that is not there.
+    """
+    chat_history = ChatHistory()
+    history = History.open(path, chat_history.report)
+    chat_history.history = history
+    history.call(Store.recover_interrupted)
+    try:
+        loaded = history.load(resume) if resume is not None else None
+    except NoConversation:
+        history.close()
+        raise
+    if loaded is None:
+        return chat_history, settings, None
+    record, _messages = loaded
+    settings, _conversation = resumed_settings(settings, record)
+    chat_history.conversation_id = record.id
+    return chat_history, settings, loaded
+
+
+class ChatHistory:
+    """Keeps the conversation on screen in the store, without ever blocking the event loop.
+
+    A failure turns history off; `on_unavailable` hears about it once, on the event loop.
+    """
+
+    def __init__(self, history: History | None = None) -> None:
+        self.history: History = history or History(None, self.report)
+        self.conversation_id: int | None = None
+        """The stored conversation on screen; None until its first prompt is stored."""
+        self.unavailable: str | None = None
+        """Why history is off, once it failed."""
+        self.on_unavailable: Callable[[str], None] | None = None
+        """Called on the event loop with the reason when history fails (set by the app)."""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parrotchat-history")
+
+    def attach(self, on_unavailable: Callable[[str], None]) -> None:
+        """Report failures to `on_unavailable` on the running loop (one already seen, at once)."""
+        self._loop = asyncio.get_running_loop()
+        self.on_unavailable = on_unavailable
+        if self.unavailable is not None:
+            on_unavailable(self.unavailable)
+
+    def report(self, reason: str) -> None:
+        """History failed (in any thread): remember why and tell the app."""
+        self.unavailable = reason
+        loop, callback = self._loop, self.on_unavailable
+        if loop is not None and callback is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+                loop.call_soon_threadsafe(callback, reason)
+
+    def submit(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T | None]:
+        """Queue `method(store, ...)` behind the earlier calls; its future never raises."""
+        future: Future[T | None]
+        try:
+            future = self._executor.submit(self.history.call, method, *args, **kwargs)
+        except RuntimeError:  # closed while the app shuts down; the next start recovers it
+            future = Future()
+            future.set_result(None)
+        return future
+
+    async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run `method(store, ...)` after the queued calls and return its result."""
+        return await asyncio.wrap_future(self.submit(method, *args, **kwargs))
+
+    async def drain(self) -> None:
+        """Wait until every call queued so far has run."""
+        await self.call(lambda _store: None)
+
+    async def add_prompt(
+        self, message: Message, system_prompt: str | None, *, model: str, provider: str
+    ) -> None:
+        """Store the user's message (and its conversation, the first time)."""
+        if self.conversation_id is None:
+            self.conversation_id = await self.call(
+                Store.create_conversation,
+                system_prompt=system_prompt,
+                model=model,
+                provider=provider,
+            )
+        if self.conversation_id is not None:
+            await self.call(Store.add_message, self.conversation_id, message)
+
+    async def add_reply(self, message: Message) -> ReplyRecorder:
+        """Store the reply about to stream; the recorder keeps it up to date."""
+        reply_id = None
+        if self.conversation_id is not None:
+            reply_id = await self.call(Store.add_message, self.conversation_id, message)
+        return ReplyRecorder(self, reply_id)
+
+    def new_conversation(self) -> None:
+        """The next prompt starts a new stored conversation."""
+        self.conversation_id = None
+
+    async def close(self) -> None:
+        """Let the queued writes finish, then close the store."""
+        await asyncio.to_thread(self._executor.shutdown, True)
+        self.history.close()
+
+
+class ReplyRecorder:
+    """Saves one streaming reply: a checkpoint at most once a second, the whole of it at the end.
+
+    `ReplyStream` calls `checkpoint` from its frame timer and `finish` from `end`.
+    """
+
+    def __init__(self, history: ChatHistory, reply_id: int | None) -> None:
+        self.reply_id: int | None = reply_id
+        """The stored message; None without history."""
+        self._history = history
+        self._checkpoints = Checkpoints()
+
+    def checkpoint(self, message: Message) -> None:
+        """Queue a checkpoint of the text so far, if one is due."""
+        if self.reply_id is not None and self._checkpoints.due():
+            self._history.submit(
+                Store.checkpoint, self.reply_id, message.content, message.reasoning, message.tokens
+            )
+
+    def finish(self, message: Message) -> None:
+        """Queue the write of the reply as it ended."""
+        if self.reply_id is not None:
+            self._history.submit(Store.finish_message, self.reply_id, message)

@@ -1,0 +1,33 @@
+"""Running parrotchat as a subprocess against a demo server, for the print-mode tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from parrotchat.demo import DemoServer
+
+KEY = "sk-print-test-4242424242"
+
+
+def parrotchat(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m parrotchat ARGS` to the end, capturing its text output."""
+    return subprocess.run(
+        [sys.executable, "-m", "parrotchat", *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def with_server(env: dict[str, str], server: DemoServer, key: str | None = KEY) -> dict[str, str]:
+    """`env` pointed at the demo server, with a key unless `key` is None."""
+    env = {**env, "PARROTCHAT_BASE_URL": server.base_url}
+    if key:
+        env["PARROTCHAT_API_KEY"] = key
+    return env

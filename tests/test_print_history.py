@@ -1,0 +1,239 @@
+"""Print mode keeps its turns in the history: kill -9 mid-stream, continue, resume, bad files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cli_helpers import parrotchat, with_server
+
+from parrotchat.core.conversation import Role, Status
+from parrotchat.core.history import CHECKPOINT_SECONDS
+from parrotchat.core.store import Store
+from parrotchat.demo import DemoServer
+from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
+
+
+def history_path(env: dict[str, str]) -> Path:
+    return Path(env["XDG_DATA_HOME"]) / "parrotchat" / "parrotchat.db"
+
+
+def test_a_turn_is_stored_with_its_model_and_status(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Parrot(text="Hello there."))
+    result = parrotchat("-p", "hi", "--system", "Be kind.", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    with Store(history_path(clean_env)) as store:
+        record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert (record.title, record.system_prompt) == ("hi", "Be kind.")
+    user, reply = messages
+    assert (user.role, user.content, user.status) == (Role.USER, "hi", Status.COMPLETE)
+    assert (reply.content, reply.status) == ("Hello there.", Status.COMPLETE)
+    assert (reply.model, reply.provider) == ("openai/gpt-4o-mini", "parrotrouter")
+
+
+def read_until(
+    stream: int, done: Callable[[list[tuple[float, bytes]]], bool]
+) -> list[tuple[float, bytes]]:
+    """Read a pipe until `done(chunks)`; each chunk with the moment it arrived."""
+    chunks: list[tuple[float, bytes]] = []
+    while not done(chunks):
+        data = os.read(stream, 65536)
+        assert data, "the answer ended early"
+        chunks.append((time.monotonic(), data))
+    return chunks
+
+
+def test_kill_9_mid_stream_keeps_the_reply_up_to_the_last_checkpoint(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    demo_server.push(Parrot(tokens=2000, tokens_per_second=50))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "-p", "tell me a long story"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    # Stream for well over two checkpoint intervals, measured by the output itself.
+    streamed_for = 2.5 * CHECKPOINT_SECONDS
+    chunks = read_until(
+        proc.stdout.fileno(), lambda c: bool(c) and c[-1][0] - c[0][0] > streamed_for
+    )
+    proc.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    proc.communicate(timeout=10)
+    printed = b"".join(data for _, data in chunks).decode()
+    # Everything on screen more than a checkpoint interval (plus slack) before the kill.
+    old_enough = killed_at - CHECKPOINT_SECONDS - 0.25
+    must_have = b"".join(data for at, data in chunks if at < old_enough).decode()
+    assert must_have, "no output was old enough to have been checkpointed"
+
+    demo_server.push(Parrot(text="fine"))
+    after = parrotchat("-p", "are you there?", env=env)  # its start recovers the orphan
+    assert after.returncode == 0, after.stderr
+
+    with Store(history_path(clean_env)) as store:
+        first = store.list_conversations()[-1]
+        _record, messages = store.load_conversation(first.id)
+    user, reply = messages
+    assert user.content == "tell me a long story"
+    assert reply.status is Status.INTERRUPTED
+    assert printed.startswith(reply.content)
+    assert reply.content.startswith(must_have)
+
+
+def test_continue_sends_the_history_system_prompt_and_model(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    demo_server.push(Parrot(text="First answer."), Parrot(text="Second answer."))
+    first = parrotchat("-p", "first", "--system", "Be brief.", "--model", "m-1", env=env)
+    assert first.returncode == 0, first.stderr
+    second = parrotchat("-c", "-p", "and then?", env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == "Second answer.\n"
+    body = demo_server.chat_requests[1].body
+    assert body["model"] == "m-1"
+    assert body["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "First answer."},
+        {"role": "user", "content": "and then?"},
+    ]
+    with Store(history_path(clean_env)) as store:
+        assert len(store.list_conversations()) == 1
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    contents = [m.content for m in messages]
+    assert contents == ["first", "First answer.", "and then?", "Second answer."]
+
+
+def test_resume_continues_the_given_conversation(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    demo_server.push(Parrot(text="one"), Parrot(text="two"), Parrot(text="three"))
+    assert parrotchat("-p", "alpha", env=env).returncode == 0
+    assert parrotchat("-p", "beta", env=env).returncode == 0
+    result = parrotchat("--resume", "1", "-p", "more", env=env)
+    assert result.returncode == 0, result.stderr
+    sent = [m["content"] for m in demo_server.chat_requests[2].body["messages"]]
+    assert sent == ["alpha", "one", "more"]
+
+
+def test_an_unknown_conversation_is_one_line_and_exit_2(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    for args in (["--resume", "42"], ["-c"]):
+        result = parrotchat(*args, "-p", "hi", env=env)
+        assert result.returncode == 2
+        assert result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("parrotchat: error: "), lines
+    assert demo_server.chat_requests == []
+
+
+def test_a_corrupt_database_warns_answers_and_is_left_alone(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    path = history_path(clean_env)
+    path.parent.mkdir(parents=True)
+    garbage = b"this is not a database\x00" * 100
+    path.write_bytes(garbage)
+    demo_server.push(Parrot(text="Still here."))
+    result = parrotchat("-c", "-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0
+    assert result.stdout == "Still here.\n"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("parrotchat: warning: history unavailable: ")
+    assert "damaged" in lines[0]
+    assert path.read_bytes() == garbage
+
+
+def test_a_newer_database_is_refused_and_not_altered(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    path = history_path(clean_env)
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    before = path.read_bytes()
+    demo_server.push(Parrot(text="ok"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0
+    assert result.stdout == "ok\n"
+    assert "history unavailable: " in result.stderr and "newer parrotchat" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_an_error_reply_is_stored_with_its_sentence(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Script([sse(chunk(content="partial")), sse({"error": {"message": "boom"}})]))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert result.returncode == 1
+    with Store(history_path(clean_env)) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    reply = messages[-1]
+    assert (reply.status, reply.content) == (Status.ERROR, "partial")
+    assert reply.error is not None and "boom" in reply.error
+
+
+def test_ctrl_c_stores_the_partial_reply_as_cancelled(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Parrot(tokens=100_000, tokens_per_second=50))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "-p", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=with_server(clean_env, demo_server),
+    )
+    assert proc.stdout is not None
+    chunks = read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)
+    first = b"".join(data for _, data in chunks)
+    proc.send_signal(signal.SIGINT)
+    rest, _err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    with Store(history_path(clean_env)) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    reply = messages[-1]
+    assert reply.status is Status.CANCELLED
+    printed = (first + rest).decode()
+    assert len(reply.content) >= 20 and printed.startswith(reply.content)
+
+
+def test_a_reader_that_leaves_stores_the_reply_cancelled(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(Parrot(tokens=100_000, tokens_per_second=200))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "-p", "hi"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=with_server(clean_env, demo_server),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)
+    proc.stdout.close()  # like `| head -c 20`
+    assert proc.wait(timeout=10) == 0
+    with proc.stderr:
+        assert proc.stderr.read() == b""
+    with Store(history_path(clean_env)) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert messages[-1].status is Status.CANCELLED and messages[-1].content
