@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -31,3 +32,12 @@ def with_server(env: dict[str, str], server: DemoServer, key: str | None = KEY) 
     if key:
         env["PARROTCHAT_API_KEY"] = key
     return env
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a child that must react to Ctrl+C (SIGINT) as at a terminal.
+
+    A shell starts background jobs with SIGINT ignored, and children inherit that: CI may run
+    the suite that way. A user at a terminal has the default, so the child gets it back.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

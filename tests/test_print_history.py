@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cli_helpers import parrotchat, with_server
+from cli_helpers import interruptible, parrotchat, with_server
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import CHECKPOINT_SECONDS
@@ -202,6 +202,7 @@ def test_ctrl_c_stores_the_partial_reply_as_cancelled(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=with_server(clean_env, demo_server),
+        preexec_fn=interruptible,
     )
     assert proc.stdout is not None
     chunks = read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)

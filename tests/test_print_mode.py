@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import KEY, parrotchat, with_server
+from cli_helpers import KEY, interruptible, parrotchat, with_server
 
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
@@ -168,12 +168,6 @@ def test_broken_config_is_one_line_and_exit_2(tmp_path: Path, clean_env: dict[st
     assert len(lines) == 1 and str(config) in lines[0] and "line" in lines[0]
 
 
-def _interruptible() -> None:
-    # A shell starts background jobs with SIGINT ignored, and children inherit that: CI may run
-    # the suite that way. A user at a terminal has the default, so the child gets it back.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_closes_the_socket_and_exits_130(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
@@ -184,7 +178,7 @@ def test_ctrl_c_closes_the_socket_and_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=with_server(clean_env, demo_server),
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )
     try:
         assert proc.stdout is not None

@@ -126,6 +126,24 @@ async def test_an_error_reply_is_stored_with_its_sentence(demo_server, tmp_path)
     assert reply.error is not None and "boom" in reply.error
 
 
+async def test_a_retried_reply_replaces_the_failed_one_in_the_history(demo_server, tmp_path):
+    app = build(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
+        await send_prompt(pilot, "hi")
+        await wait_for_reply(pilot)
+        demo_server.push(Parrot(text="Whole answer."))
+        press_now(pilot, "ctrl+r")
+        await wait_until(pilot, lambda: app.conversation.messages[-1].content == "Whole answer.")
+        await wait_for_reply(pilot)
+        await app.history.drain()
+    [messages] = stored(tmp_path)
+    assert [(m.role, m.status, m.content) for m in messages] == [
+        (Role.USER, Status.COMPLETE, "hi"),
+        (Role.ASSISTANT, Status.COMPLETE, "Whole answer."),
+    ]
+
+
 async def test_continue_shows_the_conversation_restores_its_model_and_sends_nothing(
     demo_server, tmp_path
 ):

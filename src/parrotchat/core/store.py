@@ -425,6 +425,11 @@ class Store:
                 (content, reasoning, tokens, time.time(), message_id),
             )
 
+    def delete_message(self, message_id: int) -> None:
+        """Forget one message (a reply the user asked for again); no error if it is gone."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
     def finish_message(self, message_id: int, message: Message) -> None:
         """Store the whole message once its reply has ended (any status but streaming)."""
         if message.status is Status.STREAMING:

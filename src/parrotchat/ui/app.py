@@ -360,8 +360,12 @@ class ParrotChatApp(App[None]):
 
     async def action_retry(self) -> None:
         """Ask again for the last reply that failed or was stopped (with the current model)."""
-        if self.retryable_reply() is None:
+        failed = self.retryable_reply()
+        if failed is None:
             return
+        stream = self.reply_stream
+        if stream is not None and stream.message is failed and stream.recorder is not None:
+            stream.recorder.discard()
         self.conversation.messages.pop()
         views = self.chat_log.message_views()
         if views:

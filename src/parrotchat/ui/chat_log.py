@@ -9,7 +9,9 @@ the content.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from textual import events
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -55,6 +57,12 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def on_resize(self) -> None:
         self._pin()
+
+    def watch_virtual_size(self) -> None:
+        # Content can grow without a flush calling `content_grew` (a reply's last lines, blocks
+        # rendered later within the frame budget): the first overflow must still anchor.
+        if self.following and not self.is_anchored:
+            self.call_after_refresh(self._pin)
 
     def _pin(self) -> None:
         """Anchor while following, but only once the content overflows the view.
@@ -119,6 +127,28 @@ class ChatLog(VerticalScroll, can_focus=False):
                 self.follow()
         elif new_value < old_value and self.following:
             self.following = False
+
+    def stop_following(self) -> None:
+        """The reader moves up: let go of the bottom before the view moves.
+
+        Deciding only after the scroll (in `watch_scroll_y`) loses a race while a reply streams
+        fast: the anchor can pull the view back to the bottom before the scroll lands.
+        """
+        if self.following and self.max_scroll_y > 0:
+            self.following = False
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not (event.ctrl or event.shift):
+            self.stop_following()
+        super()._on_mouse_scroll_up(event)
+
+    def scroll_up(self, *args: Any, **kwargs: Any) -> None:
+        self.stop_following()
+        super().scroll_up(*args, **kwargs)
+
+    def scroll_page_up(self, *args: Any, **kwargs: Any) -> None:
+        self.stop_following()
+        super().scroll_page_up(*args, **kwargs)
 
     def release_anchor(self) -> None:
         # Textual releases the anchor before every keyboard or scrollbar scroll, even one that

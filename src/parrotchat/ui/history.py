@@ -162,3 +162,9 @@ class ReplyRecorder:
         """Queue the write of the reply as it ended."""
         if self.reply_id is not None:
             self._history.submit(Store.finish_message, self.reply_id, message)
+
+    def discard(self) -> None:
+        """Queue the removal of the reply: a retry replaces it, in the history too."""
+        if self.reply_id is not None:
+            self._history.submit(Store.delete_message, self.reply_id)
+            self.reply_id = None

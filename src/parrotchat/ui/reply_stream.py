@@ -100,7 +100,8 @@ class ReplyStream:
         self._clock = clock
         self._on_grow = on_grow
         self._on_error = on_error
-        self._recorder = recorder
+        self.recorder: ReplyRecorder | None = recorder
+        """Saves the reply to the history, if there is one."""
         self._text: list[str] = []
         self._content: list[str] = [message.content]
         """The answer so far in pieces: `+=` on a long string copies it for every token."""
@@ -192,8 +193,8 @@ class ReplyStream:
         if not message.tool_calls and self._tool_calls:
             message.tool_calls = [self._tool_calls[index] for index in sorted(self._tool_calls)]
         self._ended = True
-        if self._recorder is not None:
-            self._recorder.finish(message)
+        if self.recorder is not None:
+            self.recorder.finish(message)
 
     def _count_token(self) -> None:
         message = self.message
@@ -231,8 +232,8 @@ class ReplyStream:
         grew = False
         self._sync_content()
         ended = self._ended  # read first: events fed during the awaits below wait a frame
-        if not ended and self._recorder is not None:
-            self._recorder.checkpoint(self.message)
+        if not ended and self.recorder is not None:
+            self.recorder.checkpoint(self.message)
         if self._reasoning:
             reasoning = "".join(self._reasoning)
             self._reasoning.clear()
