@@ -41,3 +41,15 @@ def interruptible() -> None:
     the suite that way. A user at a terminal has the default, so the child gets it back.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def spawn(*args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `parrotchat ARGS` live, its output on pipes, reacting to Ctrl+C as at a terminal."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=interruptible,
+    )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cli_helpers import interruptible, parrotchat, with_server
+from cli_helpers import parrotchat, spawn, with_server
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import CHECKPOINT_SECONDS
@@ -57,13 +55,7 @@ def test_kill_9_mid_stream_keeps_the_reply_up_to_the_last_checkpoint(
 ) -> None:
     env = with_server(clean_env, demo_server)
     demo_server.push(Parrot(tokens=2000, tokens_per_second=50))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parrotchat", "-p", "tell me a long story"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+    proc = spawn("-p", "tell me a long story", env=env)
     assert proc.stdout is not None
     # Stream for well over two checkpoint intervals, measured by the output itself.
     streamed_for = 2.5 * CHECKPOINT_SECONDS
@@ -196,14 +188,7 @@ def test_ctrl_c_stores_the_partial_reply_as_cancelled(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
     demo_server.push(Parrot(tokens=100_000, tokens_per_second=50))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parrotchat", "-p", "hi"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=with_server(clean_env, demo_server),
-        preexec_fn=interruptible,
-    )
+    proc = spawn("-p", "hi", env=with_server(clean_env, demo_server))
     assert proc.stdout is not None
     chunks = read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)
     first = b"".join(data for _, data in chunks)
@@ -222,13 +207,7 @@ def test_a_reader_that_leaves_stores_the_reply_cancelled(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
     demo_server.push(Parrot(tokens=100_000, tokens_per_second=200))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parrotchat", "-p", "hi"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=with_server(clean_env, demo_server),
-    )
+    proc = spawn("-p", "hi", env=with_server(clean_env, demo_server))
     assert proc.stdout is not None and proc.stderr is not None
     read_until(proc.stdout.fileno(), lambda c: sum(len(d) for _, d in c) >= 20)
     proc.stdout.close()  # like `| head -c 20`

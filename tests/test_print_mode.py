@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import KEY, interruptible, parrotchat, with_server
+from cli_helpers import KEY, parrotchat, spawn, with_server
 
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
@@ -172,14 +172,7 @@ def test_ctrl_c_closes_the_socket_and_exits_130(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
     demo_server.push(Parrot(tokens=100_000, tokens_per_second=50))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "parrotchat", "-p", "hi"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=with_server(clean_env, demo_server),
-        preexec_fn=interruptible,
-    )
+    proc = spawn("-p", "hi", env=with_server(clean_env, demo_server))
     try:
         assert proc.stdout is not None
         first = proc.stdout.read(1)  # blocks until the answer has started
