@@ -27,7 +27,7 @@ from parrotchat.api import (
 from parrotchat.api.errors import StreamInterrupted
 from parrotchat.config import Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
-from parrotchat.core.history import Checkpoints, History, NoConversation, resumed_settings
+from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 
@@ -151,7 +151,7 @@ async def _answer(
                     ):
                         reply.ttft = time.monotonic() - started
                     printer.show(event, reply)
-                    turn.progress(reply)
+                    turn.reply.checkpoint(reply)
         reply.status = Status.COMPLETE
     except (asyncio.CancelledError, BrokenPipeError):  # Ctrl+C, or the reader left (`| head`)
         reply.status = Status.CANCELLED
@@ -168,7 +168,7 @@ async def _answer(
         raise
     finally:
         reply.duration = time.monotonic() - started
-        turn.finish(reply)
+        turn.reply.finish(reply)
         if demo is not None:
             await demo.stop()
     printer.end_answer()
@@ -187,8 +187,8 @@ class _Turn:
         self.conversation: Conversation = conversation
         """The history sent with the prompt (empty unless a conversation is resumed)."""
         self.conversation_id: int | None = conversation_id
-        self._reply_id: int | None = None
-        self._checkpoints = Checkpoints()
+        self.reply: StoredReply = StoredReply(history.call, None)
+        """The streaming reply in the history (a no-op without history)."""
 
     def begin(self, settings: Settings, user: Message, reply: Message) -> None:
         """Store the prompt and the empty streaming reply, before the request goes out."""
@@ -203,20 +203,8 @@ class _Turn:
         if self.conversation_id is None:
             return
         history.call(Store.add_message, self.conversation_id, user)
-        self._reply_id = history.call(Store.add_message, self.conversation_id, reply)
-        self._checkpoints = Checkpoints()
-
-    def progress(self, reply: Message) -> None:
-        """Save the reply so far, if a checkpoint is due."""
-        if self._reply_id is not None and self._checkpoints.due():
-            self.history.call(
-                Store.checkpoint, self._reply_id, reply.content, reply.reasoning, reply.tokens
-            )
-
-    def finish(self, reply: Message) -> None:
-        """Store the whole reply as it ended."""
-        if self._reply_id is not None:
-            self.history.call(Store.finish_message, self._reply_id, reply)
+        reply_id = history.call(Store.add_message, self.conversation_id, reply)
+        self.reply = StoredReply(history.call, reply_id)
 
 
 class _Printer:

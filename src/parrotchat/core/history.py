@@ -25,6 +25,7 @@ __all__ = [
     "Checkpoints",
     "History",
     "NoConversation",
+    "StoredReply",
     "default_history_path",
     "resumed_settings",
 ]
@@ -163,3 +164,35 @@ class Checkpoints:
             return False
         self._last = now
         return True
+
+
+class StoredReply:
+    """One streaming reply in the history: a checkpoint at most once an interval, then the whole.
+
+    `run(method, *args)` performs `method(store, *args)`: at once in print mode, queued on the
+    store's thread in the app, so the same reply logic serves both.
+    """
+
+    def __init__(self, run: Callable[..., object], reply_id: int | None) -> None:
+        self.reply_id: int | None = reply_id
+        """The stored message; None without history."""
+        self._run = run
+        self._checkpoints = Checkpoints()
+
+    def checkpoint(self, message: Message) -> None:
+        """Save the text so far, if a checkpoint is due."""
+        if self.reply_id is not None and self._checkpoints.due():
+            self._run(
+                Store.checkpoint, self.reply_id, message.content, message.reasoning, message.tokens
+            )
+
+    def finish(self, message: Message) -> None:
+        """Save the reply as it ended."""
+        if self.reply_id is not None:
+            self._run(Store.finish_message, self.reply_id, message)
+
+    def discard(self) -> None:
+        """Remove the reply: a retry replaces it, in the history too."""
+        if self.reply_id is not None:
+            self._run(Store.delete_message, self.reply_id)
+            self.reply_id = None

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from parrotchat.config import Settings
 from parrotchat.core.conversation import Message
-from parrotchat.core.history import Checkpoints, History, NoConversation, resumed_settings
+from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.store import Store
 
@@ -122,12 +122,12 @@ class ChatHistory:
         if self.conversation_id is not None:
             await self.call(Store.add_message, self.conversation_id, message)
 
-    async def add_reply(self, message: Message) -> ReplyRecorder:
+    async def add_reply(self, message: Message) -> StoredReply:
         """Store the reply about to stream; the recorder keeps it up to date."""
         reply_id = None
         if self.conversation_id is not None:
             reply_id = await self.call(Store.add_message, self.conversation_id, message)
-        return ReplyRecorder(self, reply_id)
+        return StoredReply(self.submit, reply_id)
 
     def new_conversation(self) -> None:
         """The next prompt starts a new stored conversation."""
@@ -137,34 +137,3 @@ class ChatHistory:
         """Let the queued writes finish, then close the store."""
         await asyncio.to_thread(self._executor.shutdown, True)
         self.history.close()
-
-
-class ReplyRecorder:
-    """Saves one streaming reply: a checkpoint at most once a second, the whole of it at the end.
-
-    `ReplyStream` calls `checkpoint` from its frame timer and `finish` from `end`.
-    """
-
-    def __init__(self, history: ChatHistory, reply_id: int | None) -> None:
-        self.reply_id: int | None = reply_id
-        """The stored message; None without history."""
-        self._history = history
-        self._checkpoints = Checkpoints()
-
-    def checkpoint(self, message: Message) -> None:
-        """Queue a checkpoint of the text so far, if one is due."""
-        if self.reply_id is not None and self._checkpoints.due():
-            self._history.submit(
-                Store.checkpoint, self.reply_id, message.content, message.reasoning, message.tokens
-            )
-
-    def finish(self, message: Message) -> None:
-        """Queue the write of the reply as it ended."""
-        if self.reply_id is not None:
-            self._history.submit(Store.finish_message, self.reply_id, message)
-
-    def discard(self) -> None:
-        """Queue the removal of the reply: a retry replaces it, in the history too."""
-        if self.reply_id is not None:
-            self._history.submit(Store.delete_message, self.reply_id)
-            self.reply_id = None
