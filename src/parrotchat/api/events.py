@@ -77,14 +77,6 @@ class ToolCall:
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             return None
 
-    def to_message_dict(self) -> dict[str, Any]:
-        """The call as it goes back to the server in an assistant message."""
-        return {
-            "id": self.id or f"call_{self.index}",
-            "type": self.type or "function",
-            "function": {"name": self.name, "arguments": self.arguments},
-        }
-
 
 @dataclass(slots=True)
 class Finished:

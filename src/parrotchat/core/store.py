@@ -349,10 +349,6 @@ class Store:
         """Give the conversation a title (one line, controls made inert)."""
         self._update_conversation(conversation_id, "title = ?", (make_title(title, 200),))
 
-    def set_system_prompt(self, conversation_id: int, system_prompt: str | None) -> None:
-        """Change the system prompt sent first in every request of the conversation."""
-        self._update_conversation(conversation_id, "system_prompt = ?", (system_prompt,))
-
     def delete(self, conversation_id: int) -> None:
         """Move the conversation to the trash (undo with `restore`)."""
         self._update_conversation(conversation_id, "deleted_at = ?", (time.time(),))
