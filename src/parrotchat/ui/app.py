@@ -161,10 +161,7 @@ class ParrotChatApp(App[None]):
     async def _show_resumed(self, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""
         self.conversation.messages = list(messages)
-        chat_log = self.chat_log
-        for message in messages:
-            await chat_log.add_message(message)
-        chat_log.follow()
+        await self.chat_log.show_messages(messages)
 
     def _history_unavailable(self, reason: str) -> None:
         self.notify(

@@ -84,6 +84,12 @@ class ChatLog(VerticalScroll, can_focus=False):
         self.content_grew()
         return view
 
+    async def show_messages(self, messages: list[Message]) -> None:
+        """Replace the log's content with `messages` (a reopened conversation) and follow."""
+        await self.clear()
+        await self.mount_all([MessageView(message) for message in messages])
+        self.follow()
+
     async def add_widget(self, widget: Widget) -> None:
         """Append any widget (the welcome text) at the bottom."""
         await self.mount(widget)
