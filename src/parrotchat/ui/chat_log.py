@@ -14,6 +14,8 @@ from typing import Any
 from textual import events
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 from textual.message import Message as TextualMessage
 from textual.reactive import var
 from textual.widget import Widget
@@ -21,8 +23,12 @@ from textual.widgets import Static
 
 from parrotchat.core.conversation import Message
 from parrotchat.ui.message_view import MessageView
+from parrotchat.ui.older_messages import OlderMessages, tail_start
 
 __all__ = ["ChatLog", "NewContentMarker"]
+
+TAIL_SCREENS = 2
+"""Screens of a reopened conversation's last messages mounted before its first frame."""
 
 
 class ChatLog(VerticalScroll, can_focus=False):
@@ -52,6 +58,14 @@ class ChatLog(VerticalScroll, can_focus=False):
         def control(self) -> ChatLog:
             return self.chat_log
 
+    def __init__(self, *children: Widget, id: str | None = None) -> None:
+        super().__init__(*children, id=id)
+        self._older: OlderMessages | None = None
+        """Older messages of a reopened conversation, not mounted yet."""
+        self._loading_older = False
+        self._arranged: DockArrangeResult | None = None
+        """The last layout of the messages: where each was before the next one."""
+
     def on_mount(self) -> None:
         self._pin()
 
@@ -63,6 +77,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         # rendered later within the frame budget): the first overflow must still anchor.
         if self.following and not self.is_anchored:
             self.call_after_refresh(self._pin)
+        self._want_older()
 
     def _pin(self) -> None:
         """Anchor while following, but only once the content overflows the view.
@@ -85,10 +100,84 @@ class ChatLog(VerticalScroll, can_focus=False):
         return view
 
     async def show_messages(self, messages: list[Message]) -> None:
-        """Replace the log's content with `messages` (a reopened conversation) and follow."""
+        """Replace the log's content with `messages` (a reopened conversation) and follow.
+
+        Only the messages filling the last screens are mounted now; older ones go in above,
+        a batch at a time, as the reader scrolls up to them.
+        """
         await self.clear()
-        await self.mount_all([MessageView(message) for message in messages])
+        start = tail_start(
+            messages, len(messages), self._text_width(), self.size.height * TAIL_SCREENS or 100
+        )
+        widgets: list[Widget] = [MessageView(message) for message in messages[start:]]
+        if start:
+            self._older = OlderMessages(list(messages[:start]))
+            widgets.insert(0, self._older)
+        await self.mount_all(widgets)
         self.follow()
+
+    @property
+    def waiting_messages(self) -> int:
+        """Older messages of a reopened conversation not mounted yet."""
+        return len(self._older.waiting) if self._older is not None else 0
+
+    def _text_width(self) -> int:
+        return self.scrollable_content_region.width or self.app.size.width
+
+    def _want_older(self) -> None:
+        """Mount older messages once fewer than a screen of lines is left above the view."""
+        if self._older is not None and not self._loading_older and self.scroll_y < self.size.height:
+            self._loading_older = True
+            self.call_after_refresh(self._mount_older)
+
+    async def _mount_older(self) -> None:
+        older = self._older
+        try:
+            if older is None or not older.is_attached:
+                return
+            views = [MessageView(message) for message in older.take_batch(self._text_width())]
+            first = next(iter(self.query_children(MessageView)), None)
+            if not older.waiting:
+                self._older = None
+                await older.remove()
+            await self.mount_all(views, before=first)
+        finally:
+            self._loading_older = False
+        self.call_after_refresh(self._want_older)
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """Lay out the messages, keeping what a reader who scrolled up sees where it is.
+
+        Content can change height above the view: older messages go in, a block estimated until
+        now gets its true height. As browsers do (CSS scroll anchoring), the message at the top
+        of the view keeps its place on screen; the scroll moves within this layout pass, as
+        Textual's own anchor does, so no frame shows the content jump.
+        """
+        arrangement = super().arrange(size, optimal)
+        before = self._arranged
+        if before is not None and arrangement is not before and not self.following:
+            self._keep_in_place(before, arrangement)
+        self._arranged = arrangement
+        return arrangement
+
+    def _keep_in_place(self, before: DockArrangeResult, after: DockArrangeResult) -> None:
+        scroll_y = round(self.scroll_y)
+        # The guide is the first message that starts in view (the one cut at the top may still
+        # change height: blocks rendered late). The older-messages line is never a guide: it
+        # stays at the top while messages go in below it.
+        placements = [p for p in before.placements if not isinstance(p.widget, OlderMessages)]
+        top = next((p for p in placements if p.region.y >= scroll_y), None)
+        if top is None:
+            top = next((p for p in placements if p.region.bottom > scroll_y), None)
+        if top is None:
+            return
+        moved = next((p.region.y for p in after.placements if p.widget is top.widget), None)
+        if moved is None or moved == top.region.y:
+            return
+        scroll_y += moved - top.region.y
+        self.set_reactive(VerticalScroll.scroll_y, scroll_y)
+        self.set_reactive(VerticalScroll.scroll_target_y, scroll_y)
+        self.vertical_scrollbar._reactive_position = scroll_y
 
     async def add_widget(self, widget: Widget) -> None:
         """Append any widget (the welcome text) at the bottom."""
@@ -97,6 +186,8 @@ class ChatLog(VerticalScroll, can_focus=False):
     async def clear(self) -> None:
         """Remove every message and follow the bottom again."""
         self.anchor(False)
+        self._older = None
+        self._arranged = None
         await self.remove_children()
         self.following = True
 
@@ -133,6 +224,7 @@ class ChatLog(VerticalScroll, can_focus=False):
                 self.follow()
         elif new_value < old_value and self.following:
             self.following = False
+        self._want_older()
 
     def stop_following(self) -> None:
         """The reader moves up: let go of the bottom before the view moves.

@@ -1,0 +1,82 @@
+"""Long conversations open at their end: older messages wait above, mounted as the reader goes up.
+
+A reopened conversation can hold thousands of messages and megabytes of Markdown; mounting a view
+for each before the first frame would take seconds. `ChatLog.show_messages` mounts only the
+messages that fill the last screens (`tail_start`) and keeps the rest in an `OlderMessages` line at
+the top, which mounts them a batch at a time when it scrolls into view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.message import Message as TextualMessage
+from textual.widgets import Static
+
+from parrotchat.core.conversation import Message
+
+__all__ = ["BATCH_LINES", "OlderMessages", "estimated_lines", "tail_start"]
+
+BATCH_LINES = 150
+"""Lines of older messages mounted at a time (about three screens)."""
+_OVERHEAD = 4
+"""Lines every message takes besides its text: the role line, stats and the margin."""
+
+
+def estimated_lines(message: Message, width: int) -> int:
+    """A cheap guess of how many lines `message` takes at `width` columns."""
+    width = max(width, 10)
+    lines = _OVERHEAD
+    for text in (message.content, message.reasoning):
+        if text:
+            lines += sum(len(line) // width + 1 for line in text.split("\n"))
+    return lines
+
+
+def tail_start(messages: Sequence[Message], end: int, width: int, lines: int) -> int:
+    """The index from which `messages[:end]` fill at least `lines` lines (0: all of them)."""
+    total = 0
+    start = end
+    while start > 0 and total < lines:
+        start -= 1
+        total += estimated_lines(messages[start], width)
+    return start
+
+
+class OlderMessages(Static):
+    """The line above the first mounted message: how many older ones wait, mounted on the way up."""
+
+    DEFAULT_CSS = """
+    OlderMessages {
+        width: 100%;
+        height: 1;
+        margin: 0 0 1 0;
+        content-align: center middle;
+        color: $text-muted;
+    }
+    """
+
+    @dataclass
+    class Wanted(TextualMessage):
+        """The line is on screen: mount the next batch of older messages."""
+
+    def __init__(self, waiting: list[Message]) -> None:
+        super().__init__()
+        self.waiting: list[Message] = waiting
+        """Messages not mounted yet, oldest first."""
+        self._show_count()
+
+    def _show_count(self) -> None:
+        count = len(self.waiting)
+        noun = "message" if count == 1 else "messages"
+        self.update(Content(f"↑ {count:,} earlier {noun} · scroll up to show them"))
+
+    def take_batch(self, width: int) -> list[Message]:
+        """Remove and return the newest waiting messages that fill about `BATCH_LINES` lines."""
+        start = tail_start(self.waiting, len(self.waiting), width, BATCH_LINES)
+        batch = self.waiting[start:]
+        del self.waiting[start:]
+        self._show_count()
+        return batch

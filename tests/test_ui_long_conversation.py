@@ -1,0 +1,123 @@
+"""A long reopened conversation opens at its end; older messages go in above as the reader goes up.
+
+The real app (`--continue` on a real temp database) against the demo server; nothing is sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_ui_history import build, history_file
+
+from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.history import LAST
+from parrotchat.core.store import Store
+from parrotchat.ui.message_view import MessageView
+from parrotchat.ui.older_messages import OlderMessages
+from parrotchat.ui.testing import send_prompt, wait_for_reply, wait_until
+
+SIZE = (100, 30)
+TURNS = 150
+
+
+def store_long_conversation(tmp_path: Path, turns: int = TURNS) -> list[str]:
+    """Store `turns` prompts and answers; return every message's text, oldest first."""
+    texts = []
+    with Store(history_file(tmp_path)) as store:
+        cid = store.create_conversation(system_prompt=None, model="parrot", provider="demo")
+        for number in range(turns):
+            question = f"question {number}"
+            answer = f"Answer {number}.\n\n" + "\n".join(f"- point {n}" for n in range(6))
+            store.add_message(cid, Message(Role.USER, question))
+            store.add_message(
+                cid,
+                Message(
+                    Role.ASSISTANT, answer, model="parrot", provider="demo", status=Status.COMPLETE
+                ),
+            )
+            texts += [question, answer]
+    return texts
+
+
+def shown_texts(app) -> list[str]:
+    return [view.message.content for view in app.chat_log.message_views()]
+
+
+def last_answer_shown(app, texts: list[str]) -> bool:
+    return texts[-1].splitlines()[0] in screen_text(app)
+
+
+def screen_text(app) -> str:
+    """The text on the app's screen, line by line, as the terminal shows it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_a_long_conversation_opens_at_its_end_with_older_messages_waiting(
+    demo_server, tmp_path
+):
+    texts = store_long_conversation(tmp_path)
+    app = build(demo_server, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        chat_log = app.chat_log
+        await wait_until(pilot, lambda: last_answer_shown(app, texts), what="the last answer")
+        shown = shown_texts(app)
+        # Only the end is mounted, in order, and the rest waits above it.
+        assert 0 < len(shown) < 40
+        assert shown == texts[-len(shown) :]
+        assert chat_log.waiting_messages == len(texts) - len(shown)
+        older = chat_log.query_one(OlderMessages)
+        assert f"{chat_log.waiting_messages:,} earlier messages" in str(older.render())
+        # The whole conversation is there for the next request, and nothing was sent.
+        assert [m.content for m in app.conversation.messages] == texts
+        assert not [r for r in demo_server.requests if r.is_chat]
+
+
+async def test_scrolling_up_mounts_older_messages_without_moving_what_the_reader_sees(
+    demo_server, tmp_path
+):
+    texts = store_long_conversation(tmp_path, turns=60)
+    app = build(demo_server, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        chat_log = app.chat_log
+        await wait_until(pilot, lambda: last_answer_shown(app, texts), what="the last answer")
+        waiting = chat_log.waiting_messages
+        # Scroll up until the second mounted prompt is 3 lines below the top of the log: that
+        # is close enough to the top for older messages to go in above.
+        prompt = chat_log.message_views()[2]
+        assert prompt.message.role is Role.USER and prompt.virtual_region.y > 3
+        chat_log.scroll_to(y=prompt.virtual_region.y - 3, animate=False)
+        await wait_until(pilot, lambda: chat_log.waiting_messages < waiting, what="older ones")
+        await pilot.pause()
+        assert not chat_log.following
+        assert chat_log.message_views().index(prompt) > 2
+        # The message the reader looked at has not moved on screen.
+        row = chat_log.region.y + chat_log.styles.padding.top + 3
+        assert app.screen.find_widget(prompt).region.y == row
+        lines = screen_text(app).splitlines()
+        assert "You" in lines[row] and prompt.message.content in lines[row + 1]
+
+        # Going on up reaches the first message; every message is then there, in order.
+        while chat_log.waiting_messages:
+            chat_log.scroll_home(animate=False)
+            await pilot.pause()
+        await wait_until(pilot, lambda: len(chat_log.message_views()) == len(texts))
+        assert shown_texts(app) == texts
+        assert not chat_log.query(OlderMessages)
+
+
+async def test_a_prompt_after_reopening_a_long_conversation_carries_all_of_it(
+    demo_server, tmp_path
+):
+    texts = store_long_conversation(tmp_path, turns=60)
+    app = build(demo_server, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        await send_prompt(pilot, "and then?")
+        await wait_for_reply(pilot)
+        sent = demo_server.requests[-1].body["messages"]
+        assert [m["content"] for m in sent[: len(texts)]] == texts
+        assert sent[len(texts)]["content"] == "and then?"
+        # The new turn is at the bottom, after the mounted end of the old conversation.
+        views = app.chat_log.message_views()
+        assert isinstance(views[-1], MessageView)
+        assert views[-2].message.content == "and then?"
+        assert views[-3].message.content == texts[-1]
