@@ -537,3 +537,15 @@ def test_message_counts(store: Store) -> None:
     assert store.message_counts([]) == {}
     many = list(range(1, 1200))
     assert store.message_counts(many)[first] == 2
+
+
+def test_an_imported_title_over_lines_is_one_markdown_heading(store: Store) -> None:
+    data = {
+        "format": "parrotchat-conversation",
+        "version": 1,
+        "conversation": {"title": "two\nlines\n# not a heading", "created": 1.0},
+        "messages": [],
+    }
+    cid = store.import_json(data)
+    assert store.get_conversation(cid).title == "two\nlines\n# not a heading"
+    assert store.export_markdown(cid, tz=UTC).splitlines()[0] == "# two lines # not a heading"
