@@ -11,6 +11,7 @@ from pathlib import Path
 from parrotchat import __version__
 from parrotchat.core.history import LAST, default_history_path
 from parrotchat.history_cli import is_history_command
+from parrotchat.history_cli import main as run_history_command
 
 __all__ = ["build_parser", "main"]
 
@@ -116,13 +117,11 @@ def _conversation_id(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run parrotchat; returns the process exit code."""
-    from parrotchat.config import ConfigError, load_settings, show_config
-
     words = sys.argv[1:] if argv is None else list(argv)
     if is_history_command(words):
-        from parrotchat.history_cli import main as run_history_command
-
         return run_history_command(words)
+    from parrotchat.config import ConfigError, load_settings, show_config
+
     parser = build_parser()
     args = parser.parse_args(words)
     if args.max_tokens is not None and args.max_tokens < 1:

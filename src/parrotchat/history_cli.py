@@ -2,8 +2,8 @@
 
 `parrotchat` dispatches here only when its first argument is one of `COMMANDS`, so a prompt
 (`parrotchat -p list`) is never taken for a command. Exit codes: 0 done (an empty history
-included), 1 the history or a file could not be read or written, 2 a usage error. Every failure
-is one line on stderr; commands that only read never create the database.
+included), 1 the history or a file could not be read or written, 2 a usage error, 130 Ctrl+C.
+Every failure is one line on stderr; commands that only read never create the database.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ COMMANDS = ("list", "export", "import", "search")
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 NO_HISTORY = "no conversations yet; start one with `parrotchat` or `parrotchat -p PROMPT`"
 NOTHING_TO_EXPORT = "there is no conversation to export yet; start one with `parrotchat`"
@@ -204,7 +205,17 @@ def main(
     tz: tzinfo | None = None,
     busy_timeout: float = 5.0,
 ) -> int:
-    """Run the history command in `argv` (its first word is one of `COMMANDS`); the exit code."""
+    """Run the history command in `argv` (its first word is one of `COMMANDS`); the exit code.
+
+    `main(["export", "12", "--format", "json"])  # the conversation's JSON on stdout, 0`
+
+    Args:
+        history_path: The database; the platform's data dir when None.
+        stdin: Where `import -` reads; stdout, stderr: where output and sentences go.
+        env: Read for `NO_COLOR` and `TERM` (bold matches or brackets); `os.environ` when None.
+        tz: The time zone of printed times; the local one when None.
+        busy_timeout: Seconds to wait for another process's lock before giving up.
+    """
     args = build_parser().parse_args(argv)
     context = Context(
         history_path=history_path or default_history_path(),
@@ -226,6 +237,9 @@ def main(
         return EXIT_ERROR
     except BrokenPipeError:
         return _quiet_broken_pipe(context.stdout)
+    except KeyboardInterrupt:  # an import's transaction has been rolled back by then
+        print("parrotchat: interrupted", file=context.stderr, flush=True)
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: still one line, never a traceback
         _error(context, f"unexpected error ({type(error).__name__}); please report it")
         return EXIT_ERROR
