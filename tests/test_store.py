@@ -18,7 +18,13 @@ from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.export import InvalidExport
 from parrotchat.core.records import make_title
 from parrotchat.core.search import fts_query, split_highlights
-from parrotchat.core.store import ConversationNotFound, Store, StoreUnavailable
+from parrotchat.core.store import (
+    ConversationNotFound,
+    Store,
+    StoreError,
+    StoreMissing,
+    StoreUnavailable,
+)
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import HTTPError, Parrot
 
@@ -507,3 +513,39 @@ async def test_no_key_or_header_reaches_the_database_or_exports(
     for secret in (KEY, HEADER_SECRET, "Bearer", "Authorization", "X-Custom-Auth"):
         assert secret not in exports
         assert secret.encode() not in stored
+
+
+# -- opening without creating ----------------------------------------------------------------
+
+
+def test_create_false_never_creates_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "parrotchat.db"
+    with pytest.raises(StoreMissing, match="no history yet") as caught:
+        Store(path, create=False)
+    assert isinstance(caught.value, StoreError)
+    assert not path.parent.exists()
+    with Store(path) as store:
+        cid = chat(store, "kept", "yes")
+    with Store(path, create=False) as store:
+        assert [c.id for c in store.list_conversations()] == [cid]
+
+
+def test_message_counts(store: Store) -> None:
+    first = chat(store, "one", "two")
+    empty = store.create_conversation()
+    assert store.message_counts([first, empty, 999]) == {first: 2, empty: 0, 999: 0}
+    assert store.message_counts([]) == {}
+    many = list(range(1, 1200))
+    assert store.message_counts(many)[first] == 2
+
+
+def test_an_imported_title_over_lines_is_one_markdown_heading(store: Store) -> None:
+    data = {
+        "format": "parrotchat-conversation",
+        "version": 1,
+        "conversation": {"title": "two\nlines\n# not a heading", "created": 1.0},
+        "messages": [],
+    }
+    cid = store.import_json(data)
+    assert store.get_conversation(cid).title == "two\nlines\n# not a heading"
+    assert store.export_markdown(cid, tz=UTC).splitlines()[0] == "# two lines # not a heading"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from parrotchat import __version__
 from parrotchat.core.history import LAST, default_history_path
+from parrotchat.history_cli import is_history_command
+from parrotchat.history_cli import main as run_history_command
 
 __all__ = ["build_parser", "main"]
 
@@ -19,14 +21,25 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+HISTORY_HELP = """\
+history commands (each has its own --help, e.g. parrotchat export --help):
+  list [-n N] [--json]          list recent conversations
+  export [ID] [--format md|json] [-o FILE]
+                                write a conversation (the last one without ID)
+  import FILE                   add a conversation from a JSON export
+  search WORD...                find conversations by their words
+
+Keys come from the environment variable named by each provider's api_key_env
+(PARROTCHAT_API_KEY for ParrotRouter). Try it offline: parrotchat --demo"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parrotchat",
+        usage="%(prog)s [options]\n       %(prog)s {list,export,import,search} ...",
         description="A fast terminal chat for LLMs over OpenAI-compatible APIs.",
-        epilog=(
-            "Keys come from the environment variable named by each provider's api_key_env "
-            "(PARROTCHAT_API_KEY for ParrotRouter). Try it offline: parrotchat --demo"
-        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=HISTORY_HELP,
     )
     add = parser.add_argument
     add(
@@ -104,10 +117,13 @@ def _conversation_id(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run parrotchat; returns the process exit code."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    if is_history_command(words):
+        return run_history_command(words)
     from parrotchat.config import ConfigError, load_settings, show_config
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.max_tokens is not None and args.max_tokens < 1:
         parser.error("--max-tokens must be at least 1")
     if args.config is not None and not args.config.is_file():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -17,6 +20,7 @@ __all__ = [
     "conversation_from_json",
     "conversation_to_json",
     "conversation_to_markdown",
+    "dump_json",
     "message_from_dict",
     "message_to_dict",
 ]
@@ -71,27 +75,90 @@ def message_to_dict(message: Message) -> dict[str, Any]:
     }
 
 
-def message_from_dict(data: dict[str, Any]) -> Message:
-    """The message `message_to_dict` wrote; raises InvalidExport on a malformed one."""
-    try:
-        return Message(
-            role=Role(data["role"]),
-            content=str(data.get("content") or ""),
-            reasoning=str(data.get("reasoning") or ""),
-            tool_calls=tool_calls_from_list(data.get("tool_calls")),
-            model=data.get("model"),
-            provider=data.get("provider"),
-            status=Status(data.get("status", "complete")),
-            error=data.get("error"),
-            notice=data.get("notice"),
-            usage=usage_from_dict(data.get("usage")),
-            ttft=data.get("ttft"),
-            duration=data.get("duration"),
-            tokens=int(data.get("tokens") or 0),
-            created=float(data["created"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidExport(f"A message in the export is malformed ({error}).") from error
+def message_from_dict(data: dict[str, Any], where: str = "a message") -> Message:
+    """The message `message_to_dict` wrote; raises InvalidExport on a malformed one.
+
+    Args:
+        where: How the error sentence names this message, e.g. "message 3".
+    """
+    role = _field(data, "role", "text", where, required=True)
+    status = _field(data, "status", "text", where) or str(Status.COMPLETE)
+    if role not in {str(r) for r in Role}:
+        raise InvalidExport(f"The export is malformed: {where} has the unknown role {role!r}.")
+    if status not in {str(s) for s in Status}:
+        raise InvalidExport(f"The export is malformed: {where} has the unknown status {status!r}.")
+    calls = _field(data, "tool_calls", "list", where) or []
+    usage = _field(data, "usage", "object", where)
+    return Message(
+        role=Role(role),
+        content=_field(data, "content", "text", where) or "",
+        reasoning=_field(data, "reasoning", "text", where) or "",
+        tool_calls=[_tool_call(call, f"{where}, tool call {n}") for n, call in enumerate(calls, 1)],
+        model=_field(data, "model", "text", where),
+        provider=_field(data, "provider", "text", where),
+        status=Status(status),
+        error=_field(data, "error", "text", where),
+        notice=_field(data, "notice", "text", where),
+        usage=None if usage is None else _usage(usage, f"{where}'s usage"),
+        ttft=_field(data, "ttft", "number", where),
+        duration=_field(data, "duration", "number", where),
+        tokens=_field(data, "tokens", "integer", where) or 0,
+        created=_field(data, "created", "time", where, required=True),
+    )
+
+
+def _tool_call(data: Any, where: str) -> ToolCall:
+    if not isinstance(data, dict):
+        raise InvalidExport(f"The export is malformed: {where} is not an object.")
+    return ToolCall(
+        index=_field(data, "index", "integer", where, required=True),
+        id=_field(data, "id", "text", where),
+        type=_field(data, "type", "text", where) or "function",
+        name=_field(data, "name", "text", where) or "",
+        arguments=_field(data, "arguments", "text", where) or "",
+    )
+
+
+def _usage(data: dict[str, Any], where: str) -> Usage:
+    return Usage(
+        prompt_tokens=_field(data, "prompt_tokens", "integer", where),
+        completion_tokens=_field(data, "completion_tokens", "integer", where),
+        total_tokens=_field(data, "total_tokens", "integer", where),
+        cost=_field(data, "cost", "number", where),
+    )
+
+
+_KINDS = {
+    "text": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "time": "a time in Unix seconds",
+    "list": "a list",
+    "object": "an object",
+}
+_LATEST_TIME = 1e11
+"""Seconds from 1970 either way that a timestamp may be (about the year 5000)."""
+
+
+def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool = False) -> Any:
+    """`data[key]` if it is of `kind` (see `_KINDS`); None if absent or null and not required."""
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise InvalidExport(f"The export is malformed: {where} has no {key!r}.")
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    valid = {
+        "text": isinstance(value, str),
+        "integer": number and isinstance(value, int),
+        "number": number and math.isfinite(value),
+        "time": number and math.isfinite(value) and abs(value) <= _LATEST_TIME,
+        "list": isinstance(value, list),
+        "object": isinstance(value, dict),
+    }[kind]
+    if not valid:
+        raise InvalidExport(f"The export is malformed: {where}'s {key!r} is not {_KINDS[kind]}.")
+    return value
 
 
 def conversation_to_json(record: ConversationRecord, messages: list[Message]) -> dict[str, Any]:
@@ -116,7 +183,9 @@ def conversation_from_json(data: Any) -> tuple[dict[str, Any], list[Message]]:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise InvalidExport("This is not a parrotchat conversation export.")
     version = data.get("version")
-    if not isinstance(version, int) or version > EXPORT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InvalidExport("This parrotchat export has no valid format version.")
+    if version > EXPORT_VERSION:
         raise InvalidExport(
             f"This export was written by a newer parrotchat (format {version}); "
             "upgrade parrotchat to import it."
@@ -125,20 +194,50 @@ def conversation_from_json(data: Any) -> tuple[dict[str, Any], list[Message]]:
     messages = data.get("messages")
     if not isinstance(conversation, dict) or not isinstance(messages, list):
         raise InvalidExport("The export has no conversation or no message list.")
-    if not all(isinstance(item, dict) for item in messages):
-        raise InvalidExport("A message in the export is malformed.")
+    fields = {
+        "title": _field(conversation, "title", "text", "the conversation") or "",
+        "created": _field(conversation, "created", "time", "the conversation", required=True),
+        "updated": _field(conversation, "updated", "time", "the conversation"),
+        "system_prompt": _field(conversation, "system_prompt", "text", "the conversation"),
+        "model": _field(conversation, "model", "text", "the conversation"),
+        "provider": _field(conversation, "provider", "text", "the conversation"),
+    }
+    if fields["updated"] is None:
+        fields["updated"] = fields["created"]
+    parsed = []
+    for number, item in enumerate(messages, 1):
+        if not isinstance(item, dict):
+            raise InvalidExport(f"The export is malformed: message {number} is not an object.")
+        parsed.append(message_from_dict(item, f"message {number}"))
+    _check_encodable(fields, parsed)
+    return fields, parsed
+
+
+def _check_encodable(fields: dict[str, Any], messages: list[Message]) -> None:
+    """Refuse text the database cannot store: JSON can spell lone surrogates, UTF-8 cannot."""
+    texts = [json.dumps(fields, ensure_ascii=False)]
+    texts += [json.dumps(message_to_dict(m), ensure_ascii=False) for m in messages]
     try:
-        fields = {
-            "title": str(conversation.get("title") or ""),
-            "created": float(conversation["created"]),
-            "updated": float(conversation.get("updated", conversation["created"])),
-            "system_prompt": conversation.get("system_prompt"),
-            "model": conversation.get("model"),
-            "provider": conversation.get("provider"),
-        }
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidExport(f"The conversation in the export is malformed ({error}).") from error
-    return fields, [message_from_dict(item) for item in messages]
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidExport(
+            "The export contains text that is not valid Unicode (a lone surrogate)."
+        ) from error
+
+
+_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def dump_json(data: Any) -> str:
+    """Indented UTF-8 JSON text, terminal-safe: every control character is escaped.
+
+    `json.dumps` escapes C0 controls (ESC included) but passes DEL and the C1 controls through
+    raw; they only occur inside strings, where `\\u00XX` reads back as the same character.
+    `dump_json({"t": "\\x9b"})  # '{\\n  "t": "\\\\u009b"\\n}\\n'`
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def _when(timestamp: float, tz: tzinfo | None) -> str:
@@ -159,7 +258,8 @@ def conversation_to_markdown(
     Args:
         tz: The time zone for timestamps; the local one when None.
     """
-    lines = [f"# {record.title or 'Untitled conversation'}", ""]
+    # An imported title may span lines; a heading may not.
+    lines = [f"# {' '.join(record.title.split()) or 'Untitled conversation'}", ""]
     models = dict.fromkeys(
         name for m in messages if (name := _model_name(m.model, m.provider)) is not None
     )

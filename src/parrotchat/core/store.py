@@ -7,6 +7,7 @@ that finds the database locked waits `busy_timeout` seconds, then raises `StoreB
 Exceptions (all carry one user-facing sentence):
 
     StoreError
+    ├── StoreMissing           no database yet, and the store was opened with create=False
     ├── StoreBusy              another process held the write lock too long
     ├── StoreUnavailable       damaged, not a history database, or cannot be opened
     │   └── StoreTooNew        written by a newer parrotchat; left untouched
@@ -20,7 +21,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreMissing",
     "StoreTooNew",
     "StoreUnavailable",
 ]
@@ -63,6 +65,10 @@ _CONVERSATION_COLUMNS = "id, title, created, updated, system_prompt, model, prov
 
 class StoreError(Exception):
     """The history could not be read or written; `str(error)` is a sentence for the user."""
+
+
+class StoreMissing(StoreError):
+    """There is no database file, and the store was asked not to create one."""
 
 
 class StoreBusy(StoreError):
@@ -90,6 +96,8 @@ class Store:
         path: The database file; its folder is created if missing.
         busy_timeout: Seconds to wait for another process's write lock.
         full_text: Use FTS5 search; None detects it, False forces the LIKE fallback.
+        create: Create the database (and its folder) if missing; when False a missing file
+            raises `StoreMissing` and nothing is created (for commands that only read).
     """
 
     def __init__(
@@ -98,11 +106,12 @@ class Store:
         *,
         busy_timeout: float = 5.0,
         full_text: bool | None = None,
+        create: bool = True,
     ) -> None:
         self.path: Path = Path(path)
         """The database file."""
         self._lock = threading.RLock()
-        self._conn = self._connect(busy_timeout)
+        self._conn = self._connect(busy_timeout, create)
         try:
             with self._errors():
                 self._check_readable()
@@ -120,14 +129,23 @@ class Store:
 
     # -- connection ------------------------------------------------------------------------
 
-    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+    def _connect(self, busy_timeout: float, create: bool) -> sqlite3.Connection:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.exists():
+                raise StoreMissing(f"There is no history yet ({self.path} does not exist).")
             if self.path.is_dir():
                 raise StoreUnavailable(f"The history database {self.path} is a folder, not a file.")
             self._check_header()
+            # mode=rw opens an existing file only: a file deleted since the check stays deleted.
+            target = self.path if create else _uri(self.path, "rw")
             conn = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                target,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=not create,
             )
         except (OSError, sqlite3.Error) as error:
             raise StoreUnavailable(
@@ -473,6 +491,23 @@ class Store:
             ).fetchall()
         return record, [_row_message(row) for row in rows]
 
+    def message_counts(self, conversation_ids: Sequence[int]) -> dict[int, int]:
+        """How many messages each of these conversations has (0 for one without any)."""
+        counts = dict.fromkeys(conversation_ids, 0)
+        ids = list(counts)
+        with self._read() as conn:
+            # In slices: SQLite limits the number of parameters of one statement.
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                rows = conn.execute(
+                    "SELECT conversation_id, count(*) FROM messages"
+                    f" WHERE conversation_id IN ({', '.join('?' * len(part))})"
+                    " GROUP BY conversation_id",
+                    part,
+                ).fetchall()
+                counts.update((int(cid), int(n)) for cid, n in rows)
+        return counts
+
     def message_ids(self, conversation_id: int) -> list[int]:
         """The ids of the conversation's messages, in the order `load_conversation` gives."""
         with self._read() as conn:
@@ -531,6 +566,11 @@ class Store:
                 [(conversation_id, *_message_values(m), m.created) for m in messages],
             )
             return conversation_id
+
+
+def _uri(path: Path, mode: str) -> str:
+    """An SQLite URI for `path` opened in `mode` (`ro`, `rw`, `rwc`)."""
+    return f"{path.absolute().as_uri()}?mode={mode}"
 
 
 def _damaged(path: Path) -> str:
