@@ -10,14 +10,16 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import platformdirs
 
-from parrotchat.config import Settings
 from parrotchat.core.conversation import Conversation, Message
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.store import ConversationNotFound, Store, StoreError
+
+if TYPE_CHECKING:
+    from parrotchat.config import Settings
 
 __all__ = [
     "CHECKPOINT_SECONDS",
