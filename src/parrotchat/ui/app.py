@@ -20,6 +20,8 @@ from textual.worker import Worker, WorkerState
 from parrotchat.api.client import ChatClient
 from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
+from parrotchat.core.history import resumed_settings
+from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
@@ -119,6 +121,9 @@ class ParrotChatApp(App[None]):
         self.error_log: ErrorLog = ErrorLog(log_dir)
         self.conversation: Conversation = Conversation(settings.system_prompt)
         """The conversation on screen; each request sends all of it."""
+        if resumed is not None:
+            # Its system prompt for this conversation only: Ctrl+N goes back to the configured one.
+            _settings, self.conversation = resumed_settings(settings, resumed[0])
         self.history: ChatHistory = history or ChatHistory()
         """The store behind the conversation; it never blocks the event loop."""
         self._resumed = resumed
@@ -363,6 +368,9 @@ class ParrotChatApp(App[None]):
         stream = self.reply_stream
         if stream is not None and stream.message is failed and stream.recorder is not None:
             stream.recorder.discard()
+        elif failed.id is not None:
+            # A reply of a reopened conversation: no recorder, but the store knows its id.
+            self.history.submit(Store.delete_message, failed.id)
         self.conversation.messages.pop()
         views = self.chat_log.message_views()
         if views:
@@ -468,14 +476,16 @@ def make_app(
         log_dir: Directory for `parrotchat.log` (default: `platformdirs.user_log_dir`).
         state_dir: Directory for `last_model.json` (default: `platformdirs.user_state_dir`).
         history: The history (`open_history`); default: none, the chat lives in memory only.
-        resumed: The conversation to reopen (from `open_history`); it starts on its model.
+        resumed: The conversation to reopen (from `open_history`); it starts on its model and
+            system prompt unless flags chose others.
     """
     state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
     current = None
     # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
     chosen_by_flag = settings.sources.get("provider", "default") not in ("default", "config file")
     if resumed is not None:
-        current = (settings.provider, settings.model)
+        restored, _conversation = resumed_settings(settings, resumed[0])
+        current = (restored.provider, restored.model)
     elif not settings.model_explicit and not chosen_by_flag:
         last = load_last_model(state_dir)
         if last is not None and last[0] in settings.providers:

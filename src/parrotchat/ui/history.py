@@ -13,9 +13,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from parrotchat.config import Settings
 from parrotchat.core.conversation import Message
-from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
+from parrotchat.core.history import History, NoConversation, StoredReply
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.store import Store
 
@@ -28,15 +27,16 @@ Resumed = tuple[ConversationRecord, list[Message]]
 
 
 def open_history(
-    path: Path | None, settings: Settings, resume: int | None = None
-) -> tuple[ChatHistory, Settings, Resumed | None]:
+    path: Path | None, resume: int | None = None
+) -> tuple[ChatHistory, Resumed | None]:
     """Open the history at `path`, recover killed replies, load the conversation to resume.
 
-    Runs before the app starts (no event loop to block yet).
+    Runs before the app starts (no event loop to block yet). The app applies the resumed
+    conversation's model and system prompt itself (`resumed_settings`), so the configured
+    ones stay for the next new conversation.
 
     Returns:
-        The history, the settings to start with (the resumed conversation's model and system
-        prompt), and the resumed conversation, if any.
+        The history, and the resumed conversation, if any.
 
     Raises:
         NoConversation: `resume` names a conversation that is not there.
@@ -50,12 +50,9 @@ def open_history(
     except NoConversation:
         history.close()
         raise
-    if loaded is None:
-        return chat_history, settings, None
-    record, _messages = loaded
-    settings, _conversation = resumed_settings(settings, record)
-    chat_history.conversation_id = record.id
-    return chat_history, settings, loaded
+    if loaded is not None:
+        chat_history.conversation_id = loaded[0].id
+    return chat_history, loaded
 
 
 class ChatHistory:
