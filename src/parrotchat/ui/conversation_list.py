@@ -289,6 +289,7 @@ class ConversationSidebar(Widget):
         self.tz: tzinfo | None = tz
         self._debounce: Timer | None = None
         self._focus_inside = False
+        self._follow_current = False
         self._shown_query: str | None = None
         """The query whose answer the list shows; None before the first answer."""
 
@@ -415,15 +416,20 @@ class ConversationSidebar(Widget):
         return options
 
     def _show(self, options: list[Option]) -> None:
-        """Refill the list. The same query keeps the highlighted conversation; a new one
-        highlights the first hit (or, for the recent list, the conversation on screen)."""
+        """Refill the list. The highlight follows the conversation on screen when that changed;
+        else the same query keeps the highlighted conversation, and a new one highlights the
+        first hit (or, for the recent list, the conversation on screen)."""
         chat_list = self.query_one(ConversationList)
         previous = chat_list.highlighted_option
         wanted: list[int | None] = []
+        recent = not self.search_text.split()
+        if recent and self._follow_current:
+            wanted.append(self.current)
         if self._shown_query == self.search_text and isinstance(previous, _ChatOption):
             wanted.append(previous.conversation_id)
-        if not self.search_text.split():
+        if recent:
             wanted.append(self.current)
+        self._follow_current = False
         chat_list.set_options(options)
         self._shown_query = self.search_text
         ids = [o.conversation_id if isinstance(o, _ChatOption) else None for o in options]
@@ -433,6 +439,7 @@ class ConversationSidebar(Widget):
         chat_list.highlighted = target
 
     def watch_current(self) -> None:
+        self._follow_current = True  # the highlight moves with the conversation on screen
         self.refresh_list()
 
     # --- changes ----------------------------------------------------------------------------

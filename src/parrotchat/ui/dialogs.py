@@ -63,6 +63,7 @@ class ConfirmDialog(ModalScreen[bool]):
     """
 
     DEFAULT_CSS = _DIALOG_CSS.replace("{name}", "ConfirmDialog")
+    AUTO_FOCUS = "#confirm"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel"),
@@ -90,9 +91,6 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.confirm, id="confirm", variant="error")
 
-    def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
-
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -110,6 +108,7 @@ class RenameDialog(ModalScreen[str | None]):
     """
 
     DEFAULT_CSS = _DIALOG_CSS.replace("{name}", "RenameDialog")
+    AUTO_FOCUS = "#title"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -130,7 +129,6 @@ class RenameDialog(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#problem", Static).display = False
-        self.query_one("#title", Input).focus()
 
     @on(Input.Submitted, "#title")
     def _submitted(self, event: Input.Submitted) -> None:
