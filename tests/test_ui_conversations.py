@@ -7,7 +7,9 @@ in `tmp_path`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -472,3 +474,18 @@ async def test_narrow_terminal_ctrl_l_opens_the_chats_full_width_and_opening_clo
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.title == "narrow one" and not app.show_sidebar)
         assert app.focused is app.prompt
+
+
+def test_the_trash_is_emptied_of_old_deletions_when_the_app_starts(tmp_path):
+    with Store(history_file(tmp_path)) as store:
+        old, recent = store.create_conversation(title="old"), store.create_conversation(title="new")
+        store.delete(old)
+        store.delete(recent)
+    with contextlib.closing(sqlite3.connect(history_file(tmp_path))) as conn, conn:
+        conn.execute(
+            "UPDATE conversations SET deleted_at = deleted_at - 31 * 86400 WHERE id = ?", (old,)
+        )
+    history, _resumed = open_history(history_file(tmp_path))
+    history.history.close()
+    with Store(history_file(tmp_path)) as store:
+        assert [record.title for record in store.list_trash()] == ["new"]

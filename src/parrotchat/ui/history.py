@@ -55,7 +55,8 @@ def _refusing(method: Callable[..., T]) -> Callable[..., T | _Refusal]:
 def open_history(
     path: Path | None, resume: int | None = None
 ) -> tuple[ChatHistory, Resumed | None]:
-    """Open the history at `path`, recover killed replies, load the conversation to resume.
+    """Open the history at `path`, recover killed replies, empty the trash of conversations
+    deleted 30 days ago or more, and load the conversation to resume.
 
     Runs before the app starts (no event loop to block yet). The app applies the resumed
     conversation's model and system prompt itself (`resumed_settings`), so the configured
@@ -71,6 +72,7 @@ def open_history(
     history = History.open(path, chat_history.report)
     chat_history.history = history
     history.call(Store.recover_interrupted)
+    history.call(Store.purge_trash)
     try:
         loaded = history.load(resume) if resume is not None else None
     except NoConversation:
