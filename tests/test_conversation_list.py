@@ -78,3 +78,11 @@ def test_an_export_never_overwrites_a_file(tmp_path: Path) -> None:
     third = write_new_file(folder, "x.md", "three")
     assert [p.name for p in (first, second, third)] == ["x.md", "x-2.md", "x-3.md"]
     assert [p.read_text() for p in (first, second, third)] == ["one", "two", "three"]
+
+
+def test_a_snippet_whose_match_is_far_in_starts_near_the_match() -> None:
+    words = " ".join(f"w{n}" for n in range(30))
+    entry = ChatEntry(Content("t"), Content("d"), highlighted(f"{words} \x02parrot\x03 end"))
+    lines = [line.plain for line in entry._lines(24)[2:]]
+    assert len(lines) == 2 and lines[0].startswith("…")
+    assert "parrot" in " ".join(lines)

@@ -122,11 +122,21 @@ class ChatEntry(Visual):
         self.detail = detail.stylize("$text-muted")
         self.snippet = snippet.stylize_before("$text-muted") if snippet else None
         self.current = current
+        spans = snippet.spans if snippet else ()
+        self._first_match = min((span.start for span in spans), default=None)
+        """Where the snippet's first match starts (its only spans are matches)."""
 
     def _snippet_lines(self, width: int) -> list[Content]:
         if self.snippet is None:
             return []
-        lines = self.snippet.wrap(width)
+        snippet = self.snippet
+        lines = snippet.wrap(width)
+        shown = sum(len(line.plain) + 1 for line in lines[:SNIPPET_LINES])
+        if self._first_match is not None and self._first_match >= shown - 1:
+            # The first match would fall below the cut: start the snippet a little before it.
+            cut = snippet.plain.rfind(" ", 0, max(0, self._first_match - width // 2)) + 1
+            snippet = Content("…") + snippet[cut:]
+            lines = snippet.wrap(width)
         if len(lines) > SNIPPET_LINES:
             lines = lines[:SNIPPET_LINES]
             last = lines[-1].rstrip()
