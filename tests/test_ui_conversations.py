@@ -360,7 +360,7 @@ async def test_export_writes_markdown_and_json_without_overwriting(demo_server, 
         await chat(pilot, demo_server, "Export me, please!", "Here **you** go.")
         for count, command in enumerate(("markdown", "json", "markdown"), start=1):
             await pilot.press("ctrl+p")
-            await pilot.press(*f"export conversation as {command}")
+            await pilot.press(*f"export {command}")
             await pilot.press("enter")
             await wait_until(pilot, lambda count=count: len(exported(app)) == count)
         folder = tmp_path / "exports"
@@ -489,3 +489,25 @@ def test_the_trash_is_emptied_of_old_deletions_when_the_app_starts(tmp_path):
     history.history.close()
     with Store(history_file(tmp_path)) as store:
         assert [record.title for record in store.list_trash()] == ["new"]
+
+
+async def test_opening_a_conversation_another_window_deleted_says_so_and_history_stays_on(
+    demo_server, tmp_path
+):
+    app = build(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, demo_server, "doomed", "Ok.")
+        await chat(pilot, demo_server, "survivor", "Ok.")
+        await show_chats(pilot)
+        await wait_until(pilot, lambda: titles(app) == ["survivor", "doomed"])
+        doomed = app.chats.visible_conversations()[1][0]
+        with Store(history_file(tmp_path)) as other_window:
+            other_window.delete(doomed)
+            other_window.purge_trash(older_than=0)
+        await pilot.press("down", "down", "enter")  # the list on screen is stale
+        await wait_until(pilot, lambda: "That conversation no longer exists." in notices(app))
+        await wait_until(pilot, lambda: titles(app) == ["survivor"])
+        assert app.history.available and app.title == "survivor"
+        await chat(pilot, demo_server, "more", "Ok.", new=False)
+    survivor = stored_conversations(tmp_path)["survivor"]
+    assert [content for _role, content in survivor] == ["survivor", "Ok.", "more", "Ok."]

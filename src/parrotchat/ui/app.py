@@ -544,6 +544,13 @@ class ParrotChatApp(App[None]):
         """
         self._end_reply()
         try:
+            await self._open_conversation(conversation_id)
+        except Exception as error:  # a bug: one sentence and the log, never a traceback
+            message = self.error_log.record(error, "opening a conversation")
+            self.notify(message, severity="error", markup=False)
+
+    async def _open_conversation(self, conversation_id: int) -> None:
+        try:
             loaded = await self.history.load(conversation_id)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
