@@ -41,12 +41,14 @@ if TYPE_CHECKING:
     from textual.visual import RenderOptions
 
 __all__ = [
+    "MATCH_STYLE",
     "SEARCH_DELAY",
     "ChatEntry",
     "ConversationList",
     "ConversationSidebar",
     "format_when",
     "highlighted",
+    "one_line",
 ]
 
 SEARCH_DELAY = 0.12
@@ -54,7 +56,9 @@ SEARCH_DELAY = 0.12
 SNIPPET_LINES = 2
 """The most lines a search hit's snippet takes in the list."""
 UNTITLED = "Untitled"
+"""Shown for a conversation whose first prompt has not been stored yet."""
 MATCH_STYLE = "bold underline $text-accent"
+"""How search matches are drawn in titles and snippets."""
 
 _GUTTER = 2
 _SPACE = re.compile(r"\s+")
