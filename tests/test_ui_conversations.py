@@ -133,8 +133,8 @@ async def test_the_list_is_newest_first_and_marks_the_conversation_on_screen(dem
     app = build(demo_server, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert app.sidebar_tabs.active == "chats-tab"
-        await wait_until(pilot, lambda: app.chats.notes(), what="the empty list's note")
-        assert app.chats.notes() == ["No conversations yet: your chats will appear here."]
+        empty = ["No conversations yet: your chats will appear here."]
+        await wait_until(pilot, lambda: app.chats.notes() == empty, what="the empty list's note")
         for prompt in ("first [bold]question[/]", "second\x1b[2J question", "third question"):
             await chat(pilot, demo_server, prompt, "Squawk.")
         await wait_until(pilot, lambda: len(titles(app)) == 3)
@@ -159,7 +159,8 @@ async def test_search_shows_the_hits_with_the_matches_highlighted(demo_server, t
         await chat(pilot, demo_server, "cats please", "Cats purr.")
         search = await show_chats(pilot)
         press_now(pilot, *"mimic ca")  # typed faster than a search runs: the last query wins
-        await wait_until(pilot, lambda: titles(app) == ["tell me about parrots"])
+        await wait_until(pilot, lambda: app.chats.shown_query == "mimic ca")
+        assert titles(app) == ["tell me about parrots"]
         ((cid, _title),) = app.chats.visible_conversations()
         entry = app.chats.entry(cid)
         assert entry is not None and entry.snippet is not None
@@ -320,7 +321,8 @@ async def test_deleting_the_conversation_on_screen_starts_a_new_chat(demo_server
         await wait_until(pilot, lambda: not app.chat_log.message_views())
         assert app.history.conversation_id is None
         assert app.title == "parrotchat"
-        await wait_until(pilot, lambda: app.chats.notes() != [] and titles(app) == [])
+        empty = ["No conversations yet: your chats will appear here."]
+        await wait_until(pilot, lambda: app.chats.notes() == empty)
 
         # Undo brings it back onto the screen, since nothing replaced it.
         await pilot.press("ctrl+z")
@@ -447,8 +449,8 @@ async def test_without_history_the_chats_view_says_so_and_chat_works(demo_server
     async with app.run_test(size=SIZE) as pilot:
         assert app.sidebar_tabs.active == "models-tab"
         await show_chats(pilot)
-        await wait_until(pilot, lambda: app.chats.notes())
-        assert app.chats.notes() == ["History is off: conversations are not being saved."]
+        off = ["History is off: conversations are not being saved."]
+        await wait_until(pilot, lambda: app.chats.notes() == off)
         await chat(pilot, demo_server, "hi", "Still here.", new=False)
         assert app.conversation.messages[-1].content == "Still here."
         await pilot.press("ctrl+p")

@@ -324,6 +324,11 @@ class ConversationSidebar(Widget):
             self._debounce = None
         self._load(self.search_text)
 
+    @property
+    def shown_query(self) -> str | None:
+        """The search whose answer the list shows ("" for the recent list; None: not yet)."""
+        return self._shown_query
+
     def visible_conversations(self) -> list[tuple[int, str]]:
         """The `(id, title)` of the conversations the list shows now, top to bottom."""
         return [
