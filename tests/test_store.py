@@ -111,6 +111,15 @@ def test_messages_round_trip_every_field(store: Store) -> None:
     assert len(store.message_ids(cid)) == 2
 
 
+def test_stored_messages_carry_their_ids(store: Store) -> None:
+    cid = store.create_conversation()
+    prompt, reply = Message(Role.USER, "q"), Message(Role.ASSISTANT, "a")
+    ids = [store.add_message(cid, prompt), store.add_message(cid, reply)]
+    assert [prompt.id, reply.id] == ids
+    _record, loaded = store.load_conversation(cid)
+    assert [m.id for m in loaded] == ids == store.message_ids(cid)
+
+
 def test_the_model_last_used_is_remembered(store: Store) -> None:
     cid = store.create_conversation(model="a", provider="p")
     store.add_message(cid, Message(Role.USER, "hi"))

@@ -36,11 +36,9 @@ def build(
 ) -> ParrotChatApp:
     """The app as `parrotchat --demo` starts it, with its history in `tmp_path`."""
     settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True, **flags)
-    history, settings, resumed = open_history(
-        history_file(tmp_path), settings.with_demo_url(server.base_url), resume
-    )
+    history, resumed = open_history(history_file(tmp_path), resume)
     return make_app(
-        settings,
+        settings.with_demo_url(server.base_url),
         clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
         log_dir=tmp_path / "log",
         state_dir=tmp_path / "state",
@@ -177,6 +175,52 @@ async def test_continue_shows_the_conversation_restores_its_model_and_sends_noth
     ]
     (messages,) = stored(tmp_path)
     assert [m.content for m in messages][2:] == ["and then?", "Second answer."]
+
+
+async def test_retrying_a_reopened_failed_reply_replaces_it_in_the_history(demo_server, tmp_path):
+    first = build(demo_server, tmp_path)
+    async with first.run_test(size=SIZE) as pilot:
+        demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
+        await send_prompt(pilot, "hi")
+        await wait_for_reply(pilot)
+
+    again = build(demo_server, tmp_path, resume=LAST)
+    async with again.run_test(size=SIZE) as pilot:
+        assert again.retryable_reply() is not None
+        demo_server.push(Parrot(text="Whole answer."))
+        press_now(pilot, "ctrl+r")
+        await wait_until(pilot, lambda: again.conversation.messages[-1].content == "Whole answer.")
+        await wait_for_reply(pilot)
+        await again.history.drain()
+    [messages] = stored(tmp_path)
+    assert [(m.role, m.status, m.content) for m in messages] == [
+        (Role.USER, Status.COMPLETE, "hi"),
+        (Role.ASSISTANT, Status.COMPLETE, "Whole answer."),
+    ]
+
+
+async def test_ctrl_n_after_continue_goes_back_to_the_configured_system_prompt(
+    demo_server, tmp_path
+):
+    first = build(demo_server, tmp_path, system="Talk like a pirate.", model="parrot-think")
+    async with first.run_test(size=SIZE) as pilot:
+        demo_server.push(Parrot(text="Arr."))
+        await send_prompt(pilot, "hello")
+        await wait_for_reply(pilot)
+
+    again = build(demo_server, tmp_path, resume=LAST)
+    async with again.run_test(size=SIZE) as pilot:
+        assert again.conversation.system_prompt == "Talk like a pirate."
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not again.chat_log.message_views())
+        demo_server.push(Parrot(text="Hello."))
+        sent = len(demo_server.chat_requests)
+        await send_prompt(pilot, "a new topic")
+        await wait_for_reply(pilot)
+    body = demo_server.chat_requests[sent].body
+    # The configured (default) system prompt is back; the resumed model stays in use.
+    assert body["messages"] == [{"role": "user", "content": "a new topic"}]
+    assert body["model"] == "parrot-think"
 
 
 async def test_resume_reopens_the_given_conversation_and_ctrl_n_starts_another(

@@ -23,7 +23,7 @@ def run_tui(settings: Settings, history_path: Path | None = None, resume: int | 
     from parrotchat.ui.history import open_history
 
     try:
-        history, settings, resumed = open_history(history_path, settings, resume)
+        history, resumed = open_history(history_path, resume)
     except NoConversation as error:
         print(f"parrotchat: error: {error}", file=sys.stderr)
         return 2

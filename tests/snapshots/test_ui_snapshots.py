@@ -6,15 +6,23 @@ the SVGs (`__snapshots__/`) before committing them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
+from parrotchat.config import load_settings
+from parrotchat.core.conversation import Message, Role
+from parrotchat.core.export import conversation_to_json
+from parrotchat.core.records import ConversationRecord
+from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp
+from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.history import open_history
 from parrotchat.ui.testing import (
     FixedClock,
+    UnreachableClient,
     offline_demo_app,
     press_now,
     send_prompt,
@@ -112,3 +120,75 @@ def test_sidebar_filtered(snap_compare, demo_server, tmp_path):
         await wait_until(pilot, lambda: app.sidebar.visible_models() == [("demo", "parrot-think")])
 
     assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+NOW = datetime(2025, 6, 18, 15, 30, tzinfo=UTC).timestamp()
+"""The wall clock of the Chats snapshots (a Wednesday afternoon, UTC)."""
+STORED = [
+    ("Why do parrots talk?", "Parrots mimic the sounds of their flock.", 1.0),
+    ("Plan a trip to Lisbon", "Day one: the parrot garden at Belém, then custard tarts.", 3.0),
+    ("Sort a list in Python", "Use `sorted(words)`; nothing about parrots here.", 120.0),
+]
+"""Title, answer and age in days of the conversations in the Chats snapshots."""
+
+
+def build_with_history(server: DemoServer, tmp_path: Path) -> ParrotChatApp:
+    """The demo app on a history holding `STORED`, dated against a stopped wall clock."""
+    path = tmp_path / "parrotchat.db"
+    with Store(path) as store:
+        for title, answer, days in reversed(STORED):
+            when = NOW - days * 86400
+            record = ConversationRecord(0, title, when, when, model="parrot", provider="demo")
+            messages = [
+                Message(Role.USER, title, created=when),
+                Message(Role.ASSISTANT, answer, model="parrot", provider="demo", created=when),
+            ]
+            store.import_json(conversation_to_json(record, messages))
+    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
+    history, _resumed = open_history(path)
+    app = make_app(
+        settings.with_demo_url(server.base_url),
+        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+        log_dir=tmp_path / "log",
+        state_dir=tmp_path / "state",
+        history=history,
+    )
+    app.clock = FixedClock()
+    return app
+
+
+async def settle_chats(pilot: Pilot[None]) -> None:
+    """Stop the Chats view's clock and wait for its list."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.chats.now = lambda: NOW
+    app.chats.tz = UTC
+    await settle(pilot)
+    app.chats.refresh_list()
+
+    def dated() -> bool:
+        shown = [app.chats.entry(cid) for cid, _title in app.chats.visible_conversations()]
+        return [entry.detail.plain for entry in shown if entry] == [
+            "yesterday · parrot",
+            "Sun · parrot",
+            "Feb 18 · parrot",
+        ]
+
+    await wait_until(pilot, dated, what="the list, dated by the stopped clock")
+
+
+def test_chats(snap_compare, demo_server, tmp_path):
+    app = build_with_history(demo_server, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_chats)
+
+
+def test_chats_search(snap_compare, demo_server, tmp_path):
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle_chats(pilot)
+        app = pilot.app
+        assert isinstance(app, ParrotChatApp)
+        await pilot.press("ctrl+l", *"parrot")
+        await wait_until(pilot, lambda: app.chats.shown_query == "parrot")
+
+    app = build_with_history(demo_server, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -49,6 +49,8 @@ class Message:
     tokens: int = 0
     """Completion tokens: from usage when reported, else the count of streamed chunks."""
     created: float = field(default_factory=time.time)
+    id: int | None = field(default=None, compare=False)
+    """The message's id in the history, once stored (a retry replaces that stored message)."""
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -136,8 +136,9 @@ def resumed_settings(
     provider_flag = sources.get("provider") in ("--provider", "--demo")
     if record.provider in settings.providers and not provider_flag:
         changes["provider"] = record.provider
-    # A provider chosen by flag keeps the conversation's model only if it is the same provider.
-    same_provider = not provider_flag or record.provider == settings.provider
+    # The conversation's model only makes sense on its own provider: one chosen by flag, or
+    # one no longer configured, keeps its own model.
+    same_provider = changes.get("provider", settings.provider) == record.provider
     if record.model and sources.get("model") != "--model" and same_provider:
         changes["model"] = record.model
     if sources.get("system_prompt") != "--system":

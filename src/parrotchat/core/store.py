@@ -393,7 +393,8 @@ class Store:
     def add_message(self, conversation_id: int, message: Message) -> int:
         """Store a message (a prompt before it is sent, or a reply starting to stream).
 
-        The first user message titles an untitled conversation. Returns the message id.
+        The first user message titles an untitled conversation. Returns the message id, which
+        is also set as `message.id`.
         """
         now = time.time()
         with self._write() as conn:
@@ -403,6 +404,7 @@ class Store:
                 (conversation_id, *_message_values(message), now),
             )
             self._touch(conn, conversation_id, message, now)
+            message.id = int(cursor.lastrowid or 0)
             if message.role is Role.USER and message.content.strip():
                 title = conn.execute(
                     "SELECT title FROM conversations WHERE id = ?", (conversation_id,)
@@ -412,7 +414,7 @@ class Store:
                         "UPDATE conversations SET title = ? WHERE id = ?",
                         (make_title(message.content), conversation_id),
                     )
-            return int(cursor.lastrowid or 0)
+            return message.id
 
     def _touch(
         self, conn: sqlite3.Connection, conversation_id: int, message: Message, now: float
@@ -482,11 +484,12 @@ class Store:
             return cursor.rowcount
 
     def load_conversation(self, conversation_id: int) -> tuple[ConversationRecord, list[Message]]:
-        """The conversation's record and all its messages, oldest first."""
+        """The conversation's record and all its messages (their `id` set), oldest first."""
         with self._read() as conn:
             record = self._record(conn, conversation_id)
             rows = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
+                f"SELECT id, {_MESSAGE_COLUMNS} FROM messages"
+                " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
         return record, [_row_message(row) for row in rows]
@@ -618,4 +621,5 @@ def _row_message(row: sqlite3.Row) -> Message:
         duration=row["duration"],
         tokens=row["tokens"],
         created=row["created"],
+        id=row["id"],
     )

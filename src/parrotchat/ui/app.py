@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
 from textual import events, on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
-from textual.widgets import Footer, Header
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from parrotchat.api.client import ChatClient
 from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
+from parrotchat.core.export import conversation_to_json, conversation_to_markdown
+from parrotchat.core.export_file import default_export_dir, export_file_name, write_new_file
+from parrotchat.core.history import resumed_settings
+from parrotchat.core.records import ConversationRecord, make_title
+from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
+from parrotchat.ui.conversation_list import ConversationSidebar, one_line
 from parrotchat.ui.error_log import ErrorLog
-from parrotchat.ui.history import ChatHistory, Resumed
+from parrotchat.ui.history import ChatHistory, HistoryRefused, Resumed
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
@@ -37,9 +49,28 @@ __all__ = ["ParrotChatApp", "make_app"]
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
 RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
+UNDO_SECONDS = 8.0
+"""How long Ctrl+Z can bring back a deleted conversation (it stays in the trash anyway)."""
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
+
+ExportFormat = Literal["markdown", "json"]
+
+
+@dataclass(frozen=True)
+class DeletedConversation:
+    """A conversation just moved to the trash, that Ctrl+Z can still bring back."""
+
+    conversation_id: int
+    title: str
+    on_screen: bool
+    """It was the conversation on screen (undo reopens it if nothing replaced it)."""
+
+
+def short_title(title: str, length: int = 40) -> str:
+    """A title for a notice: one line, at most `length` characters."""
+    return make_title(one_line(title), length) or "Untitled"
 
 
 class ParrotChatApp(App[None]):
@@ -63,6 +94,16 @@ class ParrotChatApp(App[None]):
         Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Ask again for the last reply"),
         Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
         Binding("ctrl+b,f2", "toggle_sidebar", "Models", id="toggle_sidebar"),
+        Binding(
+            "ctrl+l,f3",
+            "show_chats",
+            "Chats",
+            id="show_chats",
+            tooltip="Open the saved conversations and search them",
+        ),
+        # Priority, so it works from the prompt too while an undo is pending; `check_action`
+        # hides it otherwise, and then Ctrl+Z undoes typing as usual.
+        Binding("ctrl+z", "undo_delete", "Undo delete", priority=True, id="undo_delete"),
         Binding(
             "ctrl+end,ctrl+g",
             "jump_to_bottom",
@@ -102,6 +143,7 @@ class ParrotChatApp(App[None]):
         current: tuple[str, str] | None = None,
         history: ChatHistory | None = None,
         resumed: Resumed | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         """
         Args:
@@ -111,7 +153,8 @@ class ParrotChatApp(App[None]):
             state_dir: Where the last model is remembered (default: the platform state dir).
             current: The `(provider, model)` to start with (default: the settings').
             history: Where conversations are kept (default: nowhere, in memory only).
-            resumed: A stored conversation to show and carry on (its settings already applied).
+            resumed: A stored conversation to show and carry on.
+            export_dir: Where exports are written (default: the downloads folder).
         """
         super().__init__()
         self.settings: Settings = settings
@@ -119,9 +162,16 @@ class ParrotChatApp(App[None]):
         self.error_log: ErrorLog = ErrorLog(log_dir)
         self.conversation: Conversation = Conversation(settings.system_prompt)
         """The conversation on screen; each request sends all of it."""
+        if resumed is not None:
+            # Its system prompt for this conversation only: Ctrl+N goes back to the configured one.
+            _settings, self.conversation = resumed_settings(settings, resumed[0])
         self.history: ChatHistory = history or ChatHistory()
         """The store behind the conversation; it never blocks the event loop."""
         self._resumed = resumed
+        self.export_dir: Path = export_dir or default_export_dir()
+        """Where "Export conversation" writes its files."""
+        self._deleted: DeletedConversation | None = None
+        self._undo_timer: Timer | None = None
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
         self.clock: Callable[[], float] = time.monotonic
@@ -139,9 +189,17 @@ class ParrotChatApp(App[None]):
         yield Header(icon="🦜")
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
-                yield ModelSidebar(
-                    self._sidebar_sources(), current=(self.provider, self.model), id="models"
-                )
+                # Without history the Chats tab has nothing to show: start on the models.
+                initial = "chats-tab" if self.history.available else "models-tab"
+                with TabbedContent(id="sidebar-tabs", initial=initial):
+                    with TabPane("Chats", id="chats-tab"):
+                        yield ConversationSidebar(self.history, id="chats")
+                    with TabPane("Models", id="models-tab"):
+                        yield ModelSidebar(
+                            self._sidebar_sources(),
+                            current=(self.provider, self.model),
+                            id="models",
+                        )
             with Vertical(id="chat-column"):
                 with ChatLog(id="chat-log"):
                     if self._resumed is None:
@@ -155,13 +213,19 @@ class ParrotChatApp(App[None]):
         self.narrow = self.size.width < NARROW_WIDTH
         self.history.attach(self._history_unavailable)
         if self._resumed is not None:
-            await self._show_resumed(self._resumed[1])
+            await self._show_resumed(*self._resumed)
         self.prompt.focus()
 
-    async def _show_resumed(self, messages: list[Message]) -> None:
+    async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""
         self.conversation.messages = list(messages)
+        self._show_title(record.title)
+        self.chats.current = record.id
         await self.chat_log.show_messages(messages)
+
+    def _show_title(self, title: str | None) -> None:
+        """Head the screen with the conversation's title (the app's name for a new chat)."""
+        self.title = one_line(title) if title else self.TITLE
 
     def _history_unavailable(self, reason: str) -> None:
         self.notify(
@@ -170,6 +234,8 @@ class ParrotChatApp(App[None]):
             timeout=15,
             markup=False,
         )
+        for chats in self.query("#chats").results(ConversationSidebar):
+            chats.refresh_list()
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
@@ -196,6 +262,16 @@ class ParrotChatApp(App[None]):
     def sidebar(self) -> ModelSidebar:
         """The model sidebar."""
         return self.query_one("#models", ModelSidebar)
+
+    @property
+    def chats(self) -> ConversationSidebar:
+        """The Chats view: the stored conversations."""
+        return self.query_one("#chats", ConversationSidebar)
+
+    @property
+    def sidebar_tabs(self) -> TabbedContent:
+        """The sidebar's tabs, Chats and Models."""
+        return self.query_one("#sidebar-tabs", TabbedContent)
 
     def _sidebar_sources(self) -> dict[str, ChatClient]:
         sources: dict[str, ChatClient] = {}
@@ -255,6 +331,8 @@ class ParrotChatApp(App[None]):
             return self.streaming and self.screen is self.screen_stack[0]
         if action == "retry":
             return self.retryable_reply() is not None
+        if action == "undo_delete":
+            return self._deleted is not None and self.screen is self.screen_stack[0]
         return True
 
     # --- sending and streaming --------------------------------------------------------------
@@ -271,9 +349,16 @@ class ParrotChatApp(App[None]):
         self.stop_reply()
         user = self.conversation.add(Message(Role.USER, text))
         await self.chat_log.add_message(user)
+        started = self.history.conversation_id is None
         await self.history.add_prompt(
             user, self.conversation.system_prompt, model=self.model, provider=self.provider
         )
+        conversation_id = self.history.conversation_id
+        if started and conversation_id is not None:
+            self._show_title(make_title(text))
+            self.chats.current = conversation_id  # refreshes the list
+        else:
+            self.chats.refresh_list()  # it moves to the top
         await self._start_reply()
 
     async def _start_reply(self) -> None:
@@ -363,6 +448,9 @@ class ParrotChatApp(App[None]):
         stream = self.reply_stream
         if stream is not None and stream.message is failed and stream.recorder is not None:
             stream.recorder.discard()
+        elif failed.id is not None:
+            # A reply of a reopened conversation: no recorder, but the store knows its id.
+            self.history.submit(Store.delete_message, failed.id)
         self.conversation.messages.pop()
         views = self.chat_log.message_views()
         if views:
@@ -371,27 +459,53 @@ class ParrotChatApp(App[None]):
 
     async def action_new_conversation(self) -> None:
         """Start over: stop any reply, clear the log, keep the model."""
-        self.stop_reply()
-        if self.reply_stream is not None:
-            self.reply_stream.abandon()
+        await self._start_new_conversation()
+        self.prompt.focus()
+
+    async def _start_new_conversation(self) -> None:
+        """An empty chat with the configured system prompt; the model stays."""
+        self._end_reply()
         self.conversation = Conversation(self.settings.system_prompt)
         self.history.new_conversation()
-        self.reply_stream = None
-        self.streaming = False
+        self._show_title(None)
+        self.chats.current = None
         chat_log = self.chat_log
         await chat_log.clear()
         await chat_log.add_widget(Welcome(self.settings, self.provider))
-        self.prompt.focus()
+
+    def _end_reply(self) -> None:
+        """Stop any reply and save it cancelled at once (as Esc does): its view is leaving."""
+        self.stop_reply()
+        for stream in self._streams.values():
+            stream.end(Status.CANCELLED)
+        if self.reply_stream is not None:
+            self.reply_stream.abandon()
+        self.reply_stream = None
+        self.streaming = False
 
     def action_toggle_sidebar(self) -> None:
         """Open the model sidebar and put the cursor in its filter; close it if already there."""
         sidebar = self.sidebar
-        if self.show_sidebar and sidebar.has_focus_within:
+        tabs = self.sidebar_tabs
+        if self.show_sidebar and tabs.active == "models-tab" and sidebar.has_focus_within:
             self.show_sidebar = False
             self.prompt.focus()
         else:
             self.show_sidebar = True
+            tabs.active = "models-tab"
             sidebar.query_one("#model-filter").focus()
+
+    def action_show_chats(self) -> None:
+        """Open the Chats view with the cursor in its search box; close it if already there."""
+        chats = self.chats
+        tabs = self.sidebar_tabs
+        if self.show_sidebar and tabs.active == "chats-tab" and chats.has_focus_within:
+            self.show_sidebar = False
+            self.prompt.focus()
+        else:
+            self.show_sidebar = True
+            tabs.active = "chats-tab"
+            chats.focus_search()
 
     def action_jump_to_bottom(self) -> None:
         """Jump to the newest content and follow it again."""
@@ -419,7 +533,237 @@ class ParrotChatApp(App[None]):
         for view in views:
             view.toggle_reasoning(collapsed)
 
+    # --- stored conversations ---------------------------------------------------------------
+
+    @work(exclusive=True, group="open-conversation", exit_on_error=False)
+    async def open_conversation(self, conversation_id: int) -> None:
+        """Show a stored conversation with its model and system prompt; nothing is sent.
+
+        A reply still streaming is stopped first, its partial answer saved as Esc saves it.
+        The next prompt carries the opened conversation on, in the history too.
+        """
+        self._end_reply()
+        try:
+            await self._open_conversation(conversation_id)
+        except Exception as error:  # a bug: one sentence and the log, never a traceback
+            message = self.error_log.record(error, "opening a conversation")
+            self.notify(message, severity="error", markup=False)
+
+    async def _open_conversation(self, conversation_id: int) -> None:
+        try:
+            loaded = await self.history.load(conversation_id)
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            self.chats.refresh_list()
+            return
+        if loaded is None:
+            self.notify("History is unavailable, so nothing can be opened.", severity="warning")
+            return
+        record, messages = loaded
+        self._restore_model(record)
+        self.conversation = Conversation(record.system_prompt, list(messages))
+        self.history.conversation_id = record.id
+        self._show_title(record.title)
+        self.chats.current = record.id
+        await self.chat_log.show_messages(messages)
+        if self.narrow:
+            self.show_sidebar = False
+        self.prompt.focus()
+
+    def _restore_model(self, record: ConversationRecord) -> None:
+        """Go back to the conversation's provider and model, if that provider is still set up."""
+        provider, model = record.provider, record.model
+        if not provider or not model:
+            return
+        if provider not in self.settings.providers:
+            self.notify(
+                f"This conversation used {neutralize(provider)}, which is no longer configured;"
+                f" it goes on with {neutralize(self.provider)} · {neutralize(self.model)}.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if (provider, model) != (self.provider, self.model):
+            self.provider, self.model = provider, model
+            self.sidebar.set_current(provider, model)
+
+    async def action_rename_conversation(self) -> None:
+        """Give the conversation on screen a new title (in a dialog)."""
+        record = await self._stored_conversation("rename")
+        if record is not None:
+            self.chats.rename(record.id, record.title)
+
+    async def action_delete_conversation(self) -> None:
+        """Move the conversation on screen to the trash, after asking."""
+        record = await self._stored_conversation("delete")
+        if record is not None:
+            self.chats.delete(record.id, record.title)
+
+    async def _stored_conversation(self, verb: str) -> ConversationRecord | None:
+        """The record of the conversation on screen, or None (and a notice saying why)."""
+        conversation_id = self.history.conversation_id
+        if conversation_id is None:
+            why = (
+                "this conversation is not saved yet: send a prompt first"
+                if self.history.available
+                else "history is unavailable"
+            )
+            self.notify(f"Nothing to {verb}: {why}.", severity="warning", markup=False)
+            return None
+        try:
+            return await self.history.ask(Store.get_conversation, conversation_id)
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return None
+
+    async def action_undo_delete(self) -> None:
+        """Ctrl+Z: bring back the conversation just deleted."""
+        deleted = self._deleted
+        if deleted is None:
+            return
+        self._forget_deleted()
+        try:
+            await self.history.ask(Store.restore, deleted.conversation_id)
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        self.notify(f"Restored “{short_title(deleted.title)}”.", markup=False)
+        self.chats.refresh_list()
+        nothing_else = self.history.conversation_id is None and not self.conversation.messages
+        if deleted.on_screen and nothing_else:
+            self.open_conversation(deleted.conversation_id)
+
+    def _forget_deleted(self) -> None:
+        self._deleted = None
+        if self._undo_timer is not None:
+            self._undo_timer.stop()
+            self._undo_timer = None
+        self.refresh_bindings()
+
+    async def action_export(self, kind: ExportFormat) -> None:
+        """Write the conversation on screen to a new file (Markdown or JSON) and say where."""
+        loaded = await self._conversation_to_export()
+        if loaded is None:
+            return
+        record, messages = loaded
+        if kind == "markdown":
+            text, suffix = conversation_to_markdown(record, messages), ".md"
+        else:
+            data = conversation_to_json(record, messages)
+            text, suffix = json.dumps(data, indent=2, ensure_ascii=False) + "\n", ".json"
+        folder = self.export_dir
+        name = export_file_name(record.title, suffix)
+        try:
+            path = await asyncio.to_thread(write_new_file, folder, name, text)
+        except OSError as error:
+            reason = neutralize(error.strerror or str(error))
+            self.notify(
+                f"Could not write the export to {neutralize(str(folder))} ({reason}); "
+                "check that the folder is writable.",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(
+            f"Exported “{short_title(record.title)}” to {neutralize(str(path))}",
+            timeout=10,
+            markup=False,
+        )
+
+    async def _conversation_to_export(self) -> tuple[ConversationRecord, list[Message]] | None:
+        """The stored conversation on screen; or, unsaved (no history), the one in memory."""
+        conversation_id = self.history.conversation_id
+        if conversation_id is not None:
+            try:
+                loaded = await self.history.load(conversation_id)
+            except HistoryRefused as error:
+                self.notify(str(error), severity="warning", markup=False)
+                return None
+            if loaded is not None:
+                return loaded
+        messages = list(self.conversation.messages)
+        if not messages:
+            self.notify("Nothing to export yet: send a prompt first.", markup=False)
+            return None
+        first = next((m.content for m in messages if m.role is Role.USER), "")
+        record = ConversationRecord(
+            id=0,
+            title=make_title(first),
+            created=messages[0].created,
+            updated=messages[-1].created,
+            system_prompt=self.conversation.system_prompt,
+            model=self.model,
+            provider=self.provider,
+        )
+        return record, messages
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette's own commands, and the conversation commands."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "New conversation", "Start an empty chat (Ctrl+N)", self.action_new_conversation
+        )
+        yield SystemCommand(
+            "Show conversations",
+            "Open the saved chats and search them (Ctrl+L)",
+            self.action_show_chats,
+        )
+        yield SystemCommand(
+            "Rename conversation",
+            "Give the conversation on screen a new title",
+            self.action_rename_conversation,
+        )
+        yield SystemCommand(
+            "Delete conversation",
+            "Move the conversation on screen to the trash",
+            self.action_delete_conversation,
+        )
+        for kind, label in (("markdown", "Markdown"), ("json", "JSON")):
+            yield SystemCommand(
+                f"Export conversation as {label}",
+                f"Write the conversation on screen to a {label} file",
+                partial(self.action_export, kind),
+            )
+
     # --- messages from children -------------------------------------------------------------
+
+    @on(ConversationSidebar.Opened)
+    def _conversation_chosen(self, event: ConversationSidebar.Opened) -> None:
+        event.stop()
+        self.open_conversation(event.conversation_id)
+
+    @on(ConversationSidebar.Renamed)
+    def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
+        event.stop()
+        if event.conversation_id == self.history.conversation_id:
+            self._show_title(event.title)
+
+    @on(ConversationSidebar.Deleted)
+    async def _conversation_deleted(self, event: ConversationSidebar.Deleted) -> None:
+        event.stop()
+        on_screen = event.conversation_id == self.history.conversation_id
+        self._forget_deleted()
+        self._deleted = DeletedConversation(event.conversation_id, event.title, on_screen)
+        self._undo_timer = self.set_timer(UNDO_SECONDS, self._forget_deleted)
+        self.refresh_bindings()
+        self.notify(
+            f"Deleted “{short_title(event.title)}” · Ctrl+Z to undo",
+            timeout=UNDO_SECONDS,
+            markup=False,
+        )
+        if on_screen:
+            await self._start_new_conversation()
+
+    @on(TabbedContent.TabActivated, "#sidebar-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        if event.pane.id == "chats-tab":
+            self.chats.refresh_list()
+
+    def on_app_focus(self) -> None:
+        # Back from another window (maybe another parrotchat): its new chats show up.
+        if self.show_sidebar:
+            self.chats.refresh_list()
 
     @on(ModelSidebar.ModelChosen)
     def _model_chosen(self, event: ModelSidebar.ModelChosen) -> None:
@@ -434,7 +778,10 @@ class ParrotChatApp(App[None]):
         self.prompt.focus()
 
     @on(ModelSidebar.Dismissed)
-    def _sidebar_dismissed(self, event: ModelSidebar.Dismissed) -> None:
+    @on(ConversationSidebar.Dismissed)
+    def _sidebar_dismissed(
+        self, event: ModelSidebar.Dismissed | ConversationSidebar.Dismissed
+    ) -> None:
         event.stop()
         if self.narrow:
             self.show_sidebar = False
@@ -459,6 +806,7 @@ def make_app(
     state_dir: Path | None = None,
     history: ChatHistory | None = None,
     resumed: Resumed | None = None,
+    export_dir: Path | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -468,14 +816,17 @@ def make_app(
         log_dir: Directory for `parrotchat.log` (default: `platformdirs.user_log_dir`).
         state_dir: Directory for `last_model.json` (default: `platformdirs.user_state_dir`).
         history: The history (`open_history`); default: none, the chat lives in memory only.
-        resumed: The conversation to reopen (from `open_history`); it starts on its model.
+        resumed: The conversation to reopen (from `open_history`); it starts on its model and
+            system prompt unless flags chose others.
+        export_dir: Where exported conversations go (default: the downloads folder).
     """
     state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
     current = None
     # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
     chosen_by_flag = settings.sources.get("provider", "default") not in ("default", "config file")
     if resumed is not None:
-        current = (settings.provider, settings.model)
+        restored, _conversation = resumed_settings(settings, resumed[0])
+        current = (restored.provider, restored.model)
     elif not settings.model_explicit and not chosen_by_flag:
         last = load_last_model(state_dir)
         if last is not None and last[0] in settings.providers:
@@ -488,4 +839,5 @@ def make_app(
         current=current,
         history=history,
         resumed=resumed,
+        export_dir=export_dir,
     )

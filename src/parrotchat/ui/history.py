@@ -10,33 +10,60 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from parrotchat.config import Settings
 from parrotchat.core.conversation import Message
-from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
-from parrotchat.core.records import ConversationRecord
-from parrotchat.core.store import Store
+from parrotchat.core.history import History, NoConversation, StoredReply
+from parrotchat.core.records import ConversationRecord, SearchHit
+from parrotchat.core.store import ConversationNotFound, Store, StoreBusy
 
-__all__ = ["ChatHistory", "Resumed", "open_history"]
+__all__ = ["LIST_LIMIT", "ChatHistory", "HistoryRefused", "Resumed", "open_history"]
+
+LIST_LIMIT = 200
+"""The most conversations the Chats view lists (recent ones, or search hits)."""
 
 T = TypeVar("T")
 
 Resumed = tuple[ConversationRecord, list[Message]]
-"""A conversation reopened with `--continue` or `--resume`: its record and messages."""
+"""A conversation reopened (`--continue`, `--resume`, the Chats view): its record and messages."""
+
+
+class HistoryRefused(Exception):
+    """A change the user asked for did not happen (the conversation is gone, the database
+    is busy); `str(error)` is the sentence to show. History stays on."""
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    reason: str
+
+
+def _refusing(method: Callable[..., T]) -> Callable[..., T | _Refusal]:
+    """`method`, with the failures that must not turn history off handed back as a value."""
+
+    def run(store: Store, *args: Any) -> T | _Refusal:
+        try:
+            return method(store, *args)
+        except (ConversationNotFound, StoreBusy) as error:
+            return _Refusal(str(error))
+
+    return run
 
 
 def open_history(
-    path: Path | None, settings: Settings, resume: int | None = None
-) -> tuple[ChatHistory, Settings, Resumed | None]:
-    """Open the history at `path`, recover killed replies, load the conversation to resume.
+    path: Path | None, resume: int | None = None
+) -> tuple[ChatHistory, Resumed | None]:
+    """Open the history at `path`, recover killed replies, empty the trash of conversations
+    deleted 30 days ago or more, and load the conversation to resume.
 
-    Runs before the app starts (no event loop to block yet).
+    Runs before the app starts (no event loop to block yet). The app applies the resumed
+    conversation's model and system prompt itself (`resumed_settings`), so the configured
+    ones stay for the next new conversation.
 
     Returns:
-        The history, the settings to start with (the resumed conversation's model and system
-        prompt), and the resumed conversation, if any.
+        The history, and the resumed conversation, if any.
 
     Raises:
         NoConversation: `resume` names a conversation that is not there.
@@ -45,17 +72,15 @@ def open_history(
     history = History.open(path, chat_history.report)
     chat_history.history = history
     history.call(Store.recover_interrupted)
+    history.call(Store.purge_trash)
     try:
         loaded = history.load(resume) if resume is not None else None
     except NoConversation:
         history.close()
         raise
-    if loaded is None:
-        return chat_history, settings, None
-    record, _messages = loaded
-    settings, _conversation = resumed_settings(settings, record)
-    chat_history.conversation_id = record.id
-    return chat_history, settings, loaded
+    if loaded is not None:
+        chat_history.conversation_id = loaded[0].id
+    return chat_history, loaded
 
 
 class ChatHistory:
@@ -128,6 +153,35 @@ class ChatHistory:
         if self.conversation_id is not None:
             reply_id = await self.call(Store.add_message, self.conversation_id, message)
         return StoredReply(self.submit, reply_id)
+
+    @property
+    def available(self) -> bool:
+        """True while conversations are saved (a store is open and has not failed)."""
+        return self.history.available
+
+    async def ask(self, method: Callable[..., T], *args: Any) -> T | None:
+        """Run a store call the user asked for, after the queued ones; None if history is off.
+
+        Raises:
+            HistoryRefused: The conversation no longer exists, or another process held the
+                database too long. Unlike a damaged file, that does not turn history off.
+        """
+        result = await self.call(_refusing(method), *args)
+        if isinstance(result, _Refusal):
+            raise HistoryRefused(result.reason)
+        return result
+
+    async def recent(self, limit: int = LIST_LIMIT) -> list[ConversationRecord] | None:
+        """The conversations not in the trash, most recently active first."""
+        return await self.ask(Store.list_conversations, limit)
+
+    async def search(self, query: str, limit: int = LIST_LIMIT) -> list[SearchHit] | None:
+        """Conversations whose title or messages contain every word of `query`."""
+        return await self.ask(Store.search, query, limit)
+
+    async def load(self, conversation_id: int) -> Resumed | None:
+        """A stored conversation's record and messages."""
+        return await self.ask(Store.load_conversation, conversation_id)
 
     def new_conversation(self) -> None:
         """The next prompt starts a new stored conversation."""

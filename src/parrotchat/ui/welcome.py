@@ -18,6 +18,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Esc", "stop the reply"),
     ("Ctrl+R", "retry"),
     ("Ctrl+B", "models"),
+    ("Ctrl+L", "chats"),
     ("Ctrl+N", "new chat"),
     ("Ctrl+Q", "quit"),
 )
