@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -22,10 +23,12 @@ from parrotchat.demo.parrot import reply_tokens
 from parrotchat.demo.server import DemoServer
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
+    STORED_NOW,
     FixedClock,
     offline_demo_app,
     press_now,
     send_prompt,
+    store_sample_conversations,
     wait_for_rendered,
     wait_for_reply,
     wait_until,
@@ -121,6 +124,19 @@ async def sidebar(pilot: Pilot[None], server: DemoServer) -> None:
     await wait_until(pilot, lambda: app.sidebar.visible_models() == [("demo", "parrot-fast")])
 
 
+async def chats(pilot: Pilot[None], server: DemoServer) -> None:
+    """The Chats view searching the history: hits with the matching words highlighted."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.chats.now = lambda: STORED_NOW
+    app.chats.tz = UTC
+    app.chats.refresh_list()
+    await wait_until(pilot, lambda: len(app.chats.visible_conversations()) == 3)
+    await pilot.press("ctrl+l", *"parrot")
+    await wait_until(pilot, lambda: app.chats.shown_query == "parrot")
+
+
 async def error(pilot: Pilot[None], server: DemoServer) -> None:
     """A refused request: one sentence, and Ctrl+R to retry."""
     await settle(pilot, server)
@@ -136,6 +152,9 @@ async def small(pilot: Pilot[None], server: DemoServer) -> None:
     await wait_for_reply(pilot)
 
 
+WITH_HISTORY = {"chats"}
+"""Scenes whose app keeps a history holding the sample conversations."""
+
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "welcome": (settle, WIDE),
     "conversation": (conversation, WIDE),
@@ -144,6 +163,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "scrolled-up": (scrolled_up, WIDE),
     "reasoning": (reasoning, WIDE),
     "sidebar": (sidebar, WIDE),
+    "chats": (chats, WIDE),
     "error": (error, WIDE),
     "small-terminal": (small, SMALL),
 }
@@ -154,7 +174,11 @@ async def shoot(
 ) -> Path:
     """Run one scene in a fresh app and save its screenshot as `out/name.svg`."""
     with tempfile.TemporaryDirectory() as scratch:
-        app = offline_demo_app(server.base_url, Path(scratch))
+        history = None
+        if name in WITH_HISTORY:
+            history = Path(scratch) / "parrotchat.db"
+            store_sample_conversations(history)
+        app = offline_demo_app(server.base_url, Path(scratch), history=history)
         app.clock = FixedClock()
         async with app.run_test(size=size) as pilot:
             await scene(pilot, server)

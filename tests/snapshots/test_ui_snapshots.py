@@ -6,26 +6,21 @@ the SVGs (`__snapshots__/`) before committing them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
-from parrotchat.config import load_settings
-from parrotchat.core.conversation import Message, Role
-from parrotchat.core.export import conversation_to_json
-from parrotchat.core.records import ConversationRecord
-from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp, make_app
-from parrotchat.ui.history import open_history
+from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
+    STORED_NOW,
     FixedClock,
-    UnreachableClient,
     offline_demo_app,
     press_now,
     send_prompt,
+    store_sample_conversations,
     wait_for_rendered,
     wait_for_reply,
     wait_until,
@@ -122,37 +117,15 @@ def test_sidebar_filtered(snap_compare, demo_server, tmp_path):
     assert snap_compare(build(demo_server, tmp_path), terminal_size=SIZE, run_before=run_before)
 
 
-NOW = datetime(2025, 6, 18, 15, 30, tzinfo=UTC).timestamp()
-"""The wall clock of the Chats snapshots (a Wednesday afternoon, UTC)."""
-STORED = [
-    ("Why do parrots talk?", "Parrots mimic the sounds of their flock.", 1.0),
-    ("Plan a trip to Lisbon", "Day one: the parrot garden at Belém, then custard tarts.", 3.0),
-    ("Sort a list in Python", "Use `sorted(words)`; nothing about parrots here.", 120.0),
-]
-"""Title, answer and age in days of the conversations in the Chats snapshots."""
+NOW = STORED_NOW
+"""The wall clock of the Chats snapshots."""
 
 
 def build_with_history(server: DemoServer, tmp_path: Path) -> ParrotChatApp:
-    """The demo app on a history holding `STORED`, dated against a stopped wall clock."""
+    """The demo app on a history holding the sample conversations, dated against `NOW`."""
     path = tmp_path / "parrotchat.db"
-    with Store(path) as store:
-        for title, answer, days in reversed(STORED):
-            when = NOW - days * 86400
-            record = ConversationRecord(0, title, when, when, model="parrot", provider="demo")
-            messages = [
-                Message(Role.USER, title, created=when),
-                Message(Role.ASSISTANT, answer, model="parrot", provider="demo", created=when),
-            ]
-            store.import_json(conversation_to_json(record, messages))
-    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
-    history, _resumed = open_history(path)
-    app = make_app(
-        settings.with_demo_url(server.base_url),
-        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        log_dir=tmp_path / "log",
-        state_dir=tmp_path / "state",
-        history=history,
-    )
+    store_sample_conversations(path, NOW)
+    app = offline_demo_app(server.base_url, tmp_path, history=path)
     app.clock = FixedClock()
     return app
 

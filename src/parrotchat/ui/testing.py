@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,22 @@ from parrotchat.api.errors import ConnectionFailed
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
 from parrotchat.config import load_settings
-from parrotchat.core.conversation import Message
+from parrotchat.core.conversation import Message, Role
+from parrotchat.core.export import conversation_to_json
+from parrotchat.core.records import ConversationRecord
+from parrotchat.core.store import Store
 from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.history import open_history
 
 __all__ = [
+    "STORED_NOW",
+    "STORED_SAMPLE",
     "FixedClock",
     "UnreachableClient",
     "offline_demo_app",
     "press_now",
     "send_prompt",
+    "store_sample_conversations",
     "wait_for_rendered",
     "wait_for_reply",
     "wait_until",
@@ -58,11 +66,14 @@ class UnreachableClient:
         """Nothing to close."""
 
 
-def offline_demo_app(base_url: str, workdir: Path, **flags: Any) -> ParrotChatApp:
+def offline_demo_app(
+    base_url: str, workdir: Path, *, history: Path | None = None, **flags: Any
+) -> ParrotChatApp:
     """The real app on the demo server at `base_url`, as `parrotchat --demo` starts it.
 
     Its files (config, log, state) live in `workdir`; ParrotRouter is an `UnreachableClient`,
-    so nothing leaves 127.0.0.1. `flags` are `load_settings` flags such as `system=...`.
+    so nothing leaves 127.0.0.1. `history` is a database to keep conversations in (default:
+    none, in memory only). `flags` are `load_settings` flags such as `system=...`.
     """
     settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
     return make_app(
@@ -70,7 +81,31 @@ def offline_demo_app(base_url: str, workdir: Path, **flags: Any) -> ParrotChatAp
         clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
         log_dir=workdir / "log",
         state_dir=workdir / "state",
+        history=open_history(history)[0] if history is not None else None,
     )
+
+
+STORED_NOW = datetime(2025, 6, 18, 15, 30, tzinfo=UTC).timestamp()
+"""The wall clock the stored sample conversations are dated against (a Wednesday, UTC)."""
+STORED_SAMPLE = [
+    ("Why do parrots talk?", "Parrots mimic the sounds of their flock.", 1.0),
+    ("Plan a trip to Lisbon", "Day one: the parrot garden at Belém, then custard tarts.", 3.0),
+    ("Sort a list in Python", "Use `sorted(words)`; nothing about parrots here.", 120.0),
+]
+"""Title (the prompt), answer and age in days of the sample conversations, newest first."""
+
+
+def store_sample_conversations(path: Path, now: float = STORED_NOW) -> None:
+    """Store `STORED_SAMPLE` in the database at `path`, dated `now` minus their ages."""
+    with Store(path) as store:
+        for title, answer, days in reversed(STORED_SAMPLE):
+            when = now - days * 86400
+            record = ConversationRecord(0, title, when, when, model="parrot", provider="demo")
+            messages = [
+                Message(Role.USER, title, created=when),
+                Message(Role.ASSISTANT, answer, model="parrot", provider="demo", created=when),
+            ]
+            store.import_json(conversation_to_json(record, messages))
 
 
 async def wait_until(
