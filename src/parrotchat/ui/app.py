@@ -23,12 +23,12 @@ from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.export_file import default_export_dir
 from parrotchat.core.history import resumed_settings
-from parrotchat.core.records import make_title
+from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
-from parrotchat.ui.app_commands import conversation_commands
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
+from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_export import ConversationExport
 from parrotchat.ui.conversation_list import ConversationSidebar, one_line
 from parrotchat.ui.error_log import ErrorLog
@@ -197,6 +197,11 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         if self._resumed is not None:
             await self._show_resumed(*self._resumed)
         self.prompt.focus()
+
+    async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
+        """Show a reopened conversation as it was stored; nothing is sent."""
+        self.conversation.messages = list(messages)
+        await self._show_stored(record, messages)
 
     def _show_title(self, title: str | None) -> None:
         """Head the screen with the conversation's title (the app's name for a new chat)."""

@@ -54,11 +54,6 @@ class StoredConversations(AppPart):
         """True while Ctrl+Z can bring back a deleted conversation."""
         return self._deleted is not None
 
-    async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
-        """Show a reopened conversation as it was stored; nothing is sent."""
-        self.conversation.messages = list(messages)
-        await self._show_stored(record, messages)
-
     async def _show_stored(self, record: ConversationRecord, messages: list[Message]) -> None:
         """Head the screen with the record's title, mark it in the Chats view, show `messages`."""
         self._show_title(record.title)
