@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -19,62 +15,50 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from parrotchat.api.client import ChatClient
 from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
-from parrotchat.core.export import conversation_to_json, conversation_to_markdown
-from parrotchat.core.export_file import default_export_dir, export_file_name, write_new_file
+from parrotchat.core.export_file import default_export_dir
 from parrotchat.core.history import resumed_settings
 from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
+from parrotchat.ui.conversation_commands import conversation_commands
+from parrotchat.ui.conversation_export import ConversationExport
 from parrotchat.ui.conversation_list import ConversationSidebar, one_line
 from parrotchat.ui.error_log import ErrorLog
-from parrotchat.ui.history import ChatHistory, HistoryRefused, Resumed
-from parrotchat.ui.last_model import load_last_model, save_last_model
+from parrotchat.ui.history import ChatHistory, Resumed
+from parrotchat.ui.last_model import load_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.reply_worker import ReplyRequest, stream_reply
-from parrotchat.ui.welcome import Welcome, welcome_text
+from parrotchat.ui.sidebar_actions import SidebarActions
+from parrotchat.ui.stored_conversations import StoredConversations
+from parrotchat.ui.welcome import Welcome
 
 __all__ = ["ParrotChatApp", "make_app"]
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
 RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
-UNDO_SECONDS = 8.0
-"""How long Ctrl+Z can bring back a deleted conversation (it stays in the trash anyway)."""
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
-ExportFormat = Literal["markdown", "json"]
 
+class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
+    """Chat with a model: type, watch the answer stream in, Esc to stop, switch models.
 
-@dataclass(frozen=True)
-class DeletedConversation:
-    """A conversation just moved to the trash, that Ctrl+Z can still bring back."""
-
-    conversation_id: int
-    title: str
-    on_screen: bool
-    """It was the conversation on screen (undo reopens it if nothing replaced it)."""
-
-
-def short_title(title: str, length: int = 40) -> str:
-    """A title for a notice: one line, at most `length` characters."""
-    return make_title(one_line(title), length) or "Untitled"
-
-
-class ParrotChatApp(App[None]):
-    """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
+    Its parts: `StoredConversations` (open, rename, delete, undo), `ConversationExport`,
+    `SidebarActions` (the sidebar's tabs and messages); the palette's conversation commands
+    come from `conversation_commands`.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "parrotchat"
@@ -170,8 +154,6 @@ class ParrotChatApp(App[None]):
         self._resumed = resumed
         self.export_dir: Path = export_dir or default_export_dir()
         """Where "Export conversation" writes its files."""
-        self._deleted: DeletedConversation | None = None
-        self._undo_timer: Timer | None = None
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
         self.clock: Callable[[], float] = time.monotonic
@@ -219,9 +201,7 @@ class ParrotChatApp(App[None]):
     async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""
         self.conversation.messages = list(messages)
-        self._show_title(record.title)
-        self.chats.current = record.id
-        await self.chat_log.show_messages(messages)
+        await self._show_stored(record, messages)
 
     def _show_title(self, title: str | None) -> None:
         """Head the screen with the conversation's title (the app's name for a new chat)."""
@@ -240,9 +220,7 @@ class ParrotChatApp(App[None]):
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
         # history closes, not left for the next start to find interrupted and empty.
-        self.stop_reply()
-        for stream in self._streams.values():
-            stream.end(Status.CANCELLED)
+        self._cancel_streams()
         for client in self._own_clients.values():
             await client.aclose()
         self._own_clients.clear()
@@ -332,7 +310,7 @@ class ParrotChatApp(App[None]):
         if action == "retry":
             return self.retryable_reply() is not None
         if action == "undo_delete":
-            return self._deleted is not None and self.screen is self.screen_stack[0]
+            return self.can_undo_delete and self.screen is self.screen_stack[0]
         return True
 
     # --- sending and streaming --------------------------------------------------------------
@@ -475,37 +453,17 @@ class ParrotChatApp(App[None]):
 
     def _end_reply(self) -> None:
         """Stop any reply and save it cancelled at once (as Esc does): its view is leaving."""
-        self.stop_reply()
-        for stream in self._streams.values():
-            stream.end(Status.CANCELLED)
+        self._cancel_streams()
         if self.reply_stream is not None:
             self.reply_stream.abandon()
         self.reply_stream = None
         self.streaming = False
 
-    def action_toggle_sidebar(self) -> None:
-        """Open the model sidebar and put the cursor in its filter; close it if already there."""
-        sidebar = self.sidebar
-        tabs = self.sidebar_tabs
-        if self.show_sidebar and tabs.active == "models-tab" and sidebar.has_focus_within:
-            self.show_sidebar = False
-            self.prompt.focus()
-        else:
-            self.show_sidebar = True
-            tabs.active = "models-tab"
-            sidebar.query_one("#model-filter").focus()
-
-    def action_show_chats(self) -> None:
-        """Open the Chats view with the cursor in its search box; close it if already there."""
-        chats = self.chats
-        tabs = self.sidebar_tabs
-        if self.show_sidebar and tabs.active == "chats-tab" and chats.has_focus_within:
-            self.show_sidebar = False
-            self.prompt.focus()
-        else:
-            self.show_sidebar = True
-            tabs.active = "chats-tab"
-            chats.focus_search()
+    def _cancel_streams(self) -> None:
+        """Stop any reply and end every stream still running as cancelled, saved at once."""
+        self.stop_reply()
+        for stream in self._streams.values():
+            stream.end(Status.CANCELLED)
 
     def action_jump_to_bottom(self) -> None:
         """Jump to the newest content and follow it again."""
@@ -533,259 +491,12 @@ class ParrotChatApp(App[None]):
         for view in views:
             view.toggle_reasoning(collapsed)
 
-    # --- stored conversations ---------------------------------------------------------------
-
-    @work(exclusive=True, group="open-conversation", exit_on_error=False)
-    async def open_conversation(self, conversation_id: int) -> None:
-        """Show a stored conversation with its model and system prompt; nothing is sent.
-
-        A reply still streaming is stopped first, its partial answer saved as Esc saves it.
-        The next prompt carries the opened conversation on, in the history too.
-        """
-        self._end_reply()
-        try:
-            await self._open_conversation(conversation_id)
-        except Exception as error:  # a bug: one sentence and the log, never a traceback
-            message = self.error_log.record(error, "opening a conversation")
-            self.notify(message, severity="error", markup=False)
-
-    async def _open_conversation(self, conversation_id: int) -> None:
-        try:
-            loaded = await self.history.load(conversation_id)
-        except HistoryRefused as error:
-            self.notify(str(error), severity="warning", markup=False)
-            self.chats.refresh_list()
-            return
-        if loaded is None:
-            self.notify("History is unavailable, so nothing can be opened.", severity="warning")
-            return
-        record, messages = loaded
-        self._restore_model(record)
-        self.conversation = Conversation(record.system_prompt, list(messages))
-        self.history.conversation_id = record.id
-        self._show_title(record.title)
-        self.chats.current = record.id
-        await self.chat_log.show_messages(messages)
-        if self.narrow:
-            self.show_sidebar = False
-        self.prompt.focus()
-
-    def _restore_model(self, record: ConversationRecord) -> None:
-        """Go back to the conversation's provider and model, if that provider is still set up."""
-        provider, model = record.provider, record.model
-        if not provider or not model:
-            return
-        if provider not in self.settings.providers:
-            self.notify(
-                f"This conversation used {neutralize(provider)}, which is no longer configured;"
-                f" it goes on with {neutralize(self.provider)} · {neutralize(self.model)}.",
-                severity="warning",
-                markup=False,
-            )
-            return
-        if (provider, model) != (self.provider, self.model):
-            self.provider, self.model = provider, model
-            self.sidebar.set_current(provider, model)
-
-    async def action_rename_conversation(self) -> None:
-        """Give the conversation on screen a new title (in a dialog)."""
-        record = await self._stored_conversation("rename")
-        if record is not None:
-            self.chats.rename(record.id, record.title)
-
-    async def action_delete_conversation(self) -> None:
-        """Move the conversation on screen to the trash, after asking."""
-        record = await self._stored_conversation("delete")
-        if record is not None:
-            self.chats.delete(record.id, record.title)
-
-    async def _stored_conversation(self, verb: str) -> ConversationRecord | None:
-        """The record of the conversation on screen, or None (and a notice saying why)."""
-        conversation_id = self.history.conversation_id
-        if conversation_id is None:
-            why = (
-                "this conversation is not saved yet: send a prompt first"
-                if self.history.available
-                else "history is unavailable"
-            )
-            self.notify(f"Nothing to {verb}: {why}.", severity="warning", markup=False)
-            return None
-        try:
-            return await self.history.ask(Store.get_conversation, conversation_id)
-        except HistoryRefused as error:
-            self.notify(str(error), severity="warning", markup=False)
-            return None
-
-    async def action_undo_delete(self) -> None:
-        """Ctrl+Z: bring back the conversation just deleted."""
-        deleted = self._deleted
-        if deleted is None:
-            return
-        self._forget_deleted()
-        try:
-            await self.history.ask(Store.restore, deleted.conversation_id)
-        except HistoryRefused as error:
-            self.notify(str(error), severity="warning", markup=False)
-            return
-        self.notify(f"Restored “{short_title(deleted.title)}”.", markup=False)
-        self.chats.refresh_list()
-        nothing_else = self.history.conversation_id is None and not self.conversation.messages
-        if deleted.on_screen and nothing_else:
-            self.open_conversation(deleted.conversation_id)
-
-    def _forget_deleted(self) -> None:
-        self._deleted = None
-        if self._undo_timer is not None:
-            self._undo_timer.stop()
-            self._undo_timer = None
-        self.refresh_bindings()
-
-    async def action_export(self, kind: ExportFormat) -> None:
-        """Write the conversation on screen to a new file (Markdown or JSON) and say where."""
-        loaded = await self._conversation_to_export()
-        if loaded is None:
-            return
-        record, messages = loaded
-        if kind == "markdown":
-            text, suffix = conversation_to_markdown(record, messages), ".md"
-        else:
-            data = conversation_to_json(record, messages)
-            text, suffix = json.dumps(data, indent=2, ensure_ascii=False) + "\n", ".json"
-        folder = self.export_dir
-        name = export_file_name(record.title, suffix)
-        try:
-            path = await asyncio.to_thread(write_new_file, folder, name, text)
-        except OSError as error:
-            reason = neutralize(error.strerror or str(error))
-            self.notify(
-                f"Could not write the export to {neutralize(str(folder))} ({reason}); "
-                "check that the folder is writable.",
-                severity="error",
-                markup=False,
-            )
-            return
-        self.notify(
-            f"Exported “{short_title(record.title)}” to {neutralize(str(path))}",
-            timeout=10,
-            markup=False,
-        )
-
-    async def _conversation_to_export(self) -> tuple[ConversationRecord, list[Message]] | None:
-        """The stored conversation on screen; or, unsaved (no history), the one in memory."""
-        conversation_id = self.history.conversation_id
-        if conversation_id is not None:
-            try:
-                loaded = await self.history.load(conversation_id)
-            except HistoryRefused as error:
-                self.notify(str(error), severity="warning", markup=False)
-                return None
-            if loaded is not None:
-                return loaded
-        messages = list(self.conversation.messages)
-        if not messages:
-            self.notify("Nothing to export yet: send a prompt first.", markup=False)
-            return None
-        first = next((m.content for m in messages if m.role is Role.USER), "")
-        record = ConversationRecord(
-            id=0,
-            title=make_title(first),
-            created=messages[0].created,
-            updated=messages[-1].created,
-            system_prompt=self.conversation.system_prompt,
-            model=self.model,
-            provider=self.provider,
-        )
-        return record, messages
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette's own commands, and the conversation commands."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "New conversation", "Start an empty chat (Ctrl+N)", self.action_new_conversation
-        )
-        yield SystemCommand(
-            "Show conversations",
-            "Open the saved chats and search them (Ctrl+L)",
-            self.action_show_chats,
-        )
-        yield SystemCommand(
-            "Rename conversation",
-            "Give the conversation on screen a new title",
-            self.action_rename_conversation,
-        )
-        yield SystemCommand(
-            "Delete conversation",
-            "Move the conversation on screen to the trash",
-            self.action_delete_conversation,
-        )
-        for kind, label in (("markdown", "Markdown"), ("json", "JSON")):
-            yield SystemCommand(
-                f"Export conversation as {label}",
-                f"Write the conversation on screen to a {label} file",
-                partial(self.action_export, kind),
-            )
+        yield from conversation_commands(self)
 
     # --- messages from children -------------------------------------------------------------
-
-    @on(ConversationSidebar.Opened)
-    def _conversation_chosen(self, event: ConversationSidebar.Opened) -> None:
-        event.stop()
-        self.open_conversation(event.conversation_id)
-
-    @on(ConversationSidebar.Renamed)
-    def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
-        event.stop()
-        if event.conversation_id == self.history.conversation_id:
-            self._show_title(event.title)
-
-    @on(ConversationSidebar.Deleted)
-    async def _conversation_deleted(self, event: ConversationSidebar.Deleted) -> None:
-        event.stop()
-        on_screen = event.conversation_id == self.history.conversation_id
-        self._forget_deleted()
-        self._deleted = DeletedConversation(event.conversation_id, event.title, on_screen)
-        self._undo_timer = self.set_timer(UNDO_SECONDS, self._forget_deleted)
-        self.refresh_bindings()
-        self.notify(
-            f"Deleted “{short_title(event.title)}” · Ctrl+Z to undo",
-            timeout=UNDO_SECONDS,
-            markup=False,
-        )
-        if on_screen:
-            await self._start_new_conversation()
-
-    @on(TabbedContent.TabActivated, "#sidebar-tabs")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        event.stop()
-        if event.pane.id == "chats-tab":
-            self.chats.refresh_list()
-
-    def on_app_focus(self) -> None:
-        # Back from another window (maybe another parrotchat): its new chats show up.
-        if self.show_sidebar:
-            self.chats.refresh_list()
-
-    @on(ModelSidebar.ModelChosen)
-    def _model_chosen(self, event: ModelSidebar.ModelChosen) -> None:
-        event.stop()
-        self.provider, self.model = event.provider, event.model
-        save_last_model(self.state_dir, event.provider, event.model)
-        if not self.conversation.messages:
-            for welcome in self.chat_log.query_children(Welcome):
-                welcome.update(welcome_text(self.settings, self.provider))
-        if self.narrow:
-            self.show_sidebar = False
-        self.prompt.focus()
-
-    @on(ModelSidebar.Dismissed)
-    @on(ConversationSidebar.Dismissed)
-    def _sidebar_dismissed(
-        self, event: ModelSidebar.Dismissed | ConversationSidebar.Dismissed
-    ) -> None:
-        event.stop()
-        if self.narrow:
-            self.show_sidebar = False
-        self.prompt.focus()
 
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "format_when",
     "highlighted",
     "one_line",
+    "short_title",
 ]
 
 SEARCH_DELAY = 0.12
@@ -70,6 +71,11 @@ def one_line(text: str) -> str:
     Unlike `str.split`, spaces at the ends stay: highlighted pieces are joined back together.
     """
     return _SPACE.sub(" ", neutralize(text))
+
+
+def short_title(title: str, length: int = 40) -> str:
+    """A title for a notice: one line, at most `length` characters."""
+    return make_title(one_line(title), length) or UNTITLED
 
 
 def highlighted(marked: str, style: str = MATCH_STYLE) -> Content:

@@ -1,0 +1,42 @@
+"""The app's conversation commands in the command palette (beside Textual's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from parrotchat.ui.app import ParrotChatApp
+
+__all__ = ["conversation_commands"]
+
+
+def conversation_commands(app: ParrotChatApp) -> Iterator[SystemCommand]:
+    """New, show, rename, delete and export conversations: the palette's commands for `app`."""
+    yield SystemCommand(
+        "New conversation", "Start an empty chat (Ctrl+N)", app.action_new_conversation
+    )
+    yield SystemCommand(
+        "Show conversations",
+        "Open the saved chats and search them (Ctrl+L)",
+        app.action_show_chats,
+    )
+    yield SystemCommand(
+        "Rename conversation",
+        "Give the conversation on screen a new title",
+        app.action_rename_conversation,
+    )
+    yield SystemCommand(
+        "Delete conversation",
+        "Move the conversation on screen to the trash",
+        app.action_delete_conversation,
+    )
+    for kind, label in (("markdown", "Markdown"), ("json", "JSON")):
+        yield SystemCommand(
+            f"Export conversation as {label}",
+            f"Write the conversation on screen to a {label} file",
+            partial(app.action_export, kind),
+        )
