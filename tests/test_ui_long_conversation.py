@@ -121,3 +121,34 @@ async def test_a_prompt_after_reopening_a_long_conversation_carries_all_of_it(
         assert isinstance(views[-1], MessageView)
         assert views[-2].message.content == "and then?"
         assert views[-3].message.content == texts[-1]
+
+
+async def test_a_conversation_growing_on_screen_sets_its_oldest_messages_aside(
+    demo_server, tmp_path
+):
+    app = build(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        chat_log = app.chat_log
+        prompts = [f"Tell me about perch {n}, 300 tokens" for n in range(5)]
+        for prompt in prompts:
+            await send_prompt(pilot, prompt)
+            await wait_for_reply(pilot)
+        # The oldest turns wait above; the newest are on screen and the view follows.
+        await wait_until(pilot, lambda: chat_log.waiting_messages > 0, what="messages set aside")
+        texts = [message.content for message in app.conversation.messages]
+        shown = shown_texts(app)
+        assert shown == texts[-len(shown) :]
+        assert chat_log.waiting_messages == len(texts) - len(shown)
+        assert chat_log.following
+        assert chat_log.scroll_y == chat_log.max_scroll_y > 0
+
+        # Scrolling up brings every message back, in order; the next request carries them all.
+        while chat_log.waiting_messages:
+            chat_log.scroll_home(animate=False)
+            await pilot.pause()
+        await wait_until(pilot, lambda: len(chat_log.message_views()) == len(texts))
+        assert shown_texts(app) == texts
+        await send_prompt(pilot, "and then?")
+        await wait_for_reply(pilot)
+        sent = [m["content"] for m in demo_server.requests[-1].body["messages"]]
+        assert sent == [*texts, "and then?"]

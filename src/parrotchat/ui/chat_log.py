@@ -29,6 +29,10 @@ __all__ = ["ChatLog", "NewContentMarker"]
 
 TAIL_SCREENS = 2
 """Screens of a reopened conversation's last messages mounted before its first frame."""
+KEEP_SCREENS = 3
+"""Screens of messages kept mounted above the bottom while following; older ones are set
+aside (and come back as the reader scrolls up), so a frame's cost does not grow with the
+length of the conversation."""
 
 
 class ChatLog(VerticalScroll, can_focus=False):
@@ -61,7 +65,7 @@ class ChatLog(VerticalScroll, can_focus=False):
     def __init__(self, *children: Widget, id: str | None = None) -> None:
         super().__init__(*children, id=id)
         self._older: OlderMessages | None = None
-        """Older messages of a reopened conversation, not mounted yet."""
+        """Older messages not mounted: of a reopened conversation, or set aside."""
         self._loading_older = False
         self._arranged: DockArrangeResult | None = None
         """The last layout of the messages: where each was before the next one."""
@@ -97,7 +101,35 @@ class ChatLog(VerticalScroll, can_focus=False):
         view = MessageView(message)
         await self.mount(view)
         self.content_grew()
+        if self.following:
+            self.call_after_refresh(self._set_aside)
         return view
+
+    async def _set_aside(self) -> None:
+        """Unmount the messages more than `KEEP_SCREENS` screens above the bottom.
+
+        Only while following: nothing moves under a reader who scrolled up. The anchor keeps
+        the bottom in view while the top goes, and the messages wait in the `OlderMessages`
+        line, to be mounted again if the reader scrolls up to them.
+        """
+        arranged = self._arranged
+        if not self.following or arranged is None or self._loading_older:
+            return
+        keep_from = self.virtual_size.height - self.size.height * KEEP_SCREENS
+        gone = [
+            placement.widget
+            for placement in arranged.placements
+            if placement.region.bottom < keep_from and placement.widget is not self._older
+        ]
+        views = [widget for widget in gone if isinstance(widget, MessageView)]
+        if not views or not all(widget.is_attached for widget in gone):
+            return
+        older = self._older
+        if older is None:
+            older = self._older = OlderMessages([])
+            await self.mount(older, before=0)
+        older.set_aside([view.message for view in views])
+        await self.remove_children(gone)
 
     async def show_messages(self, messages: list[Message]) -> None:
         """Replace the log's content with `messages` (a reopened conversation) and follow.
@@ -118,7 +150,7 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     @property
     def waiting_messages(self) -> int:
-        """Older messages of a reopened conversation not mounted yet."""
+        """Older messages not mounted (yet, or any more)."""
         return len(self._older.waiting) if self._older is not None else 0
 
     def _text_width(self) -> int:

@@ -1,9 +1,11 @@
-"""Long conversations open at their end: older messages wait above, mounted as the reader goes up.
+"""Long conversations stay light: older messages wait above, mounted as the reader goes up.
 
 A reopened conversation can hold thousands of messages and megabytes of Markdown; mounting a view
 for each before the first frame would take seconds. `ChatLog.show_messages` mounts only the
 messages that fill the last screens (`tail_start`) and keeps the rest in an `OlderMessages` line at
-the top, which mounts them a batch at a time when it scrolls into view.
+the top, which mounts them a batch at a time when it scrolls into view. A conversation that grows
+long while it is on screen sets its oldest views aside the same way, since every mounted widget
+costs Textual's layout something on every frame.
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ class OlderMessages(Static):
         count = len(self.waiting)
         noun = "message" if count == 1 else "messages"
         self.update(Content(f"↑ {count:,} earlier {noun} · scroll up to show them"))
+
+    def set_aside(self, messages: list[Message]) -> None:
+        """Add `messages`, newer than every waiting one, at the end of the waiting list."""
+        self.waiting.extend(messages)
+        self._show_count()
 
     def take_batch(self, width: int) -> list[Message]:
         """Remove and return the newest waiting messages that fill about `BATCH_LINES` lines."""
