@@ -112,16 +112,15 @@ def cpu_seconds() -> float:
 
 
 async def load_history(app: Any, pilot: Any) -> None:
-    """Put finished replies in the conversation and the log, as a restored conversation would."""
+    """Put finished replies in the conversation and show them, as reopening it would."""
     from parrotchat.core.conversation import Message, Role, Status
     from parrotchat.demo.parrot import reply_text
     from parrotchat.ui.testing import wait_until
 
     for number in range(HISTORY):
         question = f"Tell me about topic {number}, {HISTORY_TOKENS} tokens."
-        user = app.conversation.add(Message(Role.USER, question))
-        await app.chat_log.add_message(user)
-        reply = app.conversation.add(
+        app.conversation.add(Message(Role.USER, question))
+        app.conversation.add(
             Message(
                 Role.ASSISTANT,
                 reply_text(question, HISTORY_TOKENS),
@@ -131,7 +130,7 @@ async def load_history(app: Any, pilot: Any) -> None:
                 tokens=HISTORY_TOKENS,
             )
         )
-        await app.chat_log.add_message(reply)
+    await app.chat_log.show_messages(app.conversation.messages)
     views = app.chat_log.message_views()
     await wait_until(
         pilot,

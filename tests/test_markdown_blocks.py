@@ -14,7 +14,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from parrotchat.demo.parrot import reply_text
-from parrotchat.ui.line_cache import LineCache, render_markdown
+from parrotchat.ui.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
 
 WIDTH = 72
@@ -92,3 +92,23 @@ def test_a_block_freezes_only_when_the_next_one_began_on_a_complete_line():
     assert splitter.tail == "next\n"
     assert splitter.append("===\n") == []  # a setext underline still belongs to the live block
     assert [block.kind for block in splitter.live_blocks()] == ["heading_open"]
+
+
+def test_lines_dropped_by_the_budget_come_back_the_same(console):
+    text = DOCUMENTS["demo reply"]
+    budget = LineBudget(40)
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH, budget)
+    splitter = BlockSplitter()
+    rng = random.Random(7)
+    position = 0
+    while position < len(text):
+        size = rng.choice((3, 20, 80))
+        cache.update(splitter.append(text[position : position + size]), splitter.live_blocks())
+        cache.render_pending(float("inf"))
+        position += size
+    expected = plain(render_markdown(console, text, WIDTH))
+    height = cache.height
+    assert height == len(expected)
+    assert budget.lines <= 40 + max(len(block.source.splitlines()) + 2 for block in splitter.frozen)
+    assert plain([cache.line(y) for y in range(height)]) == expected
+    assert cache.height == height  # dropped blocks kept their exact heights

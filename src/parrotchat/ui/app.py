@@ -21,6 +21,7 @@ from parrotchat.api.client import ChatClient
 from parrotchat.config import ConfigError, Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.sanitize import neutralize
+from parrotchat.ui import heap
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.error_log import ErrorLog
@@ -157,6 +158,7 @@ class ParrotChatApp(App[None]):
         if self._resumed is not None:
             await self._show_resumed(self._resumed[1])
         self.prompt.focus()
+        self.call_after_refresh(heap.settle)
 
     async def _show_resumed(self, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""

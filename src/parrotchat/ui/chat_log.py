@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from parrotchat.core.conversation import Message
+from parrotchat.ui import heap
 from parrotchat.ui.message_view import MessageView
 
 __all__ = ["ChatLog", "NewContentMarker"]
@@ -89,6 +90,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         await self.clear()
         await self.mount_all([MessageView(message) for message in messages])
         self.follow()
+        self.call_after_refresh(heap.settle)
 
     async def add_widget(self, widget: Widget) -> None:
         """Append any widget (the welcome text) at the bottom."""
@@ -98,6 +100,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Remove every message and follow the bottom again."""
         self.anchor(False)
         await self.remove_children()
+        heap.release()
         self.following = True
 
     def message_views(self) -> list[MessageView]:
