@@ -111,6 +111,19 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def watch_until(condition: Callable[[], object], timeout: float) -> None:
+    """Poll `condition` without touching the app.
+
+    `Pilot.pause` would force a screen update and ping every widget each time: extra frames, and
+    CPU that grows with the number of widgets.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {condition}")
+        await asyncio.sleep(0.005)
+
+
 async def load_history(app: Any, pilot: Any) -> None:
     """Put finished replies in the conversation and show them, as reopening it would."""
     from parrotchat.core.conversation import Message, Role, Status
@@ -146,7 +159,7 @@ async def load_history(app: Any, pilot: Any) -> None:
 
 async def measure(tokens: int, history: bool) -> Run:
     from parrotchat.ui.reply_stream import ReplyStream
-    from parrotchat.ui.testing import offline_demo_app, send_prompt, wait_until
+    from parrotchat.ui.testing import offline_demo_app, send_prompt
 
     received: list[float] = []
     end = ReplyStream.end
@@ -202,13 +215,13 @@ async def measure(tokens: int, history: bool) -> Run:
                     and answer.source == reply.content
                 )
 
-            await wait_until(pilot, complete, timeout=3600, what="the whole reply")
+            await watch_until(complete, timeout=3600)
             shown = time.monotonic()
             painted = len(frames)
-            await wait_until(pilot, lambda: len(frames) > painted, timeout=60, what="a frame")
+            await watch_until(lambda: len(frames) > painted, timeout=60)
             painted_at = frames[painted]
             # Blocks off screen may still be rendering: their cost counts too.
-            await wait_until(pilot, lambda: not getattr(view.answer, "pending", 0), timeout=600)
+            await watch_until(lambda: not getattr(view.answer, "pending", 0), timeout=600)
             cpu = cpu_seconds() - cpu_before
             ticking = False
             await ticker_task
@@ -229,8 +242,6 @@ async def measure(tokens: int, history: bool) -> Run:
 
 async def page_down_times(app: Any, pilot: Any, view: Any, frames: list[float]) -> float:
     """The slowest repaint of up to 10 Page Downs through the reply, from its top."""
-    from parrotchat.ui.testing import wait_until
-
     chat_log = app.chat_log
     top = view.virtual_region.y
     chat_log.scroll_to(y=top, animate=False, immediate=True)
@@ -242,7 +253,7 @@ async def page_down_times(app: Any, pilot: Any, view: Any, frames: list[float]) 
         painted = len(frames)
         start = time.monotonic()
         app.action_scroll_chat(1)
-        await wait_until(pilot, lambda n=painted: len(frames) > n, timeout=60, what="a repaint")
+        await watch_until(lambda n=painted: len(frames) > n, timeout=60)
         worst = max(worst, frames[painted] - start)
     return worst
 
