@@ -10,11 +10,12 @@ import random
 
 import pytest
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.segment import Segment
 from textual.strip import Strip
 
 from parrotchat.demo.parrot import reply_text
-from parrotchat.ui.line_cache import LineBudget, LineCache, render_markdown
+from parrotchat.ui.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
 from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
 
 WIDTH = 72
@@ -43,6 +44,13 @@ def plain(lines: list[Strip]) -> list[list[Segment]]:
     return [list(Segment.simplify(list(line))) for line in lines]
 
 
+def one_shot(console: Console, text: str, width: int = WIDTH) -> list[list[Segment]]:
+    """Rich's own render of the whole text (not parrotchat's `render_markdown`)."""
+    options = console.options.update_width(width).update(height=None)
+    markdown = Markdown(text, code_theme=CODE_THEME)
+    return plain([Strip(line) for line in console.render_lines(markdown, options, pad=False)])
+
+
 def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) -> LineCache:
     splitter = BlockSplitter()
     cache = LineCache(lambda source, w: render_markdown(console, source, w), width)
@@ -58,7 +66,7 @@ def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_streamed_lines_equal_a_one_shot_render(console, name):
     text = DOCUMENTS[name]
-    expected = plain(render_markdown(console, text, WIDTH))
+    expected = one_shot(console, text)
     for seed in range(8):
         cache = stream(console, text, random.Random(seed))
         assert plain(cache.lines()) == expected, f"seed {seed}"
@@ -70,7 +78,7 @@ def test_random_mixes_of_blocks_stream_like_one_shot(console):
     rng = random.Random(2024)
     for _ in range(25):
         text = "".join(rng.choice(parts) + rng.choice(("", "\n", "\n\n")) for _ in range(3))
-        expected = plain(render_markdown(console, text, WIDTH))
+        expected = one_shot(console, text)
         assert plain(stream(console, text, rng).lines()) == expected, text
 
 
@@ -81,7 +89,7 @@ def test_a_width_change_rerenders_every_block_lazily(console):
     cache.set_width(40)
     assert cache.pending > 0
     assert cache.line(0) is not None and cache.pending > 0  # only what was asked for
-    assert plain(cache.lines()) == plain(render_markdown(console, text, 40))
+    assert plain(cache.lines()) == one_shot(console, text, 40)
     assert cache.pending == 0
 
 
@@ -106,7 +114,7 @@ def test_lines_dropped_by_the_budget_come_back_the_same(console):
         cache.update(splitter.append(text[position : position + size]), splitter.live_blocks())
         cache.render_pending(float("inf"))
         position += size
-    expected = plain(render_markdown(console, text, WIDTH))
+    expected = one_shot(console, text)
     height = cache.height
     assert height == len(expected)
     assert budget.lines <= 40 + max(len(block.source.splitlines()) + 2 for block in splitter.frozen)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.markdown import Markdown
 from textual.strip import Strip
@@ -33,12 +34,28 @@ Renderer = Callable[[str, int], list[Strip]]
 """Markdown source and width -> its lines."""
 
 
+class _Markdown(Markdown):
+    """Rich's `Markdown` sharing one parser: building a `MarkdownIt` costs as much as parsing a
+    block, and blocks are parsed one at a time, every frame for the live one."""
+
+    _parser = MarkdownIt().enable("strikethrough").enable("table")
+
+    def __init__(self, markup: str) -> None:
+        # Rich's own __init__ minus the parser it builds for each document.
+        self.markup = markup
+        self.parsed = self._parser.parse(markup)
+        self.code_theme = CODE_THEME
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = True
+        self.inline_code_lexer = None
+        self.inline_code_theme = CODE_THEME
+
+
 def render_markdown(console: Console, source: str, width: int) -> list[Strip]:
     """Render Markdown `source` at `width` as Rich does in one go, one strip per line."""
     options = console.options.update_width(max(width, 1)).update(height=None)
-    lines = console.render_lines(
-        Markdown(source, code_theme=CODE_THEME), options, pad=False, new_lines=False
-    )
+    lines = console.render_lines(_Markdown(source), options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
 
 

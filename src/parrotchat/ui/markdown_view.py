@@ -1,8 +1,9 @@
 """A reply's answer as Markdown, drawn with the Line API from per-block cached lines.
 
-Per frame, only the live last block is rendered again; finished blocks are rendered once per
-width, and only the lines on screen are asked for. A burst renders what is visible first and
-the rest over the next frames, within `FRAME_RENDER_BUDGET`.
+Per frame, only the live last block is rendered again and only its lines are repainted;
+finished blocks are rendered once per width (kept packed, within the shared `line_budget`), and
+only the lines on screen are asked for. A burst renders what is visible first and the rest over
+the next frames, within `FRAME_RENDER_BUDGET`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ FRAME_RENDER_BUDGET = 0.008
 """Seconds per frame spent rendering blocks off screen (a burst, after a width change)."""
 REPAINT_ALL_AFTER = 300
 """Lines grown between full repaints (the others repaint only the live block's lines)."""
-KEPT_LINES = 3000
-"""Rendered lines kept across all answers; the least recently shown blocks are dropped."""
+KEPT_LINES = 20_000
+"""Rendered lines kept across all answers (about 1 KB each, packed); the least recently shown
+blocks are dropped beyond that."""
 
 
 class MarkdownView(Widget):
