@@ -16,6 +16,7 @@ from textual.strip import Strip
 
 from parrotchat.demo.parrot import reply_text
 from parrotchat.ui.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
+from parrotchat.ui.live_fence import split_live_fence
 from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
 
 WIDTH = 72
@@ -32,6 +33,16 @@ DOCUMENTS = {
     "rules": "one\n\n---\n\ntwo\n***\n- item\n\n___\n# h\n",
     "html and breaks": "<div>\nblock\n</div>\n\nline  \nbreak\\\nend\n#not heading\n#\n",
     "demo reply": reply_text("Write 1500 tokens about parsers.", 1500),
+    "long fence": "Code:\n\n```python\n"
+    + "".join(
+        f"x{n} = {n}  \n" if n % 7 == 0 else f"def f{n}():\n    return {n}\n" for n in range(90)
+    )
+    + "\n\n```\n\nafter\n",
+    "long fence with a long string": '```python\nA = """\n'
+    + "".join(f"line {n} of a string\n" for n in range(80))
+    + '"""\nB = 1\n' * 2
+    + "```\n",
+    "long open fence at the end": "~~~~ js\n" + "".join(f"let v{n} = {n};\n" for n in range(75)),
 }
 
 
@@ -60,6 +71,7 @@ def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) 
         frozen = splitter.append(text[position : position + size])
         cache.update(frozen, splitter.live_blocks())
         position += size
+    cache.finish()  # as the app does when the reply ends
     return cache
 
 
@@ -120,3 +132,25 @@ def test_lines_dropped_by_the_budget_come_back_the_same(console):
     assert budget.lines <= 40 + max(len(block.source.splitlines()) + 2 for block in splitter.frozen)
     assert plain([cache.line(y) for y in range(height)]) == expected
     assert cache.height == height  # dropped blocks kept their exact heights
+
+
+def test_a_long_fence_streams_chunk_by_chunk_and_looks_like_a_whole_render(console):
+    lines = "".join(f"echo step {n}\n" for n in range(100))
+    text = "```bash\n" + lines
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+    cache.update(splitter.append(text + "echo par"), splitter.live_blocks())
+    assert len(split_live_fence(splitter.tail).chunks) == 3  # cut while streaming
+    # Each line of shell is lexed alone, so the pieces join up exactly.
+    assert plain(cache.lines()) == one_shot(console, text + "echo par")
+
+
+def test_a_live_fence_is_cut_only_where_the_cut_cannot_change_it():
+    body = "".join("a  \n" if n in (31, 32) else "\n" if n == 63 else f"v{n}\n" for n in range(70))
+    fence = split_live_fence("```py\n" + body, chunk_lines=32)
+    assert fence is not None
+    # Rich strips trailing spaces and blank lines at a fence's end: no chunk may end on one.
+    assert [chunk.splitlines()[-2] for chunk in fence.chunks] == ["v33", "v65"]
+    assert fence.tail.startswith("```py\nv66\n")
+    assert split_live_fence("```py\n" + body + "```\n", chunk_lines=32) is None  # closed
+    assert split_live_fence("```py\n" + "x\n" * 20, chunk_lines=32) is None  # short

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from textual.strip import Strip
 
+from parrotchat.ui.live_fence import split_live_fence
 from parrotchat.ui.markdown_blocks import Block
 from parrotchat.ui.packed_lines import PackedLine, pack, unpack
 
@@ -124,6 +125,8 @@ class LineCache:
         """Entries whose height is an estimate."""
         self.moved: bool = False
         """Set when a block's height changed as it was rendered (lines below it moved)."""
+        self._chunks: dict[str, list[Strip]] = {}
+        """Rendered chunks of the live code fence, by source (at the current width)."""
 
     @property
     def height(self) -> int:
@@ -143,6 +146,7 @@ class LineCache:
         if width == self.width:
             return
         self.width = width
+        self._chunks.clear()
         for index, entry in enumerate(self._entries):
             self._drop(entry)
             entry.exact = False
@@ -162,14 +166,47 @@ class LineCache:
         for index in [index for index in self._pending if index >= self._frozen]:
             self._pending.discard(index)
         self._valid = min(self._valid, self._frozen)
+        if frozen:
+            self._chunks.clear()
         for block in frozen:
             entry = self._add(block)
             self._pending.add(len(self._entries) - 1)
             entry.height = entry.block.source.count("\n") + int(entry.spaced) + 1
         self._frozen = len(self._entries)
         for block in live:
-            self._render(self._add(block))
+            self._render_live(self._add(block))
         return first
+
+    def finish(self) -> None:
+        """The text is complete: render the live blocks whole, exactly as Rich does."""
+        self._chunks.clear()
+        for entry in self._entries[self._frozen :]:
+            height = entry.height
+            self._render(entry)
+            self.moved = self.moved or entry.height != height
+        self._valid = min(self._valid, self._frozen)
+
+    def _render_live(self, entry: _Entry) -> None:
+        """Render a live block; a long open fence chunk by chunk, reusing finished chunks."""
+        fence = split_live_fence(entry.block.source) if entry.block.kind == "fence" else None
+        if fence is None:
+            self._render(entry)
+            return
+        chunks = {source: self._chunk(source) for source in fence.chunks}
+        self._chunks = chunks
+        # Each piece is a whole fence: drop the padding lines Rich adds inside the fence.
+        strips = [Strip([])] if entry.spaced else []
+        for number, source in enumerate(fence.chunks):
+            lines = chunks[source]
+            strips.extend(lines[1 if number else 0 : -1])
+        strips.extend(self.renderer(fence.tail, self.width)[1:])
+        entry.lines, entry.packed = strips, False
+        entry.height = len(strips)
+        entry.exact = True
+
+    def _chunk(self, source: str) -> list[Strip]:
+        lines = self._chunks.get(source)
+        return self.renderer(source, self.width) if lines is None else lines
 
     def _add(self, block: Block) -> _Entry:
         spaced = (

@@ -53,6 +53,7 @@ class MarkdownView(Widget):
         """The widget's style, looked up once per repaint rather than once per line."""
         if source:
             self._add(source)
+            self._cache.finish()
 
     @property
     def source(self) -> str:
@@ -94,6 +95,11 @@ class MarkdownView(Widget):
             if cache.height != height:
                 self.refresh(layout=True, repaint=False)
         self._schedule()
+
+    def finish(self) -> None:
+        """The text is complete: draw its last block exactly as a render of the whole would."""
+        self._cache.finish()
+        self.refresh(layout=True)
 
     def _visible_lines(self) -> tuple[int, int]:
         """The lines of this widget on screen (the last ones before the first layout)."""

@@ -205,6 +205,8 @@ class MessageView(Vertical):
         """Show the final state: stats, notice, error and the retry hint."""
         for call in message.tool_calls:
             self.show_tool_call(call)
+        if self.answer is not None:
+            self.answer.finish()
         self._show_state()
         # Once the final frame is painted: the finished reply is long-lived from now on.
         self.call_after_refresh(heap.settle)
