@@ -365,14 +365,16 @@ async def test_a_long_answer_scrolled_back_shows_its_dropped_lines_again(
         assert shown[0].text.strip()
 
 
-async def test_finished_replies_are_set_aside_from_the_collector_until_the_log_is_cleared(
-    demo_server, tmp_path, offline
-):
+async def test_a_cleared_log_lets_go_of_its_replies(demo_server, tmp_path, offline, monkeypatch):
+    budget = LineBudget(1000)
+    monkeypatch.setattr(MarkdownView, "line_budget", budget)
     app = build(demo_server, tmp_path, offline)
     async with app.run_test(size=(100, 30)) as pilot:
-        await send_prompt(pilot, "hello parrot")
+        await send_prompt(pilot, "Write 600 tokens about parsers.")
         await wait_for_reply(pilot)
         await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="the reply set aside")
+        await wait_until(pilot, lambda: budget.lines > 0, what="lines kept")
         await app.action_new_conversation()
         # Cleared widgets may sit in reference cycles: the collector must see them again.
         assert gc.get_freeze_count() == 0
+        await wait_until(pilot, lambda: budget.lines == 0, what="the lines let go")

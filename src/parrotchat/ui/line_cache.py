@@ -73,6 +73,8 @@ class _Entry:
     """Lines it takes, the blank included: exact once rendered, an estimate before."""
     exact: bool = field(default=False)
     """`height` is the rendered height at the current width (lines may have been dropped)."""
+    chunked: bool = False
+    """A live fence drawn chunk by chunk: not yet exactly as a whole render."""
 
 
 class LineBudget:
@@ -181,10 +183,16 @@ class LineCache:
         """The text is complete: render the live blocks whole, exactly as Rich does."""
         self._chunks.clear()
         for entry in self._entries[self._frozen :]:
-            height = entry.height
-            self._render(entry)
-            self.moved = self.moved or entry.height != height
+            if entry.chunked:
+                height = entry.height
+                self._render(entry)
+                self.moved = self.moved or entry.height != height
         self._valid = min(self._valid, self._frozen)
+
+    def release(self) -> None:
+        """Stop counting this cache's lines in the budget (its view is gone)."""
+        for entry in self._entries:
+            self._drop(entry)
 
     def _render_live(self, entry: _Entry) -> None:
         """Render a live block; a long open fence chunk by chunk, reusing finished chunks."""
@@ -202,7 +210,7 @@ class LineCache:
         strips.extend(self.renderer(fence.tail, self.width)[1:])
         entry.lines, entry.packed = strips, False
         entry.height = len(strips)
-        entry.exact = True
+        entry.exact = entry.chunked = True
 
     def _chunk(self, source: str) -> list[Strip]:
         lines = self._chunks.get(source)

@@ -125,6 +125,9 @@ class MarkdownView(Widget):
     def on_mount(self) -> None:
         self._schedule()
 
+    def on_unmount(self) -> None:
+        self._cache.release()
+
     def on_resize(self) -> None:
         self._schedule()
 
