@@ -15,8 +15,8 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from rich.console import Console
@@ -71,8 +71,6 @@ class _Entry:
     """`lines` are packed (a frozen block's), else strips (a live block's)."""
     height: int = 0
     """Lines it takes, the blank included: exact once rendered, an estimate before."""
-    exact: bool = field(default=False)
-    """`height` is the rendered height at the current width (lines may have been dropped)."""
     chunked: bool = False
     """A live fence drawn chunk by chunk: not yet exactly as a whole render."""
 
@@ -151,10 +149,9 @@ class LineCache:
         self._chunks.clear()
         for index, entry in enumerate(self._entries):
             self._drop(entry)
-            entry.exact = False
             self._pending.add(index)
 
-    def update(self, frozen: Iterable[Block], live: Iterable[Block]) -> int:
+    def update(self, frozen: Sequence[Block], live: Iterable[Block]) -> int:
         """Append newly frozen blocks and replace the live ones (they are rendered at once).
 
         Returns:
@@ -210,7 +207,7 @@ class LineCache:
         strips.extend(self.renderer(fence.tail, self.width)[1:])
         entry.lines, entry.packed = strips, False
         entry.height = len(strips)
-        entry.exact = entry.chunked = True
+        entry.chunked = True
 
     def _chunk(self, source: str) -> list[Strip]:
         lines = self._chunks.get(source)
@@ -237,7 +234,7 @@ class LineCache:
         lines = [pack(strip) for strip in strips] if packed else strips
         entry.lines, entry.packed = lines, packed
         entry.height = len(lines)
-        entry.exact = True
+        entry.chunked = False
         return lines
 
     def _index(self) -> None:
