@@ -2,18 +2,24 @@
 
 Each measurement runs in a fresh process (so peak RSS is per size); the demo server runs in a
 second process at full speed, so the CPU counted is the app's alone. Prints the median of
-`--runs` runs per reply length, in an empty conversation and below 50 finished 8k-token replies.
+`--runs` runs per reply length, in an empty conversation and below 50 finished 8k-token replies,
+then whether each target of issue 4 is met.
 
     PYTHONPATH=src python benchmarks/render.py [--runs 5] [--sizes 2k,8k,32k,128k] [--timeout 90]
 
+`--history-sizes 0` (or an empty list) skips the rows below 50 finished replies.
+
 Columns:
 - lag: the server finished sending -> the whole answer is in the view and a frame was painted.
+  At full speed the server finishes long before the app has read the socket (the kernel buffers
+  megabytes), so this includes parsing the backlog.
+- recv: the app read the end of the stream -> that frame (the render engine's own lag).
 - CPU: the app process's user + system time from sending the prompt to that frame (and until
   blocks off screen are rendered too).
 - fps: frames painted per second while the reply streamed.
 - stall: the longest event-loop delay seen by a 5 ms ticker while streaming.
 - RSS: the process's peak resident set size.
-- PgDn: the slowest of 10 Page Downs from the top of the reply to its repaint.
+- PgDn: the slowest repaint of up to 10 Page Downs through the reply, from its top.
 """
 
 from __future__ import annotations
@@ -28,11 +34,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 SIZE = (160, 50)
+HEADER = "| conversation | reply | lag | recv | CPU | CPU/1k tok | fps | stall | peak RSS | PgDn |"
+FRAME_MS = 1000 / 30
+"""One frame at the default `render_fps`."""
 HISTORY = 50
 """Finished replies above the live one in the `history` scenario."""
 HISTORY_TOKENS = 8000
@@ -44,6 +54,7 @@ class Run:
 
     tokens: int
     lag_ms: float
+    recv_lag_ms: float
     cpu_s: float
     fps: float
     stall_ms: float
@@ -100,17 +111,29 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def watch_until(condition: Callable[[], object], timeout: float) -> None:
+    """Poll `condition` without touching the app.
+
+    `Pilot.pause` would force a screen update and ping every widget each time: extra frames, and
+    CPU that grows with the number of widgets.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {condition}")
+        await asyncio.sleep(0.005)
+
+
 async def load_history(app: Any, pilot: Any) -> None:
-    """Put finished replies in the conversation and the log, as a restored conversation would."""
+    """Put finished replies in the conversation and show them, as reopening it would."""
     from parrotchat.core.conversation import Message, Role, Status
     from parrotchat.demo.parrot import reply_text
     from parrotchat.ui.testing import wait_until
 
     for number in range(HISTORY):
         question = f"Tell me about topic {number}, {HISTORY_TOKENS} tokens."
-        user = app.conversation.add(Message(Role.USER, question))
-        await app.chat_log.add_message(user)
-        reply = app.conversation.add(
+        app.conversation.add(Message(Role.USER, question))
+        app.conversation.add(
             Message(
                 Role.ASSISTANT,
                 reply_text(question, HISTORY_TOKENS),
@@ -120,7 +143,7 @@ async def load_history(app: Any, pilot: Any) -> None:
                 tokens=HISTORY_TOKENS,
             )
         )
-        await app.chat_log.add_message(reply)
+    await app.chat_log.show_messages(app.conversation.messages)
     views = app.chat_log.message_views()
     await wait_until(
         pilot,
@@ -135,8 +158,17 @@ async def load_history(app: Any, pilot: Any) -> None:
 
 
 async def measure(tokens: int, history: bool) -> Run:
-    from parrotchat.ui.testing import offline_demo_app, send_prompt, wait_until
+    from parrotchat.ui.reply_stream import ReplyStream
+    from parrotchat.ui.testing import offline_demo_app, send_prompt
 
+    received: list[float] = []
+    end = ReplyStream.end
+
+    def timed_end(stream: ReplyStream, *args: Any, **kwargs: Any) -> None:
+        received.append(time.monotonic())
+        end(stream, *args, **kwargs)
+
+    ReplyStream.end = timed_end  # type: ignore[method-assign]
     server = ServerProcess()
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     try:
@@ -183,13 +215,13 @@ async def measure(tokens: int, history: bool) -> Run:
                     and answer.source == reply.content
                 )
 
-            await wait_until(pilot, complete, timeout=3600, what="the whole reply")
+            await watch_until(complete, timeout=3600)
             shown = time.monotonic()
             painted = len(frames)
-            await wait_until(pilot, lambda: len(frames) > painted, timeout=60, what="a frame")
+            await watch_until(lambda: len(frames) > painted, timeout=60)
             painted_at = frames[painted]
             # Blocks off screen may still be rendering: their cost counts too.
-            await wait_until(pilot, lambda: not getattr(view.answer, "pending", 0), timeout=600)
+            await watch_until(lambda: not getattr(view.answer, "pending", 0), timeout=600)
             cpu = cpu_seconds() - cpu_before
             ticking = False
             await ticker_task
@@ -199,27 +231,29 @@ async def measure(tokens: int, history: bool) -> Run:
             span = painted_at - first_frame
             fps = (len(streaming_frames) - 1) / span if span > 0 else 0.0
             lag = max(0.0, painted_at - server.ended[0])
+            recv_lag = max(0.0, painted_at - received[0])
 
-            pgdn = await page_down_times(app, pilot, frames)
+            pgdn = await page_down_times(app, pilot, view, frames)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        return Run(tokens, lag * 1000, cpu, fps, stall * 1000, rss, pgdn * 1000)
+        return Run(tokens, lag * 1000, recv_lag * 1000, cpu, fps, stall * 1000, rss, pgdn * 1000)
     finally:
         server.stop()
 
 
-async def page_down_times(app: Any, pilot: Any, frames: list[float]) -> float:
-    """The slowest repaint of 10 Page Downs from the top of the log."""
-    from parrotchat.ui.testing import wait_until
-
+async def page_down_times(app: Any, pilot: Any, view: Any, frames: list[float]) -> float:
+    """The slowest repaint of up to 10 Page Downs through the reply, from its top."""
     chat_log = app.chat_log
-    chat_log.scroll_home(animate=False)
+    top = view.virtual_region.y
+    chat_log.scroll_to(y=top, animate=False, immediate=True)
     await pilot.pause()
     worst = 0.0
     for _ in range(10):
+        if chat_log.scroll_y >= chat_log.max_scroll_y:
+            break  # at the bottom a Page Down moves nothing and paints nothing
         painted = len(frames)
         start = time.monotonic()
         app.action_scroll_chat(1)
-        await wait_until(pilot, lambda n=painted: len(frames) > n, timeout=60, what="a repaint")
+        await watch_until(lambda n=painted: len(frames) > n, timeout=60)
         worst = max(worst, frames[painted] - start)
     return worst
 
@@ -230,6 +264,11 @@ async def page_down_times(app: Any, pilot: Any, frames: list[float]) -> float:
 def parse_size(text: str) -> int:
     text = text.strip().lower()
     return int(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
+
+
+def parse_sizes(text: str) -> list[int]:
+    """Reply lengths from `2k,8k`; zero or empty entries are left out."""
+    return [tokens for tokens in (parse_size(part) for part in text.split(",") if part) if tokens]
 
 
 def run_child(tokens: int, history: bool, timeout: float) -> Run | None:
@@ -246,33 +285,121 @@ def run_child(tokens: int, history: bool, timeout: float) -> Run | None:
     return Run(**json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def row(label: str, tokens: int, runs: list[Run | None], timeout: float) -> str:
-    done = [run for run in runs if run is not None]
-    if len(done) < len(runs):
-        cells = [f"> {timeout:.0f} s"] + [""] * 6
-        return f"| {label} | {tokens // 1000}k | " + " | ".join(cells) + " |"
+def median_run(runs: list[Run | None]) -> Run | None:
+    """The median of every column, or None if a run timed out."""
+    if not runs or any(run is None for run in runs):
+        return None
+    names = Run.__dataclass_fields__
+    values = {name: statistics.median(getattr(run, name) for run in runs) for name in names}
+    return Run(**values)
 
-    def median(name: str) -> float:
-        return statistics.median(getattr(run, name) for run in done)
 
-    cpu = median("cpu_s")
+def row(label: str, tokens: int, run: Run | None, timeout: float) -> str:
+    head = f"| {label} | {tokens / 1000:g}k | "
+    if run is None:
+        return head + " | ".join([f"> {timeout:.0f} s"] + [""] * 7) + " |"
     cells = [
-        f"{median('lag_ms'):.0f} ms",
-        f"{cpu:.2f} s",
-        f"{cpu / tokens * 1000 * 1000:.0f} ms",
-        f"{median('fps'):.1f}",
-        f"{median('stall_ms'):.0f} ms",
-        f"{median('rss_mb'):.0f} MB",
-        f"{median('pgdn_ms'):.0f} ms",
+        f"{run.lag_ms:.0f} ms",
+        f"{run.recv_lag_ms:.0f} ms",
+        f"{run.cpu_s:.2f} s",
+        f"{run.cpu_s / tokens * 1e6:.0f} ms",
+        f"{run.fps:.1f}",
+        f"{run.stall_ms:.0f} ms",
+        f"{run.rss_mb:.0f} MB",
+        f"{run.pgdn_ms:.0f} ms",
     ]
-    return f"| {label} | {tokens // 1000}k | " + " | ".join(cells) + " |"
+    return head + " | ".join(cells) + " |"
+
+
+def history_ratios(runs: tuple[Run, ...]) -> list[tuple[int, float]]:
+    """(tokens, CPU below 50 replies / CPU in an empty conversation) from (empty, below) pairs."""
+    pairs = zip(runs[::2], runs[1::2], strict=True)
+    return [(below.tokens, below.cpu_s / empty.cpu_s) for empty, below in pairs]
+
+
+Verdict = tuple[str, bool | None, str]
+"""A target's wording, whether it is met (None: not measured) and the figures behind it."""
+
+
+def targets(
+    empty: dict[int, Run | None], history: dict[int, Run | None], fps: float
+) -> list[Verdict]:
+    """Check each target of issue 4 against the medians."""
+
+    def verdict(
+        name: str, runs: list[Run | None], met: Callable[..., bool], say: Callable[..., str]
+    ) -> Verdict:
+        if not runs or any(run is None for run in runs):
+            return name, None, "not measured (or timed out)"
+        return name, met(*runs), say(*runs)
+
+    everything = list(empty.values()) + list(history.values())
+    known = [run for run in empty.values() if run is not None]
+    pairs = [(empty.get(tokens), run) for tokens, run in history.items()]
+    e8, e32, e128 = empty.get(8000), empty.get(32000), empty.get(128000)
+    return [
+        verdict(
+            "render lag <= 50 ms at every length",
+            everything,
+            lambda *runs: all(run.lag_ms <= 50 for run in runs),
+            lambda *runs: ", ".join(f"{run.tokens / 1000:g}k: {run.lag_ms:.0f} ms" for run in runs),
+        ),
+        verdict(
+            "CPU <= 1 s per 8k tokens",
+            known,
+            lambda *runs: all(run.cpu_s / run.tokens * 8000 <= 1.0 for run in runs),
+            lambda *runs: ", ".join(
+                f"{run.tokens / 1000:g}k: {run.cpu_s / run.tokens * 8000:.2f} s" for run in runs
+            ),
+        ),
+        verdict(
+            "CPU(32k) / CPU(8k) <= 4.5",
+            [e8, e32],
+            lambda a, b: b.cpu_s / a.cpu_s <= 4.5,
+            lambda a, b: f"{b.cpu_s / a.cpu_s:.2f}",
+        ),
+        verdict(
+            f"frame rate within 10% of {fps:g} fps at 32k",
+            [e32],
+            lambda run: run.fps >= fps * 0.9,
+            lambda run: f"{run.fps:.1f} fps",
+        ),
+        verdict(
+            "longest stall <= 50 ms at 32k",
+            [e32],
+            lambda run: run.stall_ms <= 50,
+            lambda run: f"{run.stall_ms:.0f} ms",
+        ),
+        verdict(
+            "CPU per token below 50 finished replies <= 1.2x empty",
+            [run for pair in pairs for run in pair],
+            lambda *runs: all(ratio <= 1.2 for _, ratio in history_ratios(runs)),
+            lambda *runs: ", ".join(
+                f"{tokens / 1000:g}k: {ratio:.2f}x" for tokens, ratio in history_ratios(runs)
+            ),
+        ),
+        verdict(
+            "peak RSS <= 150 MB with a 128k reply",
+            [e128],
+            lambda run: run.rss_mb <= 150,
+            lambda run: f"{run.rss_mb:.0f} MB",
+        ),
+        verdict(
+            f"Page Down through 128k repaints within one frame ({FRAME_MS:.0f} ms)",
+            [e128],
+            lambda run: run.pgdn_ms <= FRAME_MS,
+            lambda run: f"{run.pgdn_ms:.0f} ms",
+        ),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="2k,8k,32k,128k")
-    parser.add_argument("--history-sizes", default="8k,32k", help="sizes below 50 finished replies")
+    parser.add_argument(
+        "--history-sizes", default="8k,32k", help="sizes below 50 finished replies (0: none)"
+    )
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per run at most")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
@@ -291,19 +418,27 @@ def main() -> None:
         " demo server at full speed"
     )
     print()
-    print("| conversation | reply | lag | CPU | CPU/1k tok | fps | stall | peak RSS | PgDn |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    plans = [("empty", size, False) for size in args.sizes.split(",") if size]
-    plans += [(f"{HISTORY}×8k above", size, True) for size in args.history_sizes.split(",") if size]
-    for label, size, history in plans:
-        tokens = parse_size(size)
+    print(HEADER)
+    print("|---" * (HEADER.count("|") - 1) + "|")
+    empty: dict[int, Run | None] = {}
+    below: dict[int, Run | None] = {}
+    plans = [(tokens, False) for tokens in parse_sizes(args.sizes)]
+    plans += [(tokens, True) for tokens in parse_sizes(args.history_sizes)]
+    for tokens, history in plans:
         runs: list[Run | None] = []
         for _ in range(args.runs):
-            run = run_child(tokens, history, args.timeout)
-            runs.append(run)
-            if run is None:
+            runs.append(run_child(tokens, history, args.timeout))
+            if runs[-1] is None:
                 break
-        print(row(label, tokens, runs, args.timeout), flush=True)
+        result = median_run(runs)
+        (below if history else empty)[tokens] = result
+        label = f"{HISTORY}×8k above" if history else "empty"
+        print(row(label, tokens, result, args.timeout), flush=True)
+
+    print()
+    for name, met, figures in targets(empty, below, fps=30):
+        verdict = "not measured" if met is None else "met" if met else "NOT met"
+        print(f"target: {verdict:12} {name}: {figures}")
 
 
 if __name__ == "__main__":

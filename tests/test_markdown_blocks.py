@@ -10,11 +10,13 @@ import random
 
 import pytest
 from rich.console import Console
+from rich.markdown import Markdown
 from rich.segment import Segment
 from textual.strip import Strip
 
 from parrotchat.demo.parrot import reply_text
-from parrotchat.ui.line_cache import LineCache, render_markdown
+from parrotchat.ui.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
+from parrotchat.ui.live_fence import split_live_fence
 from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
 
 WIDTH = 72
@@ -31,6 +33,16 @@ DOCUMENTS = {
     "rules": "one\n\n---\n\ntwo\n***\n- item\n\n___\n# h\n",
     "html and breaks": "<div>\nblock\n</div>\n\nline  \nbreak\\\nend\n#not heading\n#\n",
     "demo reply": reply_text("Write 1500 tokens about parsers.", 1500),
+    "long fence": "Code:\n\n```python\n"
+    + "".join(
+        f"x{n} = {n}  \n" if n % 7 == 0 else f"def f{n}():\n    return {n}\n" for n in range(90)
+    )
+    + "\n\n```\n\nafter\n",
+    "long fence with a long string": '```python\nA = """\n'
+    + "".join(f"line {n} of a string\n" for n in range(80))
+    + '"""\nB = 1\n' * 2
+    + "```\n",
+    "long open fence at the end": "~~~~ js\n" + "".join(f"let v{n} = {n};\n" for n in range(75)),
 }
 
 
@@ -43,6 +55,13 @@ def plain(lines: list[Strip]) -> list[list[Segment]]:
     return [list(Segment.simplify(list(line))) for line in lines]
 
 
+def one_shot(console: Console, text: str, width: int = WIDTH) -> list[list[Segment]]:
+    """Rich's own render of the whole text (not parrotchat's `render_markdown`)."""
+    options = console.options.update_width(width).update(height=None)
+    markdown = Markdown(text, code_theme=CODE_THEME)
+    return plain([Strip(line) for line in console.render_lines(markdown, options, pad=False)])
+
+
 def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) -> LineCache:
     splitter = BlockSplitter()
     cache = LineCache(lambda source, w: render_markdown(console, source, w), width)
@@ -52,13 +71,14 @@ def stream(console: Console, text: str, rng: random.Random, width: int = WIDTH) 
         frozen = splitter.append(text[position : position + size])
         cache.update(frozen, splitter.live_blocks())
         position += size
+    cache.finish()  # as the app does when the reply ends
     return cache
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_streamed_lines_equal_a_one_shot_render(console, name):
     text = DOCUMENTS[name]
-    expected = plain(render_markdown(console, text, WIDTH))
+    expected = one_shot(console, text)
     for seed in range(8):
         cache = stream(console, text, random.Random(seed))
         assert plain(cache.lines()) == expected, f"seed {seed}"
@@ -70,7 +90,7 @@ def test_random_mixes_of_blocks_stream_like_one_shot(console):
     rng = random.Random(2024)
     for _ in range(25):
         text = "".join(rng.choice(parts) + rng.choice(("", "\n", "\n\n")) for _ in range(3))
-        expected = plain(render_markdown(console, text, WIDTH))
+        expected = one_shot(console, text)
         assert plain(stream(console, text, rng).lines()) == expected, text
 
 
@@ -81,7 +101,7 @@ def test_a_width_change_rerenders_every_block_lazily(console):
     cache.set_width(40)
     assert cache.pending > 0
     assert cache.line(0) is not None and cache.pending > 0  # only what was asked for
-    assert plain(cache.lines()) == plain(render_markdown(console, text, 40))
+    assert plain(cache.lines()) == one_shot(console, text, 40)
     assert cache.pending == 0
 
 
@@ -92,3 +112,45 @@ def test_a_block_freezes_only_when_the_next_one_began_on_a_complete_line():
     assert splitter.tail == "next\n"
     assert splitter.append("===\n") == []  # a setext underline still belongs to the live block
     assert [block.kind for block in splitter.live_blocks()] == ["heading_open"]
+
+
+def test_lines_dropped_by_the_budget_come_back_the_same(console):
+    text = DOCUMENTS["demo reply"]
+    budget = LineBudget(40)
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH, budget)
+    splitter = BlockSplitter()
+    rng = random.Random(7)
+    position = 0
+    while position < len(text):
+        size = rng.choice((3, 20, 80))
+        cache.update(splitter.append(text[position : position + size]), splitter.live_blocks())
+        cache.render_pending(float("inf"))
+        position += size
+    expected = one_shot(console, text)
+    height = cache.height
+    assert height == len(expected)
+    assert budget.lines <= 40 + max(len(block.source.splitlines()) + 2 for block in splitter.frozen)
+    assert plain([cache.line(y) for y in range(height)]) == expected
+    assert cache.height == height  # dropped blocks kept their exact heights
+
+
+def test_a_long_fence_streams_chunk_by_chunk_and_looks_like_a_whole_render(console):
+    lines = "".join(f"echo step {n}\n" for n in range(100))
+    text = "```bash\n" + lines
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+    cache.update(splitter.append(text + "echo par"), splitter.live_blocks())
+    assert len(split_live_fence(splitter.tail).chunks) == 3  # cut while streaming
+    # Each line of shell is lexed alone, so the pieces join up exactly.
+    assert plain(cache.lines()) == one_shot(console, text + "echo par")
+
+
+def test_a_live_fence_is_cut_only_where_the_cut_cannot_change_it():
+    body = "".join("a  \n" if n in (31, 32) else "\n" if n == 63 else f"v{n}\n" for n in range(70))
+    fence = split_live_fence("```py\n" + body, chunk_lines=32)
+    assert fence is not None
+    # Rich strips trailing spaces and blank lines at a fence's end: no chunk may end on one.
+    assert [chunk.splitlines()[-2] for chunk in fence.chunks] == ["v33", "v65"]
+    assert fence.tail.startswith("```py\nv66\n")
+    assert split_live_fence("```py\n" + body + "```\n", chunk_lines=32) is None  # closed
+    assert split_live_fence("```py\n" + "x\n" * 20, chunk_lines=32) is None  # short

@@ -6,18 +6,22 @@ behaviours make a reply hang or run long where a test needs time to act mid-stre
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from textual import events
+from textual.geometry import Region
 
 from parrotchat.config import Settings, load_settings
 from parrotchat.core.conversation import Role, Status
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
 from parrotchat.ui.chat_log import NewContentMarker
+from parrotchat.ui.line_cache import LineBudget, render_markdown
+from parrotchat.ui.markdown_view import MarkdownView
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.testing import (
     UnreachableClient,
@@ -335,3 +339,42 @@ async def test_a_tiny_terminal_never_closes_the_app(demo_server, tmp_path, offli
             await pilot.pause()
         assert app.is_running
         assert app.conversation.messages[0].content == "keep this"
+
+
+async def test_a_long_answer_scrolled_back_shows_its_dropped_lines_again(
+    demo_server, tmp_path, offline, monkeypatch
+):
+    # Keep few rendered lines, so the top of the answer is dropped while it streams.
+    monkeypatch.setattr(MarkdownView, "line_budget", LineBudget(60))
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send_prompt(pilot, "Write 3000 tokens about parsers.")
+        reply = await wait_for_reply(pilot, timeout=30)
+        answer = app.chat_log.message_views()[-1].answer
+        assert answer is not None and answer.source == reply.content
+        await wait_until(pilot, lambda: answer.size.height > 200, what="the answer laid out")
+        assert MarkdownView.line_budget.lines <= 60 + 40
+        app.chat_log.scroll_to(y=answer.virtual_region.y, animate=False, immediate=True)
+        await pilot.pause()
+        width = answer.content_size.width
+        shown = answer.render_lines(Region(0, 0, width, 20))
+        expected = render_markdown(app.console, reply.content, width)[:20]
+        assert [strip.text.rstrip() for strip in shown] == [
+            strip.text.rstrip() for strip in expected
+        ]
+        assert shown[0].text.strip()
+
+
+async def test_a_cleared_log_lets_go_of_its_replies(demo_server, tmp_path, offline, monkeypatch):
+    budget = LineBudget(1000)
+    monkeypatch.setattr(MarkdownView, "line_budget", budget)
+    app = build(demo_server, tmp_path, offline)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send_prompt(pilot, "Write 600 tokens about parsers.")
+        await wait_for_reply(pilot)
+        await wait_until(pilot, lambda: gc.get_freeze_count() > 0, what="the reply set aside")
+        await wait_until(pilot, lambda: budget.lines > 0, what="lines kept")
+        await app.action_new_conversation()
+        # Cleared widgets may sit in reference cycles: the collector must see them again.
+        assert gc.get_freeze_count() == 0
+        await wait_until(pilot, lambda: budget.lines == 0, what="the lines let go")

@@ -26,6 +26,7 @@ from parrotchat.core.history import resumed_settings
 from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
+from parrotchat.ui import heap
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
@@ -197,6 +198,7 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         if self._resumed is not None:
             await self._show_resumed(*self._resumed)
         self.prompt.focus()
+        self.call_after_refresh(heap.settle)
 
     async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""

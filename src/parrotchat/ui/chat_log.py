@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from parrotchat.core.conversation import Message
+from parrotchat.ui import heap
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, tail_start
 
@@ -147,6 +148,7 @@ class ChatLog(VerticalScroll, can_focus=False):
             widgets.insert(0, self._older)
         await self.mount_all(widgets)
         self.follow()
+        self.call_after_refresh(heap.settle)
 
     @property
     def waiting_messages(self) -> int:
@@ -221,6 +223,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         self._older = None
         self._arranged = None
         await self.remove_children()
+        heap.release()
         self.following = True
 
     def message_views(self) -> list[MessageView]:

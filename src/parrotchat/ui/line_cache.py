@@ -3,22 +3,31 @@
 Frozen blocks are rendered once per width; the live blocks at the end are replaced as text
 arrives. Blocks not rendered yet (a burst, a width change) count with an estimated height until
 someone asks for their lines or `render_pending` reaches them.
+
+Frozen blocks keep their lines packed (`packed_lines`), out of the garbage collector's sight,
+and a `LineBudget` shared by all caches bounds how many are kept: the least recently used
+blocks' lines are dropped, their heights stay exact, and they are rendered again when someone
+asks for them.
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
 from rich.console import Console
 from rich.markdown import Markdown
 from textual.strip import Strip
 
+from parrotchat.ui.live_fence import split_live_fence
 from parrotchat.ui.markdown_blocks import Block
+from parrotchat.ui.packed_lines import PackedLine, pack, unpack
 
-__all__ = ["LineCache", "render_markdown"]
+__all__ = ["LineBudget", "LineCache", "render_markdown"]
 
 CODE_THEME = "monokai"
 
@@ -26,32 +35,86 @@ Renderer = Callable[[str, int], list[Strip]]
 """Markdown source and width -> its lines."""
 
 
+class _Markdown(Markdown):
+    """Rich's `Markdown` sharing one parser: building a `MarkdownIt` costs as much as parsing a
+    block, and blocks are parsed one at a time, every frame for the live one."""
+
+    _parser = MarkdownIt().enable("strikethrough").enable("table")
+
+    def __init__(self, markup: str) -> None:
+        # Rich's own __init__ minus the parser it builds for each document.
+        self.markup = markup
+        self.parsed = self._parser.parse(markup)
+        self.code_theme = CODE_THEME
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = True
+        self.inline_code_lexer = None
+        self.inline_code_theme = CODE_THEME
+
+
 def render_markdown(console: Console, source: str, width: int) -> list[Strip]:
     """Render Markdown `source` at `width` as Rich does in one go, one strip per line."""
     options = console.options.update_width(max(width, 1)).update(height=None)
-    lines = console.render_lines(
-        Markdown(source, code_theme=CODE_THEME), options, pad=False, new_lines=False
-    )
+    lines = console.render_lines(_Markdown(source), options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Entry:
     block: Block
     spaced: bool
     """A blank line goes before it (the block before it asks for one)."""
-    lines: list[Strip] | None = None
-    """None until rendered at the current width."""
+    lines: list[Strip] | list[PackedLine] | None = None
+    """None until rendered at the current width, or once dropped by the `LineBudget`."""
+    packed: bool = False
+    """`lines` are packed (a frozen block's), else strips (a live block's)."""
     height: int = 0
     """Lines it takes, the blank included: exact once rendered, an estimate before."""
+    chunked: bool = False
+    """A live fence drawn chunk by chunk: not yet exactly as a whole render."""
+
+
+class LineBudget:
+    """Keeps the rendered lines of the most recently used frozen blocks, up to `max_lines`."""
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines: int = max_lines
+        """Lines kept across every cache sharing this budget."""
+        self.lines: int = 0
+        """Lines kept now."""
+        self._entries: OrderedDict[_Entry, int] = OrderedDict()
+
+    def keep(self, entry: _Entry) -> None:
+        """Count `entry`'s lines as the most recently used; drop the oldest over budget."""
+        lines = len(entry.lines or ())
+        self.lines += lines - self._entries.pop(entry, 0)
+        self._entries[entry] = lines
+        while self.lines > self.max_lines and len(self._entries) > 1:
+            oldest, count = self._entries.popitem(last=False)
+            oldest.lines = None
+            self.lines -= count
+
+    def touch(self, entry: _Entry) -> None:
+        """Mark `entry` as just used."""
+        if entry in self._entries:
+            self._entries.move_to_end(entry)
+
+    def forget(self, entry: _Entry) -> None:
+        """Stop counting `entry` (it was replaced)."""
+        self.lines -= self._entries.pop(entry, 0)
 
 
 class LineCache:
     """The lines of a sequence of Markdown blocks at one width."""
 
-    def __init__(self, renderer: Renderer, width: int = 80) -> None:
+    def __init__(
+        self, renderer: Renderer, width: int = 80, budget: LineBudget | None = None
+    ) -> None:
         self.renderer: Renderer = renderer
         self.width: int = width
+        self.budget: LineBudget | None = budget
+        """Where frozen blocks' lines are counted (None: keep them all)."""
         self._entries: list[_Entry] = []
         self._frozen = 0
         """How many leading entries are frozen blocks (the rest are live)."""
@@ -59,6 +122,11 @@ class LineCache:
         """First line of each entry; valid up to `_valid`."""
         self._valid = 0
         self._pending: set[int] = set()
+        """Entries whose height is an estimate."""
+        self.moved: bool = False
+        """Set when a block's height changed as it was rendered (lines below it moved)."""
+        self._chunks: dict[str, list[Strip]] = {}
+        """Rendered chunks of the live code fence, by source (at the current width)."""
 
     @property
     def height(self) -> int:
@@ -78,23 +146,72 @@ class LineCache:
         if width == self.width:
             return
         self.width = width
+        self._chunks.clear()
         for index, entry in enumerate(self._entries):
-            entry.lines = None
+            self._drop(entry)
             self._pending.add(index)
 
-    def update(self, frozen: Iterable[Block], live: Iterable[Block]) -> None:
-        """Append newly frozen blocks and replace the live ones (they are rendered at once)."""
+    def update(self, frozen: Sequence[Block], live: Iterable[Block]) -> int:
+        """Append newly frozen blocks and replace the live ones (they are rendered at once).
+
+        Returns:
+            The first line that may have changed (the lines above it are as they were).
+        """
+        self._index()
+        first = self._starts[self._frozen] if self._frozen < len(self._entries) else self.height
+        for entry in self._entries[self._frozen :]:
+            self._drop(entry)
         del self._entries[self._frozen :]
         for index in [index for index in self._pending if index >= self._frozen]:
             self._pending.discard(index)
         self._valid = min(self._valid, self._frozen)
+        if frozen:
+            self._chunks.clear()
         for block in frozen:
             entry = self._add(block)
             self._pending.add(len(self._entries) - 1)
             entry.height = entry.block.source.count("\n") + int(entry.spaced) + 1
         self._frozen = len(self._entries)
         for block in live:
-            self._render(self._add(block))
+            self._render_live(self._add(block))
+        return first
+
+    def finish(self) -> None:
+        """The text is complete: render the live blocks whole, exactly as Rich does."""
+        self._chunks.clear()
+        for entry in self._entries[self._frozen :]:
+            if entry.chunked:
+                height = entry.height
+                self._render(entry)
+                self.moved = self.moved or entry.height != height
+        self._valid = min(self._valid, self._frozen)
+
+    def release(self) -> None:
+        """Stop counting this cache's lines in the budget (its view is gone)."""
+        for entry in self._entries:
+            self._drop(entry)
+
+    def _render_live(self, entry: _Entry) -> None:
+        """Render a live block; a long open fence chunk by chunk, reusing finished chunks."""
+        fence = split_live_fence(entry.block.source) if entry.block.kind == "fence" else None
+        if fence is None:
+            self._render(entry)
+            return
+        chunks = {source: self._chunk(source) for source in fence.chunks}
+        self._chunks = chunks
+        # Each piece is a whole fence: drop the padding lines Rich adds inside the fence.
+        strips = [Strip([])] if entry.spaced else []
+        for number, source in enumerate(fence.chunks):
+            lines = chunks[source]
+            strips.extend(lines[1 if number else 0 : -1])
+        strips.extend(self.renderer(fence.tail, self.width)[1:])
+        entry.lines, entry.packed = strips, False
+        entry.height = len(strips)
+        entry.chunked = True
+
+    def _chunk(self, source: str) -> list[Strip]:
+        lines = self._chunks.get(source)
+        return self.renderer(source, self.width) if lines is None else lines
 
     def _add(self, block: Block) -> _Entry:
         spaced = (
@@ -104,15 +221,21 @@ class LineCache:
         self._entries.append(entry)
         return entry
 
-    def _render(self, entry: _Entry) -> bool:
-        """Render one entry; True if its height changed."""
-        lines = self.renderer(entry.block.source, self.width)
+    def _drop(self, entry: _Entry) -> None:
+        entry.lines = None
+        if self.budget is not None:
+            self.budget.forget(entry)
+
+    def _render(self, entry: _Entry, packed: bool = False) -> list[Strip] | list[PackedLine]:
+        """Render one entry and return its lines; its height is exact from now on."""
+        strips = self.renderer(entry.block.source, self.width)
         if entry.spaced:
-            lines.insert(0, Strip([]))
-        entry.lines = lines
-        changed = entry.height != len(lines)
+            strips.insert(0, Strip([]))
+        lines = [pack(strip) for strip in strips] if packed else strips
+        entry.lines, entry.packed = lines, packed
         entry.height = len(lines)
-        return changed
+        entry.chunked = False
+        return lines
 
     def _index(self) -> None:
         entries, starts = self._entries, self._starts
@@ -123,12 +246,23 @@ class LineCache:
             line += entry.height
         self._valid = len(entries)
 
-    def _render_index(self, index: int) -> bool:
+    def _lines_of(self, index: int) -> list[Strip] | list[PackedLine]:
+        """Entry `index`'s lines, rendered now if needed (`moved` is set if its height changed)."""
+        entry = self._entries[index]
+        lines = entry.lines
+        if lines is not None:
+            if self.budget is not None and index < self._frozen:
+                self.budget.touch(entry)
+            return lines
+        height = entry.height
         self._pending.discard(index)
-        changed = self._render(self._entries[index])
-        if changed:
+        lines = self._render(entry, packed=index < self._frozen)
+        if entry.height != height:
             self._valid = min(self._valid, index + 1)
-        return changed
+            self.moved = True
+        if self.budget is not None and index < self._frozen:
+            self.budget.keep(entry)
+        return lines
 
     def render_pending(self, budget: float, first: int = 0, last: int | None = None) -> bool:
         """Render waiting blocks, those touching lines `first`..`last` first, for `budget` s.
@@ -136,16 +270,16 @@ class LineCache:
         Returns:
             True if a height changed (the layout must be refreshed).
         """
-        changed = False
+        self.moved = False
         deadline = time.perf_counter() + budget
         for index in self._indices(first, self.height if last is None else last):
             if index in self._pending:
-                changed = self._render_index(index) or changed
+                self._lines_of(index)
         for index in sorted(self._pending, reverse=True):
             if time.perf_counter() > deadline:
                 break
-            changed = self._render_index(index) or changed
-        return changed
+            self._lines_of(index)
+        return self.moved
 
     def _indices(self, first: int, last: int) -> range:
         self._index()
@@ -156,20 +290,24 @@ class LineCache:
         return range(begin, end)
 
     def line(self, y: int) -> Strip:
-        """Line `y` (rendering its block now if it was waiting)."""
+        """Line `y` (rendering its block now if it was waiting or dropped)."""
         indices = self._indices(y, y)
         if not indices:
             return Strip([])
         index = indices[0]
-        entry = self._entries[index]
-        if entry.lines is None:
-            self._render_index(index)
-            self._index()
-        assert entry.lines is not None
+        lines = self._lines_of(index)
+        self._index()
         offset = y - self._starts[index]
-        return entry.lines[offset] if offset < len(entry.lines) else Strip([])
+        if offset >= len(lines):
+            return Strip([])
+        line = lines[offset]
+        return unpack(line) if self._entries[index].packed else line  # type: ignore[arg-type]
 
     def lines(self) -> list[Strip]:
         """Every line, all rendered (for tests and copies)."""
-        self.render_pending(float("inf"))
-        return [line for entry in self._entries for line in entry.lines or ()]
+        strips: list[Strip] = []
+        for index in range(len(self._entries)):
+            lines = self._lines_of(index)
+            packed = self._entries[index].packed
+            strips.extend(unpack(line) if packed else line for line in lines)  # type: ignore[arg-type]
+        return strips

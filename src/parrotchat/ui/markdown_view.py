@@ -1,25 +1,32 @@
 """A reply's answer as Markdown, drawn with the Line API from per-block cached lines.
 
-Per frame, only the live last block is rendered again; finished blocks are rendered once per
-width, and only the lines on screen are asked for. A burst renders what is visible first and
-the rest over the next frames, within `FRAME_RENDER_BUDGET`.
+Per frame, only the live last block is rendered again and only its lines are repainted;
+finished blocks are rendered once per width (kept packed, within the shared `line_budget`), and
+only the lines on screen are asked for. A burst renders what is visible first and the rest over
+the next frames, within `FRAME_RENDER_BUDGET`.
 """
 
 from __future__ import annotations
 
+from rich.style import Style
 from textual.dom import NoScreen
 from textual.errors import NoWidget
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from parrotchat.ui.line_cache import LineCache, render_markdown
+from parrotchat.ui.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.markdown_blocks import BlockSplitter
 
-__all__ = ["FRAME_RENDER_BUDGET", "MarkdownView"]
+__all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
 FRAME_RENDER_BUDGET = 0.008
 """Seconds per frame spent rendering blocks off screen (a burst, after a width change)."""
+REPAINT_ALL_AFTER = 300
+"""Lines grown between full repaints (the others repaint only the live block's lines)."""
+KEPT_LINES = 20_000
+"""Rendered lines kept across all answers (about 1 KB each, packed); the least recently shown
+blocks are dropped beyond that."""
 
 
 class MarkdownView(Widget):
@@ -31,14 +38,22 @@ class MarkdownView(Widget):
     }
     """
 
+    line_budget: LineBudget = LineBudget(KEPT_LINES)
+    """Shared by every answer: bounds the rendered lines (and objects) the app keeps."""
+
     def __init__(self, source: str = "", *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._source: list[str] = []
         self._splitter = BlockSplitter()
-        self._cache = LineCache(self._render_source)
+        self._cache = LineCache(self._render_source, budget=self.line_budget)
         self._scheduled = False
+        self._grown = 0
+        """Lines added since the last full repaint."""
+        self._line_style: Style = Style()
+        """The widget's style, looked up once per repaint rather than once per line."""
         if source:
             self._add(source)
+            self._cache.finish()
 
     @property
     def source(self) -> str:
@@ -55,20 +70,36 @@ class MarkdownView(Widget):
     def _render_source(self, source: str, width: int) -> list[Strip]:
         return render_markdown(self.app.console, source, width)
 
-    def _add(self, text: str) -> None:
+    def _add(self, text: str) -> int:
         self._source.append(text)
         frozen = self._splitter.append(text)
-        self._cache.update(frozen, self._splitter.live_blocks())
+        return self._cache.update(frozen, self._splitter.live_blocks())
 
     def append(self, text: str) -> None:
         """Append Markdown text and show it at the next repaint."""
         if not text:
             return
-        height = self._cache.height
-        self._add(text)
-        changed = self._cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines())
-        self.refresh(layout=changed or self._cache.height != height)
+        cache = self._cache
+        height = cache.height
+        first = self._add(text)
+        moved = cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines())
+        self._grown += max(cache.height - height, 0)
+        if moved or self._grown > REPAINT_ALL_AFTER:
+            # Textual keeps every line it painted: a full repaint now and then lets them go.
+            self._grown = 0
+            self.refresh(layout=True)
+        else:
+            # Only the lines from the live block down changed: the rest stay cached on screen.
+            width = self.size.width
+            self.refresh(Region(0, first, width, max(cache.height, height) - first))
+            if cache.height != height:
+                self.refresh(layout=True, repaint=False)
         self._schedule()
+
+    def finish(self) -> None:
+        """The text is complete: draw its last block exactly as a render of the whole would."""
+        self._cache.finish()
+        self.refresh(layout=True)
 
     def _visible_lines(self) -> tuple[int, int]:
         """The lines of this widget on screen (the last ones before the first layout)."""
@@ -94,6 +125,9 @@ class MarkdownView(Widget):
     def on_mount(self) -> None:
         self._schedule()
 
+    def on_unmount(self) -> None:
+        self._cache.release()
+
     def on_resize(self) -> None:
         self._schedule()
 
@@ -101,13 +135,19 @@ class MarkdownView(Widget):
         self._cache.set_width(width)
         return self._cache.height
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
-        self._cache.set_width(width)
-        height = self._cache.height
-        line = self._cache.line(y)
-        if self._cache.height != height:
+        cache = self._cache
+        cache.set_width(width)
+        cache.moved = False
+        line = cache.line(y)
+        if cache.moved:
             # A block estimated until now came into view with its true height.
             self.refresh(layout=True)
             self._schedule()
-        return line.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+        style = self._line_style
+        return line.crop_extend(0, width, style).apply_style(style)

@@ -16,6 +16,7 @@ from textual.widgets import Collapsible, Static
 from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
+from parrotchat.ui import heap
 from parrotchat.ui.markdown_view import MarkdownView
 from parrotchat.ui.stats import format_stats
 
@@ -127,6 +128,8 @@ class MessageView(Vertical):
         self._tool_calls: dict[int, ToolCallView] = {}
         self._calls_box = Vertical(classes="tool-calls")
         self._stats = Static(classes="stats")
+        self._stats_fit = False
+        """The stats line shown last fit on one line."""
         self._notice = Static(classes="notice")
         self._error = Static(classes="error")
 
@@ -190,14 +193,23 @@ class MessageView(Vertical):
 
     def show_progress(self, message: Message, elapsed: float, notice: str | None) -> None:
         """Update the live stats line (and a retry notice, if any)."""
-        self._stats.update(Content(format_stats(message, elapsed=elapsed)))
-        self._set_line(self._notice, notice)
+        text = format_stats(message, elapsed=elapsed)
+        # Every frame: a relayout of the whole log only when the line may wrap differently.
+        fits = len(text) < self._stats.size.width
+        self._stats.update(Content(text), layout=not (fits and self._stats_fit))
+        self._stats_fit = fits
+        if notice or self._notice.display:
+            self._set_line(self._notice, notice)
 
     async def finish(self, message: Message) -> None:
         """Show the final state: stats, notice, error and the retry hint."""
         for call in message.tool_calls:
             self.show_tool_call(call)
+        if self.answer is not None:
+            self.answer.finish()
         self._show_state()
+        # Once the final frame is painted: the finished reply is long-lived from now on.
+        self.call_after_refresh(heap.settle)
 
     def _show_state(self) -> None:
         message = self.message

@@ -3,7 +3,7 @@
 The worker reading the network only calls the cheap `ReplyStream.feed` and `ReplyStream.end`;
 they touch no widget. A timer at the configured frame rate calls `ReplyStream.flush`, which
 writes whatever arrived since the last frame into a `ReplySink` in one go. The sink is the
-render engine (today a `MessageView` with Textual's `Markdown`); anything implementing the
+render engine (a `MessageView` with its line-cached `MarkdownView`); anything implementing the
 protocol can replace it.
 """
 

@@ -30,6 +30,10 @@ class ReplyRequest:
     max_tokens: int | None = None
 
 
+YIELD_EVERY = 64
+"""Events parsed between chances for the frame timer (and keys) to run."""
+
+
 async def stream_reply(
     client: ChatClient, request: ReplyRequest, stream: ReplyStream, error_log: ErrorLog
 ) -> None:
@@ -47,8 +51,13 @@ async def stream_reply(
             max_tokens=request.max_tokens,
         )
         async with contextlib.aclosing(events):
+            count = 0
             async for event in events:
                 stream.feed(event)
+                count += 1
+                if not count % YIELD_EVERY:
+                    # A fast stream arrives in big reads parsed without a pause: let a due frame in.
+                    await asyncio.sleep(0)
     except asyncio.CancelledError:
         stream.end(Status.CANCELLED)
         raise
