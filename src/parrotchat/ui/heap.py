@@ -16,7 +16,12 @@ __all__ = ["release", "settle"]
 
 
 def settle() -> None:
-    """Collect what is garbage now, then exempt every surviving object from later passes."""
+    """Collect what is garbage now, then exempt every surviving object from later passes.
+
+    Objects set aside earlier are looked at again first: views removed since (messages set
+    aside while a long conversation follows, a retried reply) are only freed this way.
+    """
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
 
