@@ -66,10 +66,13 @@ def tui_first_screen(timeout: float = 30.0) -> tuple[float, float]:
         [f"{key}={shlex.quote(env[key])}" for key in ("HOME", *XDG)]
         + ["exec", shlex.quote(sys.executable), "-m", "parrotchat", "--demo"]
     )
-    started = time.perf_counter()
-    subprocess.run(
-        ["tmux", "new", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
-    )
+    new_session = ["tmux", "new", "-d", "-s", session, "-x", "120", "-y", "40", command]
+    for _attempt in range(3):  # a tmux server still shutting down from the last run may refuse
+        started = time.perf_counter()
+        if subprocess.run(new_session, check=False).returncode == 0:
+            break
+    else:
+        raise RuntimeError("tmux could not start a session")
     try:
         while True:
             screen = subprocess.run(

@@ -22,7 +22,6 @@ from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 from textual.visual import Visual
-from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -32,6 +31,7 @@ from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
 from parrotchat.ui.history import ChatHistory, HistoryRefused
+from parrotchat.ui.search_pane import SearchListPane
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -232,7 +232,7 @@ class ConversationList(OptionList):
         self.post_message(self.Delete())
 
 
-class ConversationSidebar(Widget):
+class ConversationSidebar(SearchListPane):
     """Search box over the stored conversations; Enter or a click opens one (`Opened`).
 
     `ConversationSidebar(chat_history, id="chats")`
@@ -361,7 +361,7 @@ class ConversationSidebar(Widget):
 
     def focus_search(self) -> None:
         """Put the cursor in the search box (and read the list again)."""
-        self._focus(self.query_one("#chat-search", Input))
+        self._focus(self.search_box())
         self.refresh_list()
 
     def rename(self, conversation_id: int, title: str) -> None:
@@ -523,7 +523,7 @@ class ConversationSidebar(Widget):
     @on(ConversationList.TopReached)
     def _top_reached(self, event: ConversationList.TopReached) -> None:
         event.stop()
-        self._focus(self.query_one("#chat-search", Input))
+        self._focus(self.search_box())
 
     @on(ConversationList.Rename)
     def _rename_highlighted(self, event: ConversationList.Rename) -> None:
@@ -552,23 +552,11 @@ class ConversationSidebar(Widget):
     def _check_focus_left(self) -> None:
         self._focus_inside = self.has_focus_within
 
-    def _focus(self, widget: Widget) -> None:
-        # `Widget.focus` defers the move; keys typed right after must reach the new widget.
-        self.screen.set_focus(widget)
+    def search_box(self) -> Input:
+        return self.query_one("#chat-search", Input)
 
-    def action_focus_list(self) -> None:
-        """Move from the search box into the list."""
-        chat_list = self.query_one(ConversationList)
-        if chat_list.highlighted is None:
-            chat_list.action_first()
-        self._focus(chat_list)
+    def option_list(self) -> ConversationList:
+        return self.query_one(ConversationList)
 
-    def action_back(self) -> None:
-        """Esc: list -> search box; search with text -> clear it; empty -> `Dismissed`."""
-        search = self.query_one("#chat-search", Input)
-        if not search.has_focus:
-            self._focus(search)
-        elif search.value:
-            search.value = ""
-        else:
-            self.post_message(self.Dismissed())
+    def dismiss(self) -> None:
+        self.post_message(self.Dismissed())

@@ -17,12 +17,12 @@ from textual.message import Message
 from textual.reactive import var
 from textual.strip import Strip
 from textual.visual import Visual
-from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from parrotchat.api.errors import APIError
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.search_pane import SearchListPane
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -270,7 +270,7 @@ class ModelList(OptionList):
             super().action_cursor_up()
 
 
-class ModelSidebar(Widget):
+class ModelSidebar(SearchListPane):
     """Lists the models of every configured provider; choosing one posts `ModelChosen`.
 
     `ModelSidebar({"demo": client}, current=("demo", "parrot"), id="models")`
@@ -567,26 +567,13 @@ class ModelSidebar(Widget):
     @on(ModelList.TopReached)
     def _top_reached(self, event: ModelList.TopReached) -> None:
         event.stop()
-        self._focus(self.query_one("#model-filter", Input))
+        self._focus(self.search_box())
 
-    def _focus(self, widget: Widget) -> None:
-        # `Widget.focus` defers the move, so a key typed right after would still go to the
-        # old widget; moving focus between our own children at once keeps fast typing right.
-        self.screen.set_focus(widget)
+    def search_box(self) -> Input:
+        return self.query_one("#model-filter", Input)
 
-    def action_focus_list(self) -> None:
-        """Move from the filter into the list."""
-        model_list = self.query_one(ModelList)
-        if model_list.highlighted is None:
-            model_list.action_first()
-        self._focus(model_list)
+    def option_list(self) -> ModelList:
+        return self.query_one(ModelList)
 
-    def action_back(self) -> None:
-        """Esc: list -> filter; filter with text -> clear it; empty filter -> `Dismissed`."""
-        filter_input = self.query_one("#model-filter", Input)
-        if not filter_input.has_focus:
-            self._focus(filter_input)
-        elif filter_input.value:
-            filter_input.value = ""
-        else:
-            self.post_message(self.Dismissed(self))
+    def dismiss(self) -> None:
+        self.post_message(self.Dismissed(self))

@@ -113,6 +113,7 @@ class ReplyStream:
         self._ended = False
         self._flushing = False
         self._timer: Timer | None = None
+        self._host: MessagePump | None = None
 
     @property
     def ended(self) -> bool:
@@ -121,6 +122,7 @@ class ReplyStream:
 
     def start(self, host: MessagePump, fps: float) -> None:
         """Start flushing `fps` times a second on a timer owned by `host`."""
+        self._host = host
         self._timer = host.set_interval(1 / max(fps, 1.0), self.flush, name="reply-flush")
 
     def abandon(self) -> None:
@@ -178,7 +180,7 @@ class ReplyStream:
             self.message.content = self._content[0]
 
     def end(self, status: Status, error: str | None = None) -> None:
-        """Record how the reply ended; the next flush shows it and stops the timer.
+        """Record how the reply ended; a flush right away shows it and stops the timer.
 
         Only the first call counts: the app ends a live reply itself when it quits.
         """
@@ -195,6 +197,9 @@ class ReplyStream:
         self._ended = True
         if self.recorder is not None:
             self.recorder.finish(message)
+        if self._host is not None and self._timer is not None:
+            # The last words go on screen now, not at the next tick of the frame timer.
+            self._host.call_later(self.flush)
 
     def _count_token(self) -> None:
         message = self.message
