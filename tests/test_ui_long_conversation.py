@@ -5,6 +5,8 @@ The real app (`--continue` on a real temp database) against the demo server; not
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 from test_ui_history import build, history_file
@@ -130,11 +132,19 @@ async def test_a_conversation_growing_on_screen_sets_its_oldest_messages_aside(
     async with app.run_test(size=SIZE) as pilot:
         chat_log = app.chat_log
         prompts = [f"Tell me about perch {n}, 300 tokens" for n in range(5)]
+        first_view = None
         for prompt in prompts:
             await send_prompt(pilot, prompt)
+            first_view = first_view or weakref.ref(chat_log.message_views()[0])
             await wait_for_reply(pilot)
         # The oldest turns wait above; the newest are on screen and the view follows.
         await wait_until(pilot, lambda: chat_log.waiting_messages > 0, what="messages set aside")
+        # A view set aside is freed, not kept alive out of the collector's sight.
+        await send_prompt(pilot, "one more, 20 tokens")
+        await wait_for_reply(pilot)
+        await pilot.pause()
+        gc.collect()
+        assert first_view() is None
         texts = [message.content for message in app.conversation.messages]
         shown = shown_texts(app)
         assert shown == texts[-len(shown) :]

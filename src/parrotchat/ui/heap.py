@@ -16,12 +16,7 @@ __all__ = ["release", "settle"]
 
 
 def settle() -> None:
-    """Collect what is garbage now, then exempt every surviving object from later passes.
-
-    Objects set aside earlier are looked at again first: views removed since (messages set
-    aside while a long conversation follows, a retried reply) are only freed this way.
-    """
-    gc.unfreeze()
+    """Collect what is garbage now, then exempt every surviving object from later passes."""
     gc.collect()
     gc.freeze()
 
