@@ -435,7 +435,7 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         views = self.chat_log.message_views()
         if views:
             await views[-1].remove()
-            heap.release()  # so the next settle frees the removed view
+            heap.expect_garbage()
         await self._start_reply()
 
     async def action_new_conversation(self) -> None:

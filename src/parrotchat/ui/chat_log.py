@@ -131,7 +131,7 @@ class ChatLog(VerticalScroll, can_focus=False):
             await self.mount(older, before=0)
         older.set_aside([view.message for view in views])
         await self.remove_children(gone)
-        heap.release()  # the views were set aside from the collector: free them at the next settle
+        heap.expect_garbage()
 
     async def show_messages(self, messages: list[Message]) -> None:
         """Replace the log's content with `messages` (a reopened conversation) and follow.

@@ -12,13 +12,31 @@ from __future__ import annotations
 
 import gc
 
-__all__ = ["release", "settle"]
+__all__ = ["expect_garbage", "release", "settle"]
+
+_garbage_expected = False
 
 
 def settle() -> None:
-    """Collect what is garbage now, then exempt every surviving object from later passes."""
+    """Collect what is garbage now, then exempt every surviving object from later passes.
+
+    After `expect_garbage`, the set-aside objects are looked at again first.
+    """
+    global _garbage_expected
+    if _garbage_expected:
+        _garbage_expected = False
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def expect_garbage() -> None:
+    """Some set-aside objects died (a view removed): the next `settle` frees them.
+
+    Not at once: unfreezing now would make every pass while a reply streams walk them all.
+    """
+    global _garbage_expected
+    _garbage_expected = True
 
 
 def release() -> None:
