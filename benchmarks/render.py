@@ -6,6 +6,7 @@ second process at full speed, so the CPU counted is the app's alone. Prints the 
 then whether each target of issue 4 is met.
 
     PYTHONPATH=src python benchmarks/render.py [--runs 5] [--sizes 2k,8k,32k,128k] [--timeout 90]
+        [--pace TOKENS_PER_SECOND]
 
 `--history-sizes 0` (or an empty list) skips the rows below 50 finished replies.
 
@@ -65,11 +66,12 @@ class Run:
 # --- the server process -----------------------------------------------------------------------
 
 
-def serve() -> None:
-    """Run the demo server at full speed; print its URL, then the time each chat reply ended."""
+def serve(pace: float | None = None) -> None:
+    """Run the demo server (full speed, or `pace` tokens a second); print its URL, then the time
+    each chat reply ended."""
     from parrotchat.demo import DemoServer
 
-    with DemoServer(tokens_per_second=None) as server:
+    with DemoServer(tokens_per_second=pace) as server:
         print(server.base_url, flush=True)
         reported = 0
         while True:
@@ -83,10 +85,11 @@ def serve() -> None:
 class ServerProcess:
     """The demo server in its own process, and the times its replies ended."""
 
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
-        )
+    def __init__(self, pace: float | None = None) -> None:
+        command = [sys.executable, __file__, "--serve"]
+        if pace:
+            command += ["--pace", str(pace)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.base_url = self.process.stdout.readline().strip()
         self.ended: list[float] = []
@@ -157,7 +160,7 @@ async def load_history(app: Any, pilot: Any) -> None:
         await pilot.pause()
 
 
-async def measure(tokens: int, history: bool) -> Run:
+async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
     from parrotchat.ui.reply_stream import ReplyStream
     from parrotchat.ui.testing import offline_demo_app, send_prompt
 
@@ -169,7 +172,7 @@ async def measure(tokens: int, history: bool) -> Run:
         end(stream, *args, **kwargs)
 
     ReplyStream.end = timed_end  # type: ignore[method-assign]
-    server = ServerProcess()
+    server = ServerProcess(pace)
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     try:
         app = offline_demo_app(server.base_url, workdir)
@@ -271,8 +274,10 @@ def parse_sizes(text: str) -> list[int]:
     return [tokens for tokens in (parse_size(part) for part in text.split(",") if part) if tokens]
 
 
-def run_child(tokens: int, history: bool, timeout: float) -> Run | None:
+def run_child(tokens: int, history: bool, timeout: float, pace: float | None = None) -> Run | None:
     command = [sys.executable, __file__, "--child", str(tokens)]
+    if pace:
+        command += ["--pace", str(pace)]
     if history:
         command.append("--history")
     try:
@@ -401,21 +406,26 @@ def main() -> None:
         "--history-sizes", default="8k,32k", help="sizes below 50 finished replies (0: none)"
     )
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds per run at most")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        help="the server sends this many tokens a second (default: full speed)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--history", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve()
+        serve(args.pace)
         return
     if args.child is not None:
-        run = asyncio.run(measure(args.child, args.history))
+        run = asyncio.run(measure(args.child, args.history, args.pace))
         print(json.dumps(asdict(run)))
         return
 
+    speed = f"{args.pace:g} tokens/s" if args.pace else "full speed"
     print(
-        f"{args.runs} runs per row (median), terminal {SIZE[0]}x{SIZE[1]},"
-        " demo server at full speed"
+        f"{args.runs} runs per row (median), terminal {SIZE[0]}x{SIZE[1]}, demo server at {speed}"
     )
     print()
     print(HEADER)
@@ -427,7 +437,7 @@ def main() -> None:
     for tokens, history in plans:
         runs: list[Run | None] = []
         for _ in range(args.runs):
-            runs.append(run_child(tokens, history, args.timeout))
+            runs.append(run_child(tokens, history, args.timeout, args.pace))
             if runs[-1] is None:
                 break
         result = median_run(runs)
