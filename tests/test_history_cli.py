@@ -306,6 +306,11 @@ MINIMAL = {
             "message 1's 'created' is not a time",
         ),
         (
+            # Python cannot show a date before 1970 on every platform, nor after the year 9999.
+            json.dumps({**MINIMAL, "messages": [{"role": "user", "created": -1e11}]}).encode(),
+            "message 1's 'created' is not a time",
+        ),
+        (
             json.dumps({**MINIMAL, "messages": [{"role": "u", "created": 1}]}).encode(),
             "message 1 has the unknown role 'u'",
         ),

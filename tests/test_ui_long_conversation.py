@@ -5,8 +5,6 @@ The real app (`--continue` on a real temp database) against the demo server; not
 
 from __future__ import annotations
 
-import gc
-import weakref
 from pathlib import Path
 
 from test_ui_history import build, history_file
@@ -132,19 +130,11 @@ async def test_a_conversation_growing_on_screen_sets_its_oldest_messages_aside(
     async with app.run_test(size=SIZE) as pilot:
         chat_log = app.chat_log
         prompts = [f"Tell me about perch {n}, 300 tokens" for n in range(5)]
-        first_view = None
         for prompt in prompts:
             await send_prompt(pilot, prompt)
-            first_view = first_view or weakref.ref(chat_log.message_views()[0])
             await wait_for_reply(pilot)
         # The oldest turns wait above; the newest are on screen and the view follows.
         await wait_until(pilot, lambda: chat_log.waiting_messages > 0, what="messages set aside")
-        # A view set aside is freed, not kept alive out of the collector's sight.
-        await send_prompt(pilot, "one more, 20 tokens")
-        await wait_for_reply(pilot)
-        await pilot.pause()
-        gc.collect()
-        assert first_view() is None
         texts = [message.content for message in app.conversation.messages]
         shown = shown_texts(app)
         assert shown == texts[-len(shown) :]
@@ -162,3 +152,36 @@ async def test_a_conversation_growing_on_screen_sets_its_oldest_messages_aside(
         await wait_for_reply(pilot)
         sent = [m["content"] for m in demo_server.requests[-1].body["messages"]]
         assert sent == [*texts, "and then?"]
+
+
+async def test_a_reopened_conversation_never_sends_stored_escape_sequences_to_the_terminal(
+    demo_server, tmp_path
+):
+    # The history keeps the model's raw words (an imported file can hold anything too).
+    hostile = "copy \x1b]52;c;aGFja2Vk\x1b\\ done \x9b2J\x07"
+    with Store(history_file(tmp_path)) as store:
+        cid = store.create_conversation(system_prompt=None, model="parrot", provider="demo")
+        store.add_message(cid, Message(Role.USER, "ask \x1b[2J"))
+        store.add_message(
+            cid,
+            Message(
+                Role.ASSISTANT,
+                hostile,
+                reasoning="think \x1b[31mred",
+                model="parrot",
+                provider="demo",
+                status=Status.ERROR,
+                error="failed \x1b]0;title\x07",
+            ),
+        )
+    app = build(demo_server, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "copy" in screen_text(app), what="the reply")
+        screen = app.export_screenshot()
+        for control in ("\x1b", "\x9b", "\x07"):
+            assert control not in screen
+        text = screen_text(app)
+        for shown in ("ask ␛[2J", "␛]52;c;aGFja2Vk␛", "think ␛[31mred", "failed ␛]0;title"):
+            assert shown in text
+        # The conversation still holds the words as they were.
+        assert app.conversation.messages[-1].content == hostile

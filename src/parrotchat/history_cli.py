@@ -22,9 +22,7 @@ from typing import BinaryIO, TextIO
 from parrotchat.core.export import (
     InvalidExport,
     conversation_from_json,
-    conversation_to_json,
-    conversation_to_markdown,
-    dump_json,
+    export_text,
 )
 from parrotchat.core.history import default_history_path
 from parrotchat.core.store import ConversationNotFound, Store, StoreError, StoreMissing
@@ -37,7 +35,6 @@ from parrotchat.history_output import (
     one_line,
     search_results,
 )
-from parrotchat.sanitize import neutralize
 
 __all__ = ["COMMANDS", "build_parser", "is_history_command", "main"]
 
@@ -299,11 +296,9 @@ def _export(args: argparse.Namespace, context: Context) -> int:
             raise CommandError(
                 f"there is no conversation {conversation_id}; `parrotchat list` shows the ids"
             ) from error
-    if args.format == "json":
-        text = dump_json(conversation_to_json(record, messages))
-    else:
-        # The database keeps the model's raw text; an export `cat`ed in a terminal is inert.
-        text = neutralize(conversation_to_markdown(record, messages, tz=context.tz))
+    text = export_text(
+        record, messages, "json" if args.format == "json" else "markdown", tz=context.tz
+    )
     if output is None:
         context.write(text)
     else:

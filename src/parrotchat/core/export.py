@@ -7,11 +7,12 @@ import json
 import math
 import re
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from parrotchat.api.events import ToolCall, Usage
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.records import ConversationRecord
+from parrotchat.sanitize import neutralize
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -21,6 +22,7 @@ __all__ = [
     "conversation_to_json",
     "conversation_to_markdown",
     "dump_json",
+    "export_text",
     "message_from_dict",
     "message_to_dict",
 ]
@@ -136,8 +138,8 @@ _KINDS = {
     "list": "a list",
     "object": "an object",
 }
-_LATEST_TIME = 1e11
-"""Seconds from 1970 either way that a timestamp may be (about the year 5000)."""
+_LATEST_TIME = 253402300799
+"""The last second of the year 9999: later (or before 1970) Python cannot show as a date."""
 
 
 def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool = False) -> Any:
@@ -152,7 +154,7 @@ def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool
         "text": isinstance(value, str),
         "integer": number and isinstance(value, int),
         "number": number and math.isfinite(value),
-        "time": number and math.isfinite(value) and abs(value) <= _LATEST_TIME,
+        "time": number and math.isfinite(value) and 0 <= value <= _LATEST_TIME,
         "list": isinstance(value, list),
         "object": isinstance(value, dict),
     }[kind]
@@ -227,6 +229,22 @@ def _check_encodable(fields: dict[str, Any], messages: list[Message]) -> None:
 
 
 _UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def export_text(
+    record: ConversationRecord,
+    messages: list[Message],
+    kind: Literal["markdown", "json"],
+    tz: tzinfo | None = None,
+) -> str:
+    """A conversation as an export file's text, terminal-safe whichever the format.
+
+    The database keeps the model's raw text; Markdown shows control characters as visible
+    symbols, JSON escapes them (and reads back as the same text).
+    """
+    if kind == "json":
+        return dump_json(conversation_to_json(record, messages))
+    return neutralize(conversation_to_markdown(record, messages, tz=tz))
 
 
 def dump_json(data: Any) -> str:

@@ -33,7 +33,7 @@ TAIL_SCREENS = 2
 KEEP_SCREENS = 3
 """Screens of messages kept mounted above the bottom while following; older ones are set
 aside (and come back as the reader scrolls up), so a frame's cost does not grow with the
-length of the conversation."""
+length of the conversation. It happens once twice as many are mounted, not at every turn."""
 
 
 class ChatLog(VerticalScroll, can_focus=False):
@@ -68,6 +68,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         self._older: OlderMessages | None = None
         """Older messages not mounted: of a reopened conversation, or set aside."""
         self._loading_older = False
+        self._cleared: OlderMessages | None = None
+        """The older-messages line of the log before the last `clear`: its batches are void."""
         self._arranged: DockArrangeResult | None = None
         """The last layout of the messages: where each was before the next one."""
 
@@ -115,6 +117,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         """
         arranged = self._arranged
         if not self.following or arranged is None or self._loading_older:
+            return
+        if self.virtual_size.height <= self.size.height * KEEP_SCREENS * 2:
             return
         keep_from = self.virtual_size.height - self.size.height * KEEP_SCREENS
         gone = [
@@ -171,11 +175,13 @@ class ChatLog(VerticalScroll, can_focus=False):
             if older is None or not older.is_attached:
                 return
             views = [MessageView(message) for message in older.take_batch(self._text_width())]
-            first = next(iter(self.query_children(MessageView)), None)
             if not older.waiting:
                 self._older = None
                 await older.remove()
-            await self.mount_all(views, before=first)
+            if self._cleared is not older:
+                # Still the same log (not cleared while the line went): the views go on top.
+                first = next(iter(self.query_children(MessageView)), None)
+                await self.mount_all(views, before=first)
         finally:
             self._loading_older = False
         self.call_after_refresh(self._want_older)
@@ -221,10 +227,10 @@ class ChatLog(VerticalScroll, can_focus=False):
     async def clear(self) -> None:
         """Remove every message and follow the bottom again."""
         self.anchor(False)
-        self._older = None
+        self._cleared, self._older = self._older, None
         self._arranged = None
         await self.remove_children()
-        heap.release()
+        heap.expect_garbage()  # the next settle frees them
         self.following = True
 
     def message_views(self) -> list[MessageView]:

@@ -7,11 +7,10 @@ JSON file, and a notice saying where it went.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Literal
 
 from parrotchat.core.conversation import Message, Role
-from parrotchat.core.export import conversation_to_json, conversation_to_markdown
+from parrotchat.core.export import export_text
 from parrotchat.core.export_file import export_file_name, write_new_file
 from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.sanitize import neutralize
@@ -36,11 +35,8 @@ class ConversationExport(AppPart):
         if loaded is None:
             return
         record, messages = loaded
-        if kind == "markdown":
-            text, suffix = conversation_to_markdown(record, messages), ".md"
-        else:
-            data = conversation_to_json(record, messages)
-            text, suffix = json.dumps(data, indent=2, ensure_ascii=False) + "\n", ".json"
+        text = export_text(record, messages, kind)
+        suffix = ".md" if kind == "markdown" else ".json"
         folder = self.export_dir
         name = export_file_name(record.title, suffix)
         try:

@@ -371,7 +371,7 @@ class ConversationSidebar(SearchListPane):
             if new_title is not None:
                 self._store_title(conversation_id, new_title)
 
-        self.app.push_screen(RenameDialog(title), done)
+        self.app.push_screen(RenameDialog(one_line(title).strip()), done)
 
     def delete(self, conversation_id: int, title: str) -> None:
         """Ask for confirmation, move the conversation to the trash, and post `Deleted`."""

@@ -137,12 +137,14 @@ class MessageView(Vertical):
         message = self.message
         yield Static(self._role_line(), classes="role")
         if message.role is not Role.ASSISTANT:
-            yield Static(Content(message.content), classes="user-text")
+            yield Static(Content(neutralize(message.content)), classes="user-text")
             return
         if message.reasoning:
-            self._reasoning = ReasoningBlock(message.reasoning)
+            self._reasoning = ReasoningBlock(neutralize(message.reasoning))
             yield self._reasoning
-        self.answer = MarkdownView(message.content)
+        # A stored message keeps the model's raw text (a reopened or imported conversation, a
+        # message set aside and mounted again): it reaches the screen neutralised, as it streams.
+        self.answer = MarkdownView(neutralize(message.content))
         yield self.answer
         with self._calls_box:
             for call in message.tool_calls:
@@ -235,7 +237,7 @@ class MessageView(Vertical):
     @staticmethod
     def _set_line(line: Static, text: str | None) -> None:
         line.display = bool(text)
-        line.update(Content(text or ""))
+        line.update(Content(neutralize(text or "")))
 
     def toggle_reasoning(self, collapsed: bool) -> None:
         """Fold or unfold this reply's reasoning block, if it has one."""

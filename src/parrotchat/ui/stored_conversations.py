@@ -64,10 +64,10 @@ class StoredConversations(AppPart):
     async def open_conversation(self, conversation_id: int) -> None:
         """Show a stored conversation with its model and system prompt; nothing is sent.
 
-        A reply still streaming is stopped first, its partial answer saved as Esc saves it.
-        The next prompt carries the opened conversation on, in the history too.
+        A reply still streaming is stopped once the conversation is loaded, its partial answer
+        saved as Esc saves it; if the load fails, it streams on. The next prompt carries the
+        opened conversation on, in the history too.
         """
-        self._end_reply()
         try:
             await self._open_conversation(conversation_id)
         except Exception as error:  # a bug: one sentence and the log, never a traceback
@@ -85,6 +85,7 @@ class StoredConversations(AppPart):
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
         record, messages = loaded
+        self._end_reply()  # no await from here to the new conversation: nothing slips in
         self._restore_model(record)
         self.conversation = Conversation(record.system_prompt, list(messages))
         self.history.conversation_id = record.id
