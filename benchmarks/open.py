@@ -19,8 +19,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from probes import StallMeter, count_frames
 from textual.errors import NoWidget
 
 SIZE = (160, 50)
@@ -71,29 +71,11 @@ async def measure(path: Path, cid: int) -> Run:
 
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     app = offline_demo_app("http://127.0.0.1:9/v1", workdir)
-    frames: list[float] = []
-    display = app._display
-
-    def counting_display(screen: Any, renderable: Any) -> None:
-        display(screen, renderable)
-        if renderable is not None:
-            frames.append(time.monotonic())
-
-    app._display = counting_display  # type: ignore[method-assign]
+    frames = count_frames(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        stall = 0.0
-        ticking = True
-
-        async def ticker() -> None:
-            nonlocal stall
-            period = 0.005
-            while ticking:
-                before = time.monotonic()
-                await asyncio.sleep(period)
-                stall = max(stall, time.monotonic() - before - period)
-
-        ticker_task = asyncio.create_task(ticker())
+        stalls = StallMeter()
+        stalls.start()
         started = time.monotonic()
         with Store(path) as store:
             _record, messages = await asyncio.to_thread(store.load_conversation, cid)
@@ -116,8 +98,7 @@ async def measure(path: Path, cid: int) -> Run:
         await wait_until(pilot, lambda: len(frames) > seen, timeout=60, what="a frame")
         shown = frames[seen] - started
         mounted = len(app.chat_log.message_views())
-        ticking = False
-        await ticker_task
+        stall = await stalls.stop()
 
         # Scroll to the top five times: each time older messages go in above, keeping the view.
         loads = []

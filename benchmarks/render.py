@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from probes import StallMeter, count_frames
+
 SIZE = (160, 50)
 HEADER = "| conversation | reply | lag | recv | CPU | CPU/1k tok | fps | stall | peak RSS | PgDn |"
 FRAME_MS = 1000 / 30
@@ -176,32 +178,14 @@ async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     try:
         app = offline_demo_app(server.base_url, workdir)
-        frames: list[float] = []
-        display = app._display
-
-        def counting_display(screen: Any, renderable: Any) -> None:
-            display(screen, renderable)
-            if renderable is not None:
-                frames.append(time.monotonic())
-
-        app._display = counting_display  # type: ignore[method-assign]
+        frames = count_frames(app)
         async with app.run_test(size=SIZE) as pilot:
             if history:
                 await load_history(app, pilot)
             await pilot.pause()
 
-            stall = 0.0
-            ticking = True
-
-            async def ticker() -> None:
-                nonlocal stall
-                period = 0.005
-                while ticking:
-                    before = time.monotonic()
-                    await asyncio.sleep(period)
-                    stall = max(stall, time.monotonic() - before - period)
-
-            ticker_task = asyncio.create_task(ticker())
+            stalls = StallMeter()
+            stalls.start()
             cpu_before = cpu_seconds()
             sent = time.monotonic()
             reply = await send_prompt(pilot, f"Write {tokens} tokens about parsers.")
@@ -226,8 +210,7 @@ async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
             # Blocks off screen may still be rendering: their cost counts too.
             await watch_until(lambda: not getattr(view.answer, "pending", 0), timeout=600)
             cpu = cpu_seconds() - cpu_before
-            ticking = False
-            await ticker_task
+            stall = await stalls.stop()
             assert shown >= sent
             first_frame = next((t for t in frames if t > sent), painted_at)
             streaming_frames = [t for t in frames if first_frame <= t <= painted_at]
