@@ -12,6 +12,7 @@ asks for them.
 
 from __future__ import annotations
 
+import copy
 import time
 from bisect import bisect_right
 from collections import OrderedDict
@@ -35,28 +36,26 @@ Renderer = Callable[[str, int], list[Strip]]
 """Markdown source and width -> its lines."""
 
 
-class _Markdown(Markdown):
-    """Rich's `Markdown` sharing one parser: building a `MarkdownIt` costs as much as parsing a
-    block, and blocks are parsed one at a time, every frame for the live one."""
+_PARSER = MarkdownIt().enable("strikethrough").enable("table")
+"""One parser for every block: building a `MarkdownIt` costs as much as parsing a block, and
+blocks are parsed one at a time, every frame for the live one."""
+_TEMPLATE = Markdown("", code_theme=CODE_THEME)
+"""Rich's `Markdown` as Rich sets it up; each block is a copy with its own text and parse, so
+whatever attributes a Rich version adds are there too."""
 
-    _parser = MarkdownIt().enable("strikethrough").enable("table")
 
-    def __init__(self, markup: str) -> None:
-        # Rich's own __init__ minus the parser it builds for each document.
-        self.markup = markup
-        self.parsed = self._parser.parse(markup)
-        self.code_theme = CODE_THEME
-        self.justify = None
-        self.style = "none"
-        self.hyperlinks = True
-        self.inline_code_lexer = None
-        self.inline_code_theme = CODE_THEME
+def _markdown(markup: str) -> Markdown:
+    """Rich's `Markdown` of `markup`, parsed with the shared parser."""
+    document = copy.copy(_TEMPLATE)
+    document.markup = markup
+    document.parsed = _PARSER.parse(markup)
+    return document
 
 
 def render_markdown(console: Console, source: str, width: int) -> list[Strip]:
     """Render Markdown `source` at `width` as Rich does in one go, one strip per line."""
     options = console.options.update_width(max(width, 1)).update(height=None)
-    lines = console.render_lines(_Markdown(source), options, pad=False, new_lines=False)
+    lines = console.render_lines(_markdown(source), options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
 
 
