@@ -20,12 +20,12 @@ from textual.widgets import Input
 
 from parrotchat.api import APIError, ChatClient, ConnectionFailed, Endpoint
 from parrotchat.api.models import ModelInfo
+from parrotchat.sanitize import one_line
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.model_sidebar import (
     ModelList,
     ModelSidebar,
     ModelSource,
-    display_text,
     format_context_length,
     format_price,
 )
@@ -492,5 +492,5 @@ def test_price(prompt: float | None, completion: float | None, text: str | None)
     assert format_price(prompt, completion) == text
 
 
-def test_display_text_flattens_and_neutralises() -> None:
-    assert display_text("a\n b\t\x1b[31mc\r") == "a b ␛[31mc"
+def test_one_line_flattens_and_neutralises() -> None:
+    assert one_line("a\n b\t\x1b[31mc\r") == "a b ␛[31mc"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from parrotchat import __version__
 from parrotchat.core.history import LAST, default_history_path
-from parrotchat.history_cli import is_history_command
+from parrotchat.history_cli import is_history_command, positive
 from parrotchat.history_cli import main as run_history_command
 
 __all__ = ["build_parser", "main"]
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "--resume",
         dest="resume",
-        type=_conversation_id,
+        type=positive("a conversation id"),
         metavar="ID",
         help="continue the conversation with this id",
     )
@@ -103,16 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--version", action="version", version=f"parrotchat {__version__}")
     return parser
-
-
-def _conversation_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"not a conversation id: {text!r}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,7 +36,7 @@ from parrotchat.history_output import (
     search_results,
 )
 
-__all__ = ["COMMANDS", "build_parser", "is_history_command", "main"]
+__all__ = ["COMMANDS", "build_parser", "is_history_command", "main", "positive"]
 
 COMMANDS = ("list", "export", "import", "search")
 """The first words of argv that run a history command instead of the chat."""
@@ -92,7 +92,7 @@ def is_history_command(argv: Sequence[str]) -> bool:
     return bool(argv) and argv[0] in COMMANDS
 
 
-def _positive(what: str) -> Callable[[str], int]:
+def positive(what: str) -> Callable[[str], int]:
     """An argparse type: a whole number from 1, else "not WHAT"."""
 
     def parse(text: str) -> int:
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument(
         "-n",
         dest="limit",
-        type=_positive("a positive number"),
+        type=positive("a positive number"),
         default=20,
         metavar="N",
         help="how many to list (default: 20)",
@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument(
         "id",
         nargs="?",
-        type=_positive("a conversation id"),
+        type=positive("a conversation id"),
         metavar="ID",
         help="the conversation (ids are in `parrotchat list`)",
     )
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "-n",
         dest="limit",
-        type=_positive("a positive number"),
+        type=positive("a positive number"),
         default=20,
         metavar="N",
         help="show at most N conversations (default: 20)",

@@ -14,7 +14,7 @@ from typing import Any
 from parrotchat.core.export import dump_json
 from parrotchat.core.records import ConversationRecord, SearchHit
 from parrotchat.core.search import split_highlights
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import neutralize, one_line
 
 __all__ = [
     "BOLD",
@@ -42,14 +42,6 @@ BOLD = Highlight("\x1b[1m", "\x1b[22m")
 """Bold on a terminal (22 ends bold without resetting colours)."""
 BRACKETS = Highlight("[", "]")
 """Plain brackets, for pipes, files and `NO_COLOR`."""
-
-
-def one_line(text: str) -> str:
-    """`text` on one line, whitespace runs collapsed, control characters made inert.
-
-    `one_line("a\\n\\x1b[2Jb")  # 'a ␛[2Jb'`
-    """
-    return neutralize(" ".join(text.split()))
 
 
 def local_time(timestamp: float, tz: tzinfo | None = None) -> str:

@@ -8,7 +8,7 @@ lone `\\r` cannot overwrite a line.
 
 from __future__ import annotations
 
-__all__ = ["neutralize"]
+__all__ = ["neutralize", "one_line"]
 
 
 def _build_table() -> dict[int, str | None]:
@@ -32,3 +32,11 @@ def neutralize(text: str) -> str:
     `neutralize("\\x1b]52;c;aGk=\\x07")  # '␛]52;c;aGk=␇'`
     """
     return text.translate(_TABLE)
+
+
+def one_line(text: str) -> str:
+    """`text` made inert for one line: controls neutralised, whitespace runs collapsed.
+
+    `one_line("gpt\\n4\\x1b[2J")  # 'gpt 4␛[2J'`
+    """
+    return " ".join(neutralize(text).split())

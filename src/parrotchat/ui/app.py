@@ -25,13 +25,13 @@ from parrotchat.core.export_file import default_export_dir
 from parrotchat.core.history import resumed_settings
 from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui import heap
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_export import ConversationExport
-from parrotchat.ui.conversation_list import ConversationSidebar, one_line
+from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.error_log import ErrorLog
 from parrotchat.ui.history import ChatHistory, Resumed
 from parrotchat.ui.last_model import load_last_model

@@ -22,7 +22,8 @@ from functools import partial
 from textual.command import Hit, Hits, Matcher, Provider
 from textual.content import Content
 
-from parrotchat.ui.model_sidebar import ModelSidebar, display_text
+from parrotchat.sanitize import one_line
+from parrotchat.ui.model_sidebar import ModelSidebar
 
 __all__ = ["ModelCommands"]
 
@@ -51,10 +52,10 @@ class ModelCommands(Provider):
         if sidebar is None:
             return
         for provider, model in sidebar.known_models():
-            text = f"Switch model: {display_text(provider)}/{display_text(model)}"
+            text = f"Switch model: {one_line(provider)}/{one_line(model)}"
             info = sidebar.model_info(provider, model)
-            name = display_text(info.name) if info and info.name else ""
-            help_text = Content(name) if name and name != display_text(model) else None
+            name = one_line(info.name) if info and info.name else ""
+            help_text = Content(name) if name and name != one_line(model) else None
             yield text, help_text, provider, model
 
     def _switch(self, provider: str, model: str) -> None:

@@ -28,7 +28,7 @@ from textual.widgets.option_list import Option
 from parrotchat.core.records import ConversationRecord, SearchHit, make_title
 from parrotchat.core.search import split_highlights
 from parrotchat.core.store import Store
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
 from parrotchat.ui.history import ChatHistory, HistoryRefused
 from parrotchat.ui.search_pane import SearchListPane
@@ -48,7 +48,6 @@ __all__ = [
     "ConversationSidebar",
     "format_when",
     "highlighted",
-    "one_line",
     "short_title",
 ]
 
@@ -65,11 +64,10 @@ _GUTTER = 2
 _SPACE = re.compile(r"\s+")
 
 
-def one_line(text: str) -> str:
-    """Untrusted text made safe for one line: controls neutralised, whitespace runs to a space.
-
-    Unlike `str.split`, spaces at the ends stay: highlighted pieces are joined back together.
-    """
+def _inline(text: str) -> str:
+    """A piece of a highlighted snippet made safe for one line: controls neutralised,
+    whitespace runs to a space; unlike `one_line`, spaces at the ends stay, since the pieces
+    are joined back together."""
     return _SPACE.sub(" ", neutralize(text))
 
 
@@ -84,7 +82,7 @@ def highlighted(marked: str, style: str = MATCH_STYLE) -> Content:
     `highlighted("a \\x02b\\x03")  # Content('a b') with 'b' in MATCH_STYLE`
     """
     return Content.assemble(
-        *((one_line(piece), style if match else "") for piece, match in split_highlights(marked))
+        *((_inline(piece), style if match else "") for piece, match in split_highlights(marked))
     )
 
 

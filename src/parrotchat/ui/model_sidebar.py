@@ -21,7 +21,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from parrotchat.api.errors import APIError
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import one_line
 from parrotchat.ui.search_pane import SearchListPane
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ __all__ = [
     "ModelList",
     "ModelSidebar",
     "ModelSource",
-    "display_text",
     "format_context_length",
     "format_price",
     "matches_filter",
@@ -58,14 +57,6 @@ class ModelSource(Protocol):
     async def list_models(self) -> list[ModelInfo]:
         """Return the provider's models (`GET /models`)."""
         ...
-
-
-def display_text(text: str) -> str:
-    """Make network text safe for one line: controls neutralised, whitespace runs collapsed.
-
-    `display_text("gpt\\n4\\x1b[2J")  # 'gpt 4␛[2J'`
-    """
-    return " ".join(neutralize(text).split())
 
 
 def _scaled(tokens: int, decimal: int, binary: int, unit: str) -> str:
@@ -175,7 +166,7 @@ def model_prompt(label: str, detail: str, *, current: bool) -> Indented:
     """The option for one model: the id (marked when current), the details muted below it.
 
     Args:
-        label: The model id, already made safe with `display_text`.
+        label: The model id, already made safe with `one_line`.
         detail: Name, context and price joined, already safe; may be empty.
         current: Whether this is the model in use.
 
@@ -204,8 +195,8 @@ class _Entry:
 
 
 def _entry(provider: str, info: ModelInfo) -> _Entry:
-    label = display_text(info.id)
-    name = display_text(info.name) if info.name else ""
+    label = one_line(info.id)
+    name = one_line(info.name) if info.name else ""
     details = [
         name if name and name != label else "",
         format_context_length(info.context_length) or "",
@@ -224,7 +215,7 @@ def _unlisted_entry(provider: str, model: str) -> _Entry:
     return _Entry(
         provider=provider,
         model=model,
-        label=display_text(model),
+        label=one_line(model),
         detail="not listed by the server",
         haystack=model.casefold(),
     )
@@ -443,7 +434,7 @@ class ModelSidebar(SearchListPane):
         group = _ProviderModels()
         if error is not None:
             group.state = "error"
-            group.error = display_text(error) or "Could not list the models."
+            group.error = one_line(error) or "Could not list the models."
         else:
             group.state = "ready"
             for info in models or ():
@@ -486,7 +477,7 @@ class ModelSidebar(SearchListPane):
             count = len(group.entries)
             tally = f"  {count} model{'s' * (count != 1)}" if group.state == "ready" else ""
             header = Content.assemble(
-                (display_text(provider), "bold $text-primary"), (tally, "$text-muted")
+                (one_line(provider), "bold $text-primary"), (tally, "$text-muted")
             )
             options.append(Option(header, disabled=True))
             if group.state == "loading":
