@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Input
 
-from parrotchat.config import load_settings
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import LAST
 from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.conversation_list import MATCH_STYLE, ChatEntry
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
 from parrotchat.ui.history import open_history
 from parrotchat.ui.testing import (
-    UnreachableClient,
+    offline_demo_app,
     press_now,
     send_prompt,
     wait_for_reply,
@@ -49,16 +48,13 @@ def build(
     server: DemoServer, tmp_path: Path, resume: int | None = None, **flags: Any
 ) -> ParrotChatApp:
     """The app as `parrotchat --demo` starts it, with its history and exports in `tmp_path`."""
-    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True, **flags)
-    history, resumed = open_history(history_file(tmp_path), resume)
-    return make_app(
-        settings.with_demo_url(server.base_url),
-        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        log_dir=tmp_path / "log",
-        state_dir=tmp_path / "state",
-        history=history,
-        resumed=resumed,
+    return offline_demo_app(
+        server.base_url,
+        tmp_path,
+        history=history_file(tmp_path),
+        resume=resume,
         export_dir=tmp_path / "exports",
+        **flags,
     )
 
 

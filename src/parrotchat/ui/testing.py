@@ -67,21 +67,31 @@ class UnreachableClient:
 
 
 def offline_demo_app(
-    base_url: str, workdir: Path, *, history: Path | None = None, **flags: Any
+    base_url: str,
+    workdir: Path,
+    *,
+    history: Path | None = None,
+    resume: int | None = None,
+    export_dir: Path | None = None,
+    **flags: Any,
 ) -> ParrotChatApp:
     """The real app on the demo server at `base_url`, as `parrotchat --demo` starts it.
 
     Its files (config, log, state) live in `workdir`; ParrotRouter is an `UnreachableClient`,
     so nothing leaves 127.0.0.1. `history` is a database to keep conversations in (default:
-    none, in memory only). `flags` are `load_settings` flags such as `system=...`.
+    none, in memory only), `resume` a conversation in it to reopen (`LAST` for `-c`),
+    `export_dir` where exports go. `flags` are `load_settings` flags such as `system=...`.
     """
     settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
+    chat_history, resumed = open_history(history, resume) if history is not None else (None, None)
     return make_app(
         settings.with_demo_url(base_url),
         clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
         log_dir=workdir / "log",
         state_dir=workdir / "state",
-        history=open_history(history)[0] if history is not None else None,
+        history=chat_history,
+        resumed=resumed,
+        export_dir=export_dir,
     )
 
 
