@@ -15,8 +15,8 @@ import time
 
 from rich.console import Console
 
-from parrotchat.ui.line_cache import LineCache, render_markdown
-from parrotchat.ui.markdown_blocks import BlockSplitter
+from parrotchat.ui.render.line_cache import LineCache, render_markdown
+from parrotchat.ui.render.markdown_blocks import BlockSplitter
 
 LINE = "    result = compute(value, other_value) + 42  # a comment about things\n"
 FRAME_CHARS = 800

@@ -15,9 +15,9 @@ from rich.segment import Segment
 from textual.strip import Strip
 
 from parrotchat.demo.parrot import reply_text
-from parrotchat.ui.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
-from parrotchat.ui.live_fence import split_live_fence
-from parrotchat.ui.markdown_blocks import BlockSplitter, split_blocks
+from parrotchat.ui.render.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
+from parrotchat.ui.render.live_fence import split_live_fence
+from parrotchat.ui.render.markdown_blocks import BlockSplitter, split_blocks
 
 WIDTH = 72
 

@@ -21,9 +21,9 @@ from parrotchat.core.conversation import Role, Status
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
 from parrotchat.ui.chat_log import NewContentMarker
-from parrotchat.ui.line_cache import LineBudget, render_markdown
-from parrotchat.ui.markdown_view import MarkdownView
 from parrotchat.ui.message_view import MessageView
+from parrotchat.ui.render.line_cache import LineBudget, render_markdown
+from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.testing import (
     UnreachableClient,
     press_now,

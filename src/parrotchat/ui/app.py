@@ -26,7 +26,6 @@ from parrotchat.core.history import resumed_settings
 from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize, one_line
-from parrotchat.ui import heap
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
@@ -37,6 +36,7 @@ from parrotchat.ui.history import ChatHistory, Resumed
 from parrotchat.ui.last_model import load_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
+from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.reply_worker import ReplyRequest, stream_reply
 from parrotchat.ui.sidebar_actions import SidebarActions

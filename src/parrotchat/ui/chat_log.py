@@ -22,9 +22,9 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from parrotchat.core.conversation import Message
-from parrotchat.ui import heap
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, tail_start
+from parrotchat.ui.render import heap
 
 __all__ = ["ChatLog", "NewContentMarker"]
 

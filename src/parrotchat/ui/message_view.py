@@ -16,8 +16,8 @@ from textual.widgets import Collapsible, Static
 from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
-from parrotchat.ui import heap
-from parrotchat.ui.markdown_view import MarkdownView
+from parrotchat.ui.render import heap
+from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.stats import format_stats
 
 __all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]

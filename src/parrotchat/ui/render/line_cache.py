@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.markdown import Markdown
 from textual.strip import Strip
 
-from parrotchat.ui.live_fence import split_live_fence
-from parrotchat.ui.markdown_blocks import Block
-from parrotchat.ui.packed_lines import PackedLine, pack, unpack
+from parrotchat.ui.render.live_fence import split_live_fence
+from parrotchat.ui.render.markdown_blocks import Block
+from parrotchat.ui.render.packed_lines import PackedLine, pack, unpack
 
 __all__ = ["LineBudget", "LineCache", "render_markdown"]
 

@@ -15,8 +15,8 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from parrotchat.ui.line_cache import LineBudget, LineCache, render_markdown
-from parrotchat.ui.markdown_blocks import BlockSplitter
+from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
+from parrotchat.ui.render.markdown_blocks import BlockSplitter
 
 __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 

@@ -1,0 +1,48 @@
+"""The render engine: streaming Markdown drawn from cached lines, at a flat cost per frame.
+
+The map, in the order text travels (each file once):
+
+- `markdown_blocks.py`: `BlockSplitter` cuts the growing Markdown source into top-level blocks
+  and *freezes* a block once the text after it has a complete line (a partial line such as
+  `[r]:` can still change what came before). Pure logic, no Textual.
+- `live_fence.py`: while a long code fence is still open, its complete lines are cut into
+  chunks of 32 lines, each rendered once; a finished fence is rendered whole.
+- `line_cache.py`: `LineCache` holds each block's rendered lines (`render_markdown`, one shared
+  Markdown parser), indexed by line number; frozen blocks are rendered once per width, the live
+  blocks at the end again each frame. Blocks not rendered yet count with an estimated height.
+  `LineBudget` (shared by every answer, `KEPT_LINES`) drops the least recently shown blocks'
+  lines beyond 20,000 (their heights stay exact; they are rendered again on demand).
+- `packed_lines.py`: frozen lines are kept packed as plain tuples, which the garbage collector
+  does not track, and unpacked into `Strip`s when drawn.
+- `markdown_view.py`: `MarkdownView`, the Line API widget of one answer: `append(text)` feeds
+  the splitter and the cache, repaints only the live block's lines, and renders what is on
+  screen first (a burst or a width change renders the rest within `FRAME_RENDER_BUDGET`, 8 ms a
+  frame).
+- `heap.py`: the one owner of the garbage-collector policy (see below).
+
+## One frame of a streaming reply
+1. The reply's worker (`core.reply.ReplyBuilder` fed by `api.ChatClient.stream_chat`) updates
+   the `Message` and buffers neutralised text; it touches no widget, and lets a due frame in
+   every 64 events.
+2. The frame timer (`ui.reply_stream.ReplyStream.flush`, `render_fps` a second) hands the text
+   buffered since the last frame, at most `FRAME_BUDGET` characters, to the reply's
+   `ui.message_view.MessageView`, which appends it to its `MarkdownView`.
+3. `MarkdownView.append` -> `BlockSplitter.append` -> `LineCache.update`: newly frozen blocks
+   are packed, the live block is rendered, the widget's height changes only if the line count
+   did.
+4. `ui.chat_log.ChatLog.content_grew` keeps the view on the bottom while it follows (or shows
+   "New content below"); Textual then asks `render_line` for the visible lines only.
+
+## Memory rules
+- Everything that survives a quiet moment (the app started, a reply finished, a conversation
+  opened) is frozen out of the collector's full passes: call `heap.settle()` (after a refresh)
+  at such moments, never while a reply streams.
+- Whoever removes views (a cleared log, a retried reply, messages set aside) calls
+  `heap.expect_garbage()`; the next settle looks at the frozen objects again and frees them.
+  Every 20th settle looks again anyway.
+- While the view follows, `ChatLog` keeps about three screens of messages mounted; older ones are
+  set aside (`ui.older_messages`) and mounted again when the reader scrolls up to them, so a
+  frame's cost does not depend on the length of the conversation.
+"""
+
+from __future__ import annotations
