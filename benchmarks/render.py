@@ -163,17 +163,17 @@ async def load_history(app: Any, pilot: Any) -> None:
 
 
 async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
-    from parrotchat.ui.reply_stream import ReplyStream
+    from parrotchat.core.reply import ReplyBuilder
     from parrotchat.ui.testing import offline_demo_app, send_prompt
 
     received: list[float] = []
-    end = ReplyStream.end
+    end = ReplyBuilder.end
 
-    def timed_end(stream: ReplyStream, *args: Any, **kwargs: Any) -> None:
+    def timed_end(builder: ReplyBuilder, *args: Any, **kwargs: Any) -> None:
         received.append(time.monotonic())
-        end(stream, *args, **kwargs)
+        end(builder, *args, **kwargs)
 
-    ReplyStream.end = timed_end  # type: ignore[method-assign]
+    ReplyBuilder.end = timed_end  # type: ignore[method-assign]
     server = ServerProcess(pace)
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
     try:

@@ -16,7 +16,7 @@ import pytest
 from textual import events
 from textual.geometry import Region
 
-from parrotchat.config import Settings, load_settings
+from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Role, Status
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
@@ -54,8 +54,7 @@ def build(
     return make_app(
         demo_settings(server, tmp_path, **flags),
         clients=offline,
-        log_dir=tmp_path / "log",
-        state_dir=tmp_path / "state",
+        paths=Paths.under(tmp_path),
     )
 
 

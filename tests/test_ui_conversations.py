@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from textual.widgets import Input
 
 from parrotchat.core.conversation import Role, Status
-from parrotchat.core.history import LAST
+from parrotchat.core.history import LAST, open_history
 from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.conversation_list import MATCH_STYLE, ChatEntry
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
-from parrotchat.ui.history import open_history
 from parrotchat.ui.testing import (
     offline_demo_app,
     press_now,
@@ -135,7 +134,7 @@ async def test_the_list_is_newest_first_and_marks_the_conversation_on_screen(dem
             await chat(pilot, demo_server, prompt, "Squawk.")
         await wait_until(pilot, lambda: len(titles(app)) == 3)
         assert titles(app) == ["third question", "second␛[2J question", "first [bold]question[/]"]
-        current = app.history.conversation_id
+        current = app.session.conversation_id
         assert current is not None and app.chats.current == current
         marked = [
             cid for cid, _t in app.chats.visible_conversations() if app.chats.entry(cid).current
@@ -243,7 +242,7 @@ async def test_opening_by_click_while_a_reply_streams_saves_it_cancelled(demo_se
         # The second entry: two lines per conversation, no search snippet.
         gutter = chat_list.gutter
         assert await pilot.click(chat_list, offset=(gutter.left + 2, gutter.top + 2))
-        await wait_until(pilot, lambda: app.history.conversation_id == older_id)
+        await wait_until(pilot, lambda: app.session.conversation_id == older_id)
         await wait_until(pilot, lambda: len(app.chat_log.message_views()) == 2)
         assert not app.streaming
         await app.history.drain()
@@ -315,7 +314,7 @@ async def test_deleting_the_conversation_on_screen_starts_a_new_chat(demo_server
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_until(pilot, lambda: not app.chat_log.message_views())
-        assert app.history.conversation_id is None
+        assert app.session.conversation_id is None
         assert app.title == "parrotchat"
         empty = ["No conversations yet: your chats will appear here."]
         await wait_until(pilot, lambda: app.chats.notes() == empty)
@@ -484,7 +483,7 @@ def test_the_trash_is_emptied_of_old_deletions_when_the_app_starts(tmp_path):
             "UPDATE conversations SET deleted_at = deleted_at - 31 * 86400 WHERE id = ?", (old,)
         )
     history, _resumed = open_history(history_file(tmp_path))
-    history.history.close()
+    history.close_now()
     with Store(history_file(tmp_path)) as store:
         assert [record.title for record in store.list_trash()] == ["new"]
 

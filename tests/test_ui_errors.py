@@ -10,11 +10,11 @@ import pytest
 
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
-from parrotchat.config import Settings, load_settings
+from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Status
+from parrotchat.core.error_log import LOG_NAME
 from parrotchat.demo.behaviours import HTTPError, Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
-from parrotchat.ui.error_log import LOG_NAME
 from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_for_reply, wait_until
 
 if TYPE_CHECKING:
@@ -41,9 +41,7 @@ def offline() -> dict[str, Any]:
 def build(
     settings: Settings, tmp_path: Path, clients: dict[str, Any] | None = None
 ) -> ParrotChatApp:
-    return make_app(
-        settings, clients=clients, log_dir=tmp_path / "log", state_dir=tmp_path / "state"
-    )
+    return make_app(settings, clients=clients, paths=Paths.under(tmp_path))
 
 
 def line(app: ParrotChatApp, selector: str) -> str:

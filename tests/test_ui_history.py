@@ -177,7 +177,7 @@ async def test_retrying_a_reopened_failed_reply_replaces_it_in_the_history(demo_
 
     again = build(demo_server, tmp_path, resume=LAST)
     async with again.run_test(size=SIZE) as pilot:
-        assert again.retryable_reply() is not None
+        assert again.session.retryable_reply() is not None
         demo_server.push(Parrot(text="Whole answer."))
         press_now(pilot, "ctrl+r")
         await wait_until(pilot, lambda: again.conversation.messages[-1].content == "Whole answer.")

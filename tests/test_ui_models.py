@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from parrotchat.config import Settings, load_settings
+from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Status
 from parrotchat.ui.app import ParrotChatApp, make_app
 from parrotchat.ui.last_model import load_last_model, save_last_model
@@ -31,9 +31,7 @@ def offline() -> dict[str, Any]:
 
 
 def build(settings: Settings, tmp_path: Path, offline: dict[str, Any]) -> ParrotChatApp:
-    return make_app(
-        settings, clients=offline, log_dir=tmp_path / "log", state_dir=tmp_path / "state"
-    )
+    return make_app(settings, clients=offline, paths=Paths.under(tmp_path))
 
 
 async def models_loaded(pilot, app: ParrotChatApp) -> None:

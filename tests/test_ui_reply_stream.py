@@ -14,6 +14,7 @@ from parrotchat.api.events import (
     Usage,
 )
 from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.reply import ReplyBuilder
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.stats import format_stats
 
@@ -48,20 +49,22 @@ class Clock:
         return self.now
 
 
-def make_stream() -> tuple[ReplyStream, RecordingSink, Clock, list[int]]:
+def make_stream() -> tuple[ReplyStream, ReplyBuilder, RecordingSink, Clock, list[int]]:
+    """A stream listening to a reply's builder; tests feed the builder, as the client does."""
     sink, clock, grew = RecordingSink(), Clock(), []
     message = Message(Role.ASSISTANT, model="parrot", status=Status.STREAMING)
-    stream = ReplyStream(message, sink, clock=clock, on_grow=lambda: grew.append(1))
-    return stream, sink, clock, grew
+    builder = ReplyBuilder(message, clock=clock)
+    stream = ReplyStream(builder, sink, on_grow=lambda: grew.append(1))
+    return stream, builder, sink, clock, grew
 
 
 async def test_many_events_make_one_write_per_frame():
-    stream, sink, clock, grew = make_stream()
-    stream.begin()
+    stream, reply, sink, clock, grew = make_stream()
+    reply.begin()
     clock.now += 0.25
     for piece in ("Hel", "lo", " world"):
-        stream.feed(TextDelta(piece))
-    stream.feed(ReasoningDelta("hm"))
+        reply.feed(TextDelta(piece))
+    reply.feed(ReasoningDelta("hm"))
     await stream.flush()
     assert sink.calls == [("reasoning", "hm"), ("text", "Hello world"), ("progress", None)]
     assert grew == [1]
@@ -74,11 +77,11 @@ async def test_many_events_make_one_write_per_frame():
 
 
 async def test_end_is_shown_by_the_next_flush_after_the_rest_of_the_buffer():
-    stream, sink, clock, _ = make_stream()
-    stream.begin()
-    stream.feed(TextDelta("partial"))
+    stream, reply, sink, clock, _ = make_stream()
+    reply.begin()
+    reply.feed(TextDelta("partial"))
     clock.now += 2
-    stream.end(Status.CANCELLED)
+    reply.end(Status.CANCELLED)
     assert stream.ended and not stream.finished.is_set()
     await stream.flush()
     assert sink.calls == [("text", "partial"), ("finish", Status.CANCELLED)]
@@ -88,10 +91,10 @@ async def test_end_is_shown_by_the_next_flush_after_the_rest_of_the_buffer():
 
 
 async def test_control_characters_are_neutralised_before_anything_sees_them():
-    stream, sink, _, _ = make_stream()
-    stream.begin()
-    stream.feed(TextDelta("a\x1b]52;c;aGk=\x07b\x9b"))
-    stream.feed(ReasoningDelta("\x1b[2J"))
+    stream, reply, sink, _, _ = make_stream()
+    reply.begin()
+    reply.feed(TextDelta("a\x1b]52;c;aGk=\x07b\x9b"))
+    reply.feed(ReasoningDelta("\x1b[2J"))
     await stream.flush()
     shown = "".join(str(value) for _, value in sink.calls)
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
@@ -100,18 +103,18 @@ async def test_control_characters_are_neutralised_before_anything_sees_them():
 
 
 async def test_tool_calls_accumulate_by_index_and_finish_replaces_them():
-    stream, sink, _, _ = make_stream()
-    stream.begin()
-    stream.feed(ToolCallDelta(0, "call_1", "get_weather", '{"city"'))
-    stream.feed(ToolCallDelta(1, "call_2", "get_time", ""))
-    stream.feed(ToolCallDelta(0, None, None, ': "Lima"}'))
+    stream, reply, sink, _, _ = make_stream()
+    reply.begin()
+    reply.feed(ToolCallDelta(0, "call_1", "get_weather", '{"city"'))
+    reply.feed(ToolCallDelta(1, "call_2", "get_time", ""))
+    reply.feed(ToolCallDelta(0, None, None, ': "Lima"}'))
     await stream.flush()
     assert ("tool", ("get_weather", '{"city": "Lima"}')) in sink.calls
     assert ("tool", ("get_time", "")) in sink.calls
 
     final = [ToolCall(0, "call_1", name="get_weather", arguments='{"city": "Lima"}')]
-    stream.feed(Finished("tool_calls", Usage(completion_tokens=9, cost=0.002), final))
-    stream.end(Status.COMPLETE)
+    reply.feed(Finished("tool_calls", Usage(completion_tokens=9, cost=0.002), final))
+    reply.end(Status.COMPLETE)
     await stream.flush()
     message = stream.message
     assert message.tool_calls == final
@@ -119,11 +122,11 @@ async def test_tool_calls_accumulate_by_index_and_finish_replaces_them():
 
 
 async def test_a_burst_is_written_over_several_frames():
-    stream, sink, _, _ = make_stream()
+    stream, reply, sink, _, _ = make_stream()
     stream.frame_budget = 10
-    stream.begin()
-    stream.feed(TextDelta("x" * 25))
-    stream.end(Status.COMPLETE)
+    reply.begin()
+    reply.feed(TextDelta("x" * 25))
+    reply.end(Status.COMPLETE)
     for _ in range(4):
         await stream.flush()
     texts = [value for kind, value in sink.calls if kind == "text"]
@@ -132,13 +135,13 @@ async def test_a_burst_is_written_over_several_frames():
 
 
 async def test_retrying_shows_a_notice_until_the_first_token():
-    stream, sink, _, _ = make_stream()
-    stream.begin()
-    stream.feed(Retrying(1, 0.5, "The server is busy (503)."))
+    stream, reply, sink, _, _ = make_stream()
+    reply.begin()
+    reply.feed(Retrying(1, 0.5, "The server is busy (503)."))
     await stream.flush()
-    notice = "The server is busy (503). Retrying in 0.5 s (attempt 1)."
+    notice = "The server is busy (503). Retrying in 0.5 s (attempt 1 of 2)."
     assert sink.calls[-1] == ("progress", notice)
-    stream.feed(TextDelta("ok"))
+    reply.feed(TextDelta("ok"))
     await stream.flush()
     assert sink.calls[-1] == ("progress", None)
 
@@ -149,10 +152,10 @@ async def test_flush_errors_go_to_the_handler_and_stop_the_stream():
             raise RuntimeError("render bug")
 
     errors: list[Exception] = []
-    message = Message(Role.ASSISTANT)
-    stream = ReplyStream(message, Broken(), on_error=errors.append)
-    stream.begin()
-    stream.feed(TextDelta("x"))
+    reply = ReplyBuilder(Message(Role.ASSISTANT))
+    stream = ReplyStream(reply, Broken(), on_error=errors.append)
+    reply.begin()
+    reply.feed(TextDelta("x"))
     await stream.flush()
     assert [str(error) for error in errors] == ["render bug"]
     assert stream.finished.is_set()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parrotchat import __version__
-from parrotchat.core.history import LAST, default_history_path
+from parrotchat.core.history import LAST
 from parrotchat.history_cli import is_history_command, positive
 from parrotchat.history_cli import main as run_history_command
 
@@ -108,9 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run parrotchat; returns the process exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
+    from parrotchat.config import ConfigError, Paths, load_settings, show_config
+
+    paths = Paths.default()  # the one place parrotchat asks where its files go
     if is_history_command(words):
-        return run_history_command(words)
-    from parrotchat.config import ConfigError, load_settings, show_config
+        return run_history_command(words, history_path=paths.history)
 
     parser = build_parser()
     args = parser.parse_args(words)
@@ -147,11 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.prompt,
             stats=args.stats,
             raw=args.raw,
-            history_path=default_history_path(),
+            paths=paths,
             resume=args.resume,
         )
     if args.stats or args.raw:
         parser.error("--stats and --raw go with -p/--print")
     from parrotchat.tui import run_tui
 
-    return run_tui(settings, default_history_path(), args.resume)
+    return run_tui(settings, paths, args.resume)

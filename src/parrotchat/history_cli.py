@@ -24,7 +24,6 @@ from parrotchat.core.export import (
     conversation_from_json,
     export_text,
 )
-from parrotchat.core.history import default_history_path
 from parrotchat.core.store import ConversationNotFound, Store, StoreError, StoreMissing
 from parrotchat.history_output import (
     BOLD,
@@ -194,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str],
     *,
-    history_path: Path | None = None,
+    history_path: Path,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
@@ -207,7 +206,7 @@ def main(
     `main(["export", "12", "--format", "json"])  # the conversation's JSON on stdout, 0`
 
     Args:
-        history_path: The database; the platform's data dir when None.
+        history_path: The database (`Paths.history`).
         stdin: Where `import -` reads; stdout, stderr: where output and sentences go.
         env: Read for `NO_COLOR` and `TERM` (bold matches or brackets); `os.environ` when None.
         tz: The time zone of printed times; the local one when None.
@@ -215,7 +214,7 @@ def main(
     """
     args = build_parser().parse_args(argv)
     context = Context(
-        history_path=history_path or default_history_path(),
+        history_path=history_path,
         stdin=stdin or sys.stdin,
         stdout=stdout or sys.stdout,
         stderr=stderr or sys.stderr,

@@ -11,24 +11,13 @@ import asyncio
 import contextlib
 import os
 import sys
-import time
-from pathlib import Path
 from typing import TextIO
 
-from parrotchat.api import (
-    APIError,
-    ChatClient,
-    Finished,
-    ReasoningDelta,
-    Retrying,
-    TextDelta,
-    ToolCallDelta,
-)
-from parrotchat.api.errors import StreamInterrupted
-from parrotchat.config import Settings
-from parrotchat.core.conversation import Conversation, Message, Role, Status
-from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
-from parrotchat.core.store import Store
+from parrotchat.config import Paths, Settings
+from parrotchat.core.conversation import Message, Status
+from parrotchat.core.error_log import ErrorLog
+from parrotchat.core.history import History, NoConversation, Resumed, open_history
+from parrotchat.core.session import ChatSession, Reply
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -38,18 +27,18 @@ def run_print_mode(
     settings: Settings,
     prompt: str,
     *,
+    paths: Paths | None,
     stats: bool = False,
     raw: bool = False,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    history_path: Path | None = None,
     resume: int | None = None,
 ) -> int:
     """Answer `prompt` (plus piped stdin) and return the exit code.
 
     Args:
-        history_path: The history database; None keeps no history.
+        paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
     """
     stdin = stdin or sys.stdin
@@ -64,15 +53,15 @@ def run_print_mode(
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
     printer = _Printer(out, err, raw=raw)
-    history = History.open(history_path, printer.history_unavailable)
     try:
-        settings, turn = _start_turn(settings, history, resume)
+        history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
-        history.close()
         printer.error(str(error))
         return 2
+    history.attach(printer.history_unavailable)
+    error_log = ErrorLog(paths.log_dir if paths else None)
     try:
-        return asyncio.run(_answer(settings, text, printer, turn, stats))
+        return asyncio.run(_answer(settings, text, printer, history, resumed, error_log, stats))
     except KeyboardInterrupt:
         printer.end_answer()
         print("parrotchat: interrupted", file=err, flush=True)
@@ -81,26 +70,10 @@ def run_print_mode(
         return _quiet_broken_pipe(out)
     except Exception as exc:  # a bug: still one line, never a traceback, in a script's stderr
         printer.end_answer()
-        printer.error(f"unexpected error ({type(exc).__name__}); please report it")
+        printer.error(error_log.record(exc, "answering in print mode"))
         return 1
     finally:
-        history.close()
-
-
-def _start_turn(settings: Settings, history: History, resume: int | None) -> tuple[Settings, _Turn]:
-    """Recover replies a killed parrotchat left streaming; load the conversation to continue.
-
-    Raises:
-        NoConversation: `resume` names a conversation that is not there.
-    """
-    history.call(Store.recover_interrupted)
-    loaded = history.load(resume) if resume is not None else None
-    if loaded is None:
-        return settings, _Turn(history, Conversation(settings.system_prompt), None)
-    record, messages = loaded
-    settings, conversation = resumed_settings(settings, record)
-    conversation.messages = messages
-    return settings, _Turn(history, conversation, record.id)
+        history.close_now()
 
 
 def _quiet_broken_pipe(out: TextIO) -> int:
@@ -120,7 +93,13 @@ def _read_text(stream: TextIO) -> str:
 
 
 async def _answer(
-    settings: Settings, text: str, printer: _Printer, turn: _Turn, stats: bool
+    settings: Settings,
+    text: str,
+    printer: _Printer,
+    history: History,
+    resumed: Resumed | None,
+    error_log: ErrorLog,
+    stats: bool,
 ) -> int:
     demo = None
     if settings.active.is_demo and settings.active.base_url.startswith("builtin:"):
@@ -129,86 +108,50 @@ async def _answer(
         demo = DemoServer()
         await demo.start()
         settings = settings.with_demo_url(demo.base_url)
-    conversation = turn.conversation
-    user = conversation.add(Message(Role.USER, text))
-    reply = Message(
-        Role.ASSISTANT, model=settings.model, provider=settings.provider, status=Status.STREAMING
-    )
-    turn.begin(settings, user, reply)
-    started = time.monotonic()
+    session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
+    session.attach(_PrintView(printer))
     try:
-        async with ChatClient(settings.endpoint()) as client:
-            events = client.stream_chat(
-                settings.model,
-                conversation.request_messages(),
-                temperature=settings.temperature,
-                max_tokens=settings.max_tokens,
-            )
-            async with contextlib.aclosing(events):
-                async for event in events:
-                    if reply.ttft is None and isinstance(
-                        event, TextDelta | ReasoningDelta | ToolCallDelta
-                    ):
-                        reply.ttft = time.monotonic() - started
-                    printer.show(event, reply)
-                    turn.reply.checkpoint(reply)
-        reply.status = Status.COMPLETE
-    except (asyncio.CancelledError, BrokenPipeError):  # Ctrl+C, or the reader left (`| head`)
-        reply.status = Status.CANCELLED
-        raise
-    except APIError as exc:
-        reply.status = Status.INTERRUPTED if isinstance(exc, StreamInterrupted) else Status.ERROR
-        reply.error = exc.message
-        printer.end_answer()
-        printer.error(exc.message)
-        return 1
-    except BaseException as exc:
-        reply.status = Status.ERROR
-        reply.error = f"unexpected error ({type(exc).__name__})"
-        raise
+        reply = await session.send(text)
+        message = await session.wait(reply)
+        if reply.task is not None and not reply.task.cancelled():
+            error = reply.task.exception()
+            if error is not None:
+                raise error  # the reader left (`| head`), or Ctrl+C: the caller says so
     finally:
-        reply.duration = time.monotonic() - started
-        turn.reply.finish(reply)
+        await session.aclose()
         if demo is not None:
             await demo.stop()
     printer.end_answer()
+    if message.status is not Status.COMPLETE:
+        printer.error(message.error or f"the reply ended {message.status}")
+        return 1
     if stats:
-        printer.stats(reply)
+        printer.stats(message)
     return 0
 
 
-class _Turn:
-    """One prompt and its reply on their way into the history (a no-op without history)."""
+class _PrintView:
+    """The session's view in print mode: every reply is heard by the printer."""
 
-    def __init__(
-        self, history: History, conversation: Conversation, conversation_id: int | None
-    ) -> None:
-        self.history: History = history
-        self.conversation: Conversation = conversation
-        """The history sent with the prompt (empty unless a conversation is resumed)."""
-        self.conversation_id: int | None = conversation_id
-        self.reply: StoredReply = StoredReply(history.call, None)
-        """The streaming reply in the history (a no-op without history)."""
+    def __init__(self, printer: _Printer) -> None:
+        self.printer = printer
 
-    def begin(self, settings: Settings, user: Message, reply: Message) -> None:
-        """Store the prompt and the empty streaming reply, before the request goes out."""
-        history = self.history
-        if self.conversation_id is None:
-            self.conversation_id = history.call(
-                Store.create_conversation,
-                system_prompt=settings.system_prompt,
-                model=settings.model,
-                provider=settings.provider,
-            )
-        if self.conversation_id is None:
-            return
-        history.call(Store.add_message, self.conversation_id, user)
-        reply_id = history.call(Store.add_message, self.conversation_id, reply)
-        self.reply = StoredReply(history.call, reply_id)
+    async def show_message(self, message: Message) -> None:
+        """The prompt is not echoed."""
+
+    async def reply_started(self, reply: Reply) -> _Printer:
+        return self.printer
+
+    async def message_removed(self, message: Message) -> None:
+        """Print mode never retries."""
+
+    def reply_ended(self, reply: Reply) -> None:
+        """The exit code says how it ended."""
 
 
 class _Printer:
-    """Writes each event where it belongs, neutralising control characters unless raw."""
+    """Writes each part of the reply where it belongs, neutralising control characters unless
+    raw: the answer to stdout, the rest to stderr. A `ReplyListener`."""
 
     def __init__(self, out: TextIO, err: TextIO, *, raw: bool) -> None:
         self.out = out
@@ -217,36 +160,34 @@ class _Printer:
         self._last = "\n"
         self._in_reasoning = False
 
-    def show(self, event: object, reply: Message) -> None:
-        if isinstance(event, TextDelta):
-            self._end_reasoning()
-            text = event.text if self.raw else neutralize(event.text)
-            reply.content += event.text
-            reply.tokens += 1
-            self.out.write(text)
-            self.out.flush()
-            if text:
-                self._last = text[-1]
-        elif isinstance(event, ReasoningDelta):
-            reply.reasoning += event.text
-            self.err.write(neutralize(event.text))
-            self.err.flush()
-            self._in_reasoning = True
-        elif isinstance(event, Retrying):
-            self.note(f"retrying in {event.delay:.1f} s ({event.attempt}/2): {event.reason}")
-        elif isinstance(event, Finished):
-            self._end_reasoning()
-            self._finished(event, reply)
+    def on_text(self, text: str) -> None:
+        self._end_reasoning()
+        shown = text if self.raw else neutralize(text)
+        self.out.write(shown)
+        self.out.flush()
+        if shown:
+            self._last = shown[-1]
 
-    def _finished(self, event: Finished, reply: Message) -> None:
-        reply.usage = event.usage
-        if event.usage and event.usage.completion_tokens:
-            reply.tokens = event.usage.completion_tokens
-        for call in event.tool_calls:
+    def on_reasoning(self, text: str) -> None:
+        self.err.write(neutralize(text))
+        self.err.flush()
+        self._in_reasoning = True
+
+    def on_tool_call(self, call: object) -> None:
+        """Tool calls are printed whole, when the reply ends."""
+
+    def on_notice(self, text: str | None) -> None:
+        if text is not None:
+            self._end_reasoning()
+            self.note(text)
+
+    def on_end(self, message: Message) -> None:
+        self._end_reasoning()
+        for call in message.tool_calls:
             self.note(f"tool call: {neutralize(call.name)}({neutralize(call.arguments)})")
-        if event.notice:
+        if message.notice:
             self.end_answer()
-            self.note(event.notice)
+            self.note(message.notice)
 
     def _end_reasoning(self) -> None:
         if self._in_reasoning:

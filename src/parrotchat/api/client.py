@@ -152,7 +152,9 @@ class ChatClient:
                 if delay is None:
                     raise self._redacted(exc) from None
                 attempt += 1
-                yield Retrying(attempt, delay, self._redacted(exc).message)
+                yield Retrying(
+                    attempt, delay, self._redacted(exc).message, self.endpoint.max_retries
+                )
                 await asyncio.sleep(delay)
 
     def _retry_delay(self, exc: errors.APIError, attempt: int) -> float | None:

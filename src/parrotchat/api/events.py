@@ -106,6 +106,8 @@ class Retrying:
     delay: float
     reason: str
     """The user-facing sentence of the error that caused the retry."""
+    limit: int = 2
+    """How many retries the endpoint allows in all (`Endpoint.max_retries`)."""
 
 
 Event = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finished | Retrying

@@ -11,12 +11,13 @@ when the final base URL points elsewhere.
 Modules, each importing only those before it: `errors` (`ConfigError`), `checks` (single
 values), `settings` (`Settings` and the built-ins), `schema` (the file's keys), `toml_file`
 (reading the file), `merge` (the layers), `loader` (`load_settings`), `show` (`show_config`),
-`example` (`EXAMPLE_CONFIG`).
+`example` (`EXAMPLE_CONFIG`), `paths` (`Paths`, where files go).
 """
 
 from parrotchat.config.errors import ConfigError
 from parrotchat.config.example import EXAMPLE_CONFIG
 from parrotchat.config.loader import default_config_path, load_settings
+from parrotchat.config.paths import Paths
 from parrotchat.config.settings import (
     DEMO_BASE_URL,
     DEMO_PROVIDER,
@@ -31,6 +32,7 @@ __all__ = [
     "DEMO_PROVIDER",
     "EXAMPLE_CONFIG",
     "ConfigError",
+    "Paths",
     "ProviderConfig",
     "Settings",
     "Timeouts",

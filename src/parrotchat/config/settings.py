@@ -118,6 +118,21 @@ class Settings:
     """True if the model was chosen by a flag, env or the file: the UI then ignores the
     remembered last model."""
 
+    def set_by_flag(self, key: str) -> bool:
+        """True if a command-line flag chose `key` (`--model`, `--demo`...) for this run."""
+        return self.sources.get(key, "default").startswith("--")
+
+    def set_for_this_run(self, key: str) -> bool:
+        """True if a flag or an environment variable chose `key`, not a default or the file."""
+        return self.sources.get(key, "default") not in ("default", "config file")
+
+    def base_url_moved(self, provider: str) -> bool:
+        """True if a flag or an environment variable moved `provider`'s base URL."""
+        config = self.providers.get(provider)
+        if config is None or config.is_demo:
+            return False
+        return self.set_for_this_run(f"providers.{provider}.base_url")
+
     @property
     def active(self) -> ProviderConfig:
         """The provider replies go to."""

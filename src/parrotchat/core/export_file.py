@@ -5,22 +5,34 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-import platformdirs
+from parrotchat.core.export import export_text
 
-__all__ = ["default_export_dir", "export_file_name", "write_new_file"]
+if TYPE_CHECKING:
+    from parrotchat.core.conversation import Message
+    from parrotchat.core.records import ConversationRecord
+
+__all__ = ["ExportFormat", "export_conversation", "export_file_name", "write_new_file"]
+
+ExportFormat = Literal["markdown", "json"]
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG_LENGTH = 40
 """The longest title part of a file name, in characters."""
 
 
-def default_export_dir() -> Path:
-    """The user's downloads folder if there is one, else `exports` in parrotchat's data dir."""
-    downloads = Path(platformdirs.user_downloads_dir())
-    if downloads.is_dir():
-        return downloads
-    return Path(platformdirs.user_data_dir("parrotchat")) / "exports"
+def export_conversation(
+    record: ConversationRecord, messages: list[Message], kind: ExportFormat, folder: Path
+) -> Path:
+    """Write a conversation to a new Markdown or JSON file in `folder`, named after its title.
+
+    Raises:
+        OSError: The folder cannot be created or written.
+    """
+    suffix = ".md" if kind == "markdown" else ".json"
+    text = export_text(record, messages, kind)
+    return write_new_file(folder, export_file_name(record.title, suffix), text)
 
 
 def export_file_name(title: str, suffix: str) -> str:

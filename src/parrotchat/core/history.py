@@ -1,35 +1,41 @@
-"""Best-effort history for a running chat: store calls that never cost the user an answer.
+"""Best-effort history for a running chat: store calls in order on a thread of their own.
 
-A `History` wraps a `Store` (or none). The first `StoreError` is reported once through a callback
-and history is off from then on; the chat goes on in memory. Shared by print mode and the TUI.
+SQLite can wait seconds for another process's lock; the event loop must not. Writes keep their
+order (prompt, reply, checkpoints, finish) because a single thread runs them one after another.
+A damaged or unwritable database turns history off once, with one sentence through
+`History.attach`'s callback; the chat goes on in memory. A refusal the user should simply retry
+(the conversation is gone, the database is busy) raises `HistoryRefused` and keeps history on.
+
+The TUI and print mode share it (through `ChatSession`). The history modules, each with one job:
+`store` (the SQLite database), `history` (this: the running chat's view of it), and the
+`history_cli` / `history_output` commands.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-import platformdirs
-
-from parrotchat.core.conversation import Conversation, Message
-from parrotchat.core.records import ConversationRecord
-from parrotchat.core.store import ConversationNotFound, Store, StoreError
-
-if TYPE_CHECKING:
-    from parrotchat.config import Settings
+from parrotchat.core.conversation import Message
+from parrotchat.core.records import ConversationRecord, SearchHit
+from parrotchat.core.store import ConversationNotFound, Store, StoreBusy, StoreError
 
 __all__ = [
     "CHECKPOINT_SECONDS",
     "LAST",
+    "LIST_LIMIT",
     "Checkpoints",
     "History",
+    "HistoryRefused",
     "NoConversation",
+    "Resumed",
     "StoredReply",
-    "default_history_path",
-    "resumed_settings",
+    "open_history",
 ]
 
 CHECKPOINT_SECONDS = 1.0
@@ -38,113 +44,238 @@ CHECKPOINT_SECONDS = 1.0
 LAST = -1
 """Stands for "the last conversation" (`--continue`) where a conversation id is expected."""
 
+LIST_LIMIT = 200
+"""The most conversations the Chats view lists (recent ones, or search hits)."""
+
 T = TypeVar("T")
 
-
-def default_history_path() -> Path:
-    """`platformdirs.user_data_dir("parrotchat")/parrotchat.db` (honours `XDG_DATA_HOME`)."""
-    return Path(platformdirs.user_data_dir("parrotchat")) / "parrotchat.db"
+Resumed = tuple[ConversationRecord, list[Message]]
+"""A stored conversation: its record and its messages."""
 
 
 class NoConversation(Exception):
     """`--continue` or `--resume ID` named a conversation that is not there; a user sentence."""
 
 
+class HistoryRefused(Exception):
+    """A change the user asked for did not happen (the conversation is gone, the database
+    is busy); `str(error)` is the sentence to show. History stays on."""
+
+
+class _Refusal:
+    """A refusal carried back from the history thread as a value (it must not turn history off)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def open_history(path: Path | None, resume: int | None = None) -> tuple[History, Resumed | None]:
+    """Open the history at `path` (None: no history), recover replies a killed parrotchat left
+    streaming, empty the trash of conversations deleted 30 days ago or more, and load the
+    conversation to resume (an id, or `LAST`).
+
+    Runs before the app's loop starts (no event loop to block yet).
+
+    Raises:
+        NoConversation: `resume` names a conversation that is not there.
+    """
+    history = History.open(path)
+    history.call_now(Store.recover_interrupted)
+    history.call_now(Store.purge_trash)
+    try:
+        loaded = history.load_now(resume) if resume is not None else None
+    except NoConversation:
+        history.close_now()
+        raise
+    return history, loaded
+
+
 class History:
-    """A store that reports its first failure through `on_unavailable` and then stays quiet.
+    """The store behind a running chat, never blocking the event loop.
 
-    `History.open(path, warn).call(Store.recover_interrupted)  # None if history is off`
-
-    Args:
-        store: The open store, or None for a chat without history.
-        on_unavailable: Called once with the user-facing sentence of the first failure.
+    `history = History.open(path); history.attach(warn)  # warn(reason) if it fails`
     """
 
-    def __init__(self, store: Store | None, on_unavailable: Callable[[str], None]) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self.store: Store | None = store
-        """The store, or None once history is off."""
-        self._on_unavailable = on_unavailable
+        """The store, or None once history is off (or for a chat without history)."""
+        self.unavailable: str | None = None
+        """Why history is off, once it failed."""
+        self._on_unavailable: Callable[[str], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parrotchat-history")
 
     @classmethod
-    def open(cls, path: Path | None, on_unavailable: Callable[[str], None]) -> History:
-        """Open the store at `path` (None: no history); a failure is reported, not raised."""
-        history = cls(None, on_unavailable)
+    def open(cls, path: Path | None) -> History:
+        """Open the store at `path` (None: no history); a failure is remembered, not raised."""
+        history = cls()
         if path is not None:
             try:
                 history.store = Store(path)
             except StoreError as error:
-                history.fail(str(error))
+                history._fail(str(error))
         return history
 
     @property
     def available(self) -> bool:
-        """True while writes still go to the store."""
+        """True while conversations are saved (a store is open and has not failed)."""
         return self.store is not None
 
-    def fail(self, reason: str) -> None:
-        """Turn history off and say why (only the first time)."""
+    def attach(self, on_unavailable: Callable[[str], None]) -> None:
+        """Report failures to `on_unavailable` on the running loop (one already seen, at once)."""
+        with contextlib.suppress(RuntimeError):  # no running loop: call it from this thread
+            self._loop = asyncio.get_running_loop()
+        self._on_unavailable = on_unavailable
+        if self.unavailable is not None:
+            on_unavailable(self.unavailable)
+
+    # --- the history thread ---------------------------------------------------------------
+
+    def _fail(self, reason: str) -> None:
+        """Turn history off and say why (only the first time). Runs on any thread."""
         store, self.store = self.store, None
         if store is not None:
             store.close()
-        self._on_unavailable(reason)
+        if self.unavailable is not None:
+            return
+        self.unavailable = reason
+        loop, callback = self._loop, self._on_unavailable
+        if callback is None:
+            return
+        if loop is None:
+            callback(reason)
+            return
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+            loop.call_soon_threadsafe(callback, reason)
 
-    def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """`method(store, *args, **kwargs)`, or None if history is off or the call fails."""
+    def call_now(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """`method(store, ...)` on this thread; None if history is off or the call fails.
+
+        Only before the loop runs (start-up) or on the history thread itself.
+        """
         store = self.store
         if store is None:
             return None
         try:
             return method(store, *args, **kwargs)
         except StoreError as error:
-            self.fail(str(error))
+            self._fail(str(error))
             return None
 
-    def close(self) -> None:
-        """Close the store (history is off afterwards, silently)."""
-        store, self.store = self.store, None
-        if store is not None:
-            store.close()
+    def submit(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T | None]:
+        """Queue `method(store, ...)` behind the earlier calls; its future never raises."""
+        future: Future[T | None]
+        try:
+            future = self._executor.submit(self.call_now, method, *args, **kwargs)
+        except RuntimeError:  # closed while the app shuts down; the next start recovers it
+            future = Future()
+            future.set_result(None)
+        return future
 
-    def load(self, which: int) -> tuple[ConversationRecord, list[Message]] | None:
-        """The conversation `which` (an id or `LAST`), or None if history is off.
+    async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run `method(store, ...)` after the queued calls and return its result."""
+        return await asyncio.wrap_future(self.submit(method, *args, **kwargs))
+
+    async def drain(self) -> None:
+        """Wait until every call queued so far has run."""
+        await self.call(lambda _store: None)
+
+    async def ask(self, method: Callable[..., T], *args: Any) -> T | None:
+        """Run a store call the user asked for, after the queued ones; None if history is off.
+
+        Raises:
+            HistoryRefused: The conversation no longer exists, or another process held the
+                database too long. Unlike a damaged file, that does not turn history off.
+        """
+
+        def run(store: Store) -> T | _Refusal:
+            try:
+                return method(store, *args)
+            except (ConversationNotFound, StoreBusy) as error:
+                return _Refusal(str(error))
+
+        result = await self.call(run)
+        if isinstance(result, _Refusal):
+            raise HistoryRefused(result.reason)
+        return result
+
+    # --- what the chat asks of it -----------------------------------------------------------
+
+    def load_now(self, which: int) -> Resumed | None:
+        """The conversation `which` (an id or `LAST`), or None if history is off. Start-up only.
 
         Raises:
             NoConversation: There is no such conversation (or none at all, for `LAST`).
         """
-        store = self.store
-        if store is None:
-            return None
-        try:
+
+        def load(store: Store) -> Resumed | _Refusal:
             conversation_id = store.last_conversation_id() if which == LAST else which
             if conversation_id is None:
-                raise NoConversation("there is no conversation to continue yet")
-            return store.load_conversation(conversation_id)
-        except ConversationNotFound as error:
-            raise NoConversation(f"there is no conversation {which}") from error
-        except StoreError as error:
-            self.fail(str(error))
-            return None
+                return _Refusal("there is no conversation to continue yet")
+            try:
+                return store.load_conversation(conversation_id)
+            except ConversationNotFound:
+                return _Refusal(f"there is no conversation {which}")
 
+        result = self.call_now(load)
+        if isinstance(result, _Refusal):
+            raise NoConversation(result.reason)
+        return result
 
-def resumed_settings(
-    settings: Settings, record: ConversationRecord
-) -> tuple[Settings, Conversation]:
-    """Settings that carry on `record`: its model, provider and system prompt, unless flags
-    chose others; and an empty `Conversation` with that system prompt."""
-    sources = settings.sources
-    changes: dict[str, Any] = {}
-    provider_flag = sources.get("provider") in ("--provider", "--demo")
-    if record.provider in settings.providers and not provider_flag:
-        changes["provider"] = record.provider
-    # The conversation's model only makes sense on its own provider: one chosen by flag, or
-    # one no longer configured, keeps its own model.
-    same_provider = changes.get("provider", settings.provider) == record.provider
-    if record.model and sources.get("model") != "--model" and same_provider:
-        changes["model"] = record.model
-    if sources.get("system_prompt") != "--system":
-        changes["system_prompt"] = record.system_prompt
-    settings = dataclasses.replace(settings, **changes)
-    return settings, Conversation(settings.system_prompt)
+    async def create_conversation(
+        self, system_prompt: str | None, *, model: str, provider: str
+    ) -> int | None:
+        """A new stored conversation's id; None if history is off."""
+        return await self.call(
+            Store.create_conversation, system_prompt=system_prompt, model=model, provider=provider
+        )
+
+    async def add_message(self, conversation_id: int, message: Message) -> int | None:
+        """Store `message` last in the conversation (setting `message.id`); its id, or None."""
+        return await self.call(Store.add_message, conversation_id, message)
+
+    def delete_message(self, message_id: int) -> None:
+        """Queue the removal of one message (a retry replaces it)."""
+        self.submit(Store.delete_message, message_id)
+
+    async def recent(self, limit: int = LIST_LIMIT) -> list[ConversationRecord] | None:
+        """The conversations not in the trash, most recently active first."""
+        return await self.ask(Store.list_conversations, limit)
+
+    async def search(self, query: str, limit: int = LIST_LIMIT) -> list[SearchHit] | None:
+        """Conversations whose title or messages contain every word of `query`."""
+        return await self.ask(Store.search, query, limit)
+
+    async def load(self, conversation_id: int) -> Resumed | None:
+        """A stored conversation's record and messages."""
+        return await self.ask(Store.load_conversation, conversation_id)
+
+    async def get(self, conversation_id: int) -> ConversationRecord | None:
+        """A stored conversation's record."""
+        return await self.ask(Store.get_conversation, conversation_id)
+
+    async def rename(self, conversation_id: int, title: str) -> None:
+        """Give a conversation a new title."""
+        await self.ask(Store.rename, conversation_id, title)
+
+    async def delete(self, conversation_id: int) -> None:
+        """Move a conversation to the trash."""
+        await self.ask(Store.delete, conversation_id)
+
+    async def restore(self, conversation_id: int) -> None:
+        """Bring a conversation back from the trash."""
+        await self.ask(Store.restore, conversation_id)
+
+    async def close(self) -> None:
+        """Let the queued writes finish, then close the store."""
+        await asyncio.to_thread(self.close_now)
+
+    def close_now(self) -> None:
+        """Let the queued writes finish, then close the store (blocks; not on the loop)."""
+        self._executor.shutdown(wait=True)
+        store, self.store = self.store, None
+        if store is not None:
+            store.close()
 
 
 class Checkpoints:
@@ -168,34 +299,37 @@ class Checkpoints:
         self._last = now
         return True
 
+    def restart(self) -> None:
+        """Count the next interval from now (a checkpoint was made by other means)."""
+        self._last = self._clock()
+
 
 class StoredReply:
-    """One streaming reply in the history: a checkpoint at most once an interval, then the whole.
+    """One streaming reply in the history: its text so far, then the whole.
 
-    `run(method, *args)` performs `method(store, *args)`: at once in print mode, queued on the
-    store's thread in the app, so the same reply logic serves both.
+    A `ReplyRecorder` (which decides how often to checkpoint); its calls are queued on the
+    history's thread and never block.
     """
 
-    def __init__(self, run: Callable[..., object], reply_id: int | None) -> None:
+    def __init__(self, history: History, reply_id: int | None) -> None:
         self.reply_id: int | None = reply_id
         """The stored message; None without history."""
-        self._run = run
-        self._checkpoints = Checkpoints()
+        self._history = history
 
     def checkpoint(self, message: Message) -> None:
-        """Save the text so far, if a checkpoint is due."""
-        if self.reply_id is not None and self._checkpoints.due():
-            self._run(
+        """Save the text so far."""
+        if self.reply_id is not None:
+            self._history.submit(
                 Store.checkpoint, self.reply_id, message.content, message.reasoning, message.tokens
             )
 
     def finish(self, message: Message) -> None:
         """Save the reply as it ended."""
         if self.reply_id is not None:
-            self._run(Store.finish_message, self.reply_id, message)
+            self._history.submit(Store.finish_message, self.reply_id, message)
 
     def discard(self) -> None:
         """Remove the reply: a retry replaces it, in the history too."""
         if self.reply_id is not None:
-            self._run(Store.delete_message, self.reply_id)
+            self._history.delete_message(self.reply_id)
             self.reply_id = None

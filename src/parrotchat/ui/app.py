@@ -1,65 +1,58 @@
-"""The parrotchat Textual app, and `make_app`, the factory the CLI, tests and screenshots share."""
+"""The parrotchat Textual app, and `make_app`, the factory the CLI, tests and screenshots share.
+
+The app is the chat screen's wiring: it lays out the widgets, maps keys to the `ChatSession`
+(`core.session`), and shows what the session reports (`SessionView`). The session decides what
+is sent, what a reply's status is and what is stored; the widgets own their own messages.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlsplit
 
-import platformdirs
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.widgets import Footer, Header, TabbedContent
 
 from parrotchat.api.client import ChatClient
-from parrotchat.config import ConfigError, Settings
-from parrotchat.core.conversation import Conversation, Message, Role, Status
-from parrotchat.core.export_file import default_export_dir
-from parrotchat.core.history import resumed_settings
-from parrotchat.core.records import ConversationRecord, make_title
-from parrotchat.core.store import Store
+from parrotchat.config import Paths, Settings
+from parrotchat.core.conversation import Conversation, Message, Role
+from parrotchat.core.error_log import ErrorLog
+from parrotchat.core.export_file import ExportFormat, export_conversation
+from parrotchat.core.history import History, HistoryRefused, Resumed
+from parrotchat.core.records import ConversationRecord
+from parrotchat.core.reply import ReplyListener
+from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
-from parrotchat.ui.conversation_export import ConversationExport
-from parrotchat.ui.conversation_list import ConversationSidebar
-from parrotchat.ui.error_log import ErrorLog
-from parrotchat.ui.history import ChatHistory, Resumed
-from parrotchat.ui.last_model import load_last_model
+from parrotchat.ui.conversation_list import ConversationSidebar, short_title
+from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
-from parrotchat.ui.reply_worker import ReplyRequest, stream_reply
-from parrotchat.ui.sidebar_actions import SidebarActions
-from parrotchat.ui.stored_conversations import StoredConversations
-from parrotchat.ui.welcome import Welcome
+from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
+from parrotchat.ui.welcome import Welcome, welcome_text
 
 __all__ = ["ParrotChatApp", "make_app"]
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
-RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
 
-class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
-    """Chat with a model: type, watch the answer stream in, Esc to stop, switch models.
-
-    Its parts: `StoredConversations` (open, rename, delete, undo), `ConversationExport`,
-    `SidebarActions` (the sidebar's tabs and messages); the palette's conversation commands
-    come from `conversation_commands`.
-    """
+class ParrotChatApp(App[None]):
+    """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
 
     CSS_PATH = "app.tcss"
     TITLE = "parrotchat"
@@ -108,84 +101,82 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     ]
 
     provider: reactive[str] = reactive("", init=False)
-    """The provider the next request goes to."""
+    """The provider the next request goes to (shown in the header)."""
     model: reactive[str] = reactive("", init=False)
-    """The model the next request asks for."""
+    """The model the next request asks for (shown in the header)."""
     streaming: var[bool] = var(False, init=False)
     """True while a reply streams."""
     show_sidebar: var[bool] = var(True)
-    """Whether the model sidebar is open."""
+    """Whether the sidebar is open."""
     narrow: var[bool] = var(False, init=False)
     """True when the terminal is narrower than `NARROW_WIDTH`."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        clients: Mapping[str, ChatClient] | None = None,
-        log_dir: Path | None = None,
-        state_dir: Path | None = None,
-        current: tuple[str, str] | None = None,
-        history: ChatHistory | None = None,
-        resumed: Resumed | None = None,
-        export_dir: Path | None = None,
-    ) -> None:
+    def __init__(self, session: ChatSession, paths: Paths) -> None:
         """
         Args:
-            settings: The effective configuration (the demo URL already set).
-            clients: Provider name -> client; missing ones are created (and closed) by the app.
-            log_dir: Where unexpected errors are logged (default: the platform log dir).
-            state_dir: Where the last model is remembered (default: the platform state dir).
-            current: The `(provider, model)` to start with (default: the settings').
-            history: Where conversations are kept (default: nowhere, in memory only).
-            resumed: A stored conversation to show and carry on.
-            export_dir: Where exports are written (default: the downloads folder).
+            session: The chat this app shows and drives (it may hold a reopened conversation).
+            paths: Where the last model is remembered and exports go.
         """
         super().__init__()
-        self.settings: Settings = settings
-        self.state_dir: Path = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
-        self.error_log: ErrorLog = ErrorLog(log_dir)
-        self.conversation: Conversation = Conversation(settings.system_prompt)
-        """The conversation on screen; each request sends all of it."""
-        if resumed is not None:
-            # Its system prompt for this conversation only: Ctrl+N goes back to the configured one.
-            _settings, self.conversation = resumed_settings(settings, resumed[0])
-        self.history: ChatHistory = history or ChatHistory()
-        """The store behind the conversation; it never blocks the event loop."""
-        self._resumed = resumed
-        self.export_dir: Path = export_dir or default_export_dir()
-        """Where "Export conversation" writes its files."""
+        self.session: ChatSession = session
+        self.paths: Paths = paths
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
-        self.clock: Callable[[], float] = time.monotonic
+        self._streams: dict[Reply, ReplyStream] = {}
+        self.set_reactive(ParrotChatApp.provider, session.provider)
+        self.set_reactive(ParrotChatApp.model, session.model)
+        session.on_undo_expired = self.refresh_bindings
+
+    # --- what the session holds -------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        """The effective configuration."""
+        return self.session.settings
+
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation on screen."""
+        return self.session.conversation
+
+    @property
+    def history(self) -> History:
+        """Where conversations are kept."""
+        return self.session.history
+
+    @property
+    def error_log(self) -> ErrorLog:
+        """Where unexpected errors are written."""
+        return self.session.error_log
+
+    @property
+    def clock(self) -> Callable[[], float]:
         """Timings of replies; the snapshot tests swap in a fixed clock."""
-        self._given_clients: dict[str, ChatClient] = dict(clients or {})
-        self._own_clients: dict[str, ChatClient] = {}
-        self._streams: dict[Worker[None], ReplyStream] = {}
-        provider, model = current or (settings.provider, settings.model)
-        self.set_reactive(ParrotChatApp.provider, provider)
-        self.set_reactive(ParrotChatApp.model, model)
+        return self.session.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.session.clock = clock
+
+    @property
+    def can_undo_delete(self) -> bool:
+        """True while Ctrl+Z can bring back a deleted conversation."""
+        return self.session.deleted is not None
 
     # --- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(icon="🦜")
         with Horizontal(id="body"):
-            with Vertical(id="sidebar"):
-                # Without history the Chats tab has nothing to show: start on the models.
-                initial = "chats-tab" if self.history.available else "models-tab"
-                with TabbedContent(id="sidebar-tabs", initial=initial):
-                    with TabPane("Chats", id="chats-tab"):
-                        yield ConversationSidebar(self.history, id="chats")
-                    with TabPane("Models", id="models-tab"):
-                        yield ModelSidebar(
-                            self._sidebar_sources(),
-                            current=(self.provider, self.model),
-                            id="models",
-                        )
+            yield Sidebar(
+                self.history,
+                self._model_sources(),
+                (self.provider, self.model),
+                id="sidebar",
+            )
             with Vertical(id="chat-column"):
                 with ChatLog(id="chat-log"):
-                    if self._resumed is None:
+                    if not self.conversation.messages and self.session.conversation_id is None:
                         yield Welcome(self.settings, self.provider)
                 yield NewContentMarker("Ctrl+End", id="new-below")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
@@ -194,39 +185,26 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     async def on_mount(self) -> None:
         self._show_model()
         self.narrow = self.size.width < NARROW_WIDTH
+        self.session.attach(self)
         self.history.attach(self._history_unavailable)
-        if self._resumed is not None:
-            await self._show_resumed(*self._resumed)
+        if self.session.conversation_id is not None:
+            # A reopened conversation: shown as stored, nothing is sent.
+            await self._show_conversation(self.conversation.messages)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
-
-    async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
-        """Show a reopened conversation as it was stored; nothing is sent."""
-        self.conversation.messages = list(messages)
-        await self._show_stored(record, messages)
-
-    def _show_title(self, title: str | None) -> None:
-        """Head the screen with the conversation's title (the app's name for a new chat)."""
-        self.title = one_line(title) if title else self.TITLE
-
-    def _history_unavailable(self, reason: str) -> None:
-        self.notify(
-            f"History is unavailable: {neutralize(reason)}",
-            severity="warning",
-            timeout=15,
-            markup=False,
-        )
-        for chats in self.query("#chats").results(ConversationSidebar):
-            chats.refresh_list()
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
         # history closes, not left for the next start to find interrupted and empty.
-        self._cancel_streams()
-        for client in self._own_clients.values():
-            await client.aclose()
-        self._own_clients.clear()
-        await self.history.close()
+        await self.session.aclose()
+
+    def _model_sources(self) -> dict[str, ChatClient]:
+        sources: dict[str, ChatClient] = {}
+        for name in self.settings.providers:
+            client = self.session.client_for(name)
+            if client is not None:
+                sources[name] = client
+        return sources
 
     @property
     def chat_log(self) -> ChatLog:
@@ -237,6 +215,11 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     def prompt(self) -> PromptInput:
         """The prompt box."""
         return self.query_one("#prompt", PromptInput)
+
+    @property
+    def side(self) -> Sidebar:
+        """The sidebar with its Chats and Models tabs."""
+        return self.query_one("#sidebar", Sidebar)
 
     @property
     def sidebar(self) -> ModelSidebar:
@@ -251,26 +234,7 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     @property
     def sidebar_tabs(self) -> TabbedContent:
         """The sidebar's tabs, Chats and Models."""
-        return self.query_one("#sidebar-tabs", TabbedContent)
-
-    def _sidebar_sources(self) -> dict[str, ChatClient]:
-        sources: dict[str, ChatClient] = {}
-        for name in self.settings.providers:
-            client = self.client_for(name)
-            if client is not None:
-                sources[name] = client
-        return sources
-
-    def client_for(self, provider: str) -> ChatClient | None:
-        """The client of `provider`, created on first use; None if it cannot be reached."""
-        client = self._given_clients.get(provider) or self._own_clients.get(provider)
-        if client is None:
-            try:
-                endpoint = self.settings.endpoint(provider)
-            except (ConfigError, RuntimeError):
-                return None
-            client = self._own_clients[provider] = ChatClient(endpoint)
-        return client
+        return self.side.tabs
 
     # --- reactive state ---------------------------------------------------------------------
 
@@ -285,14 +249,22 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
 
     def _provider_label(self) -> str:
         """The provider's name, plus its host when an env var or flag moved its base URL."""
-        source = self.settings.sources.get(f"providers.{self.provider}.base_url", "default")
-        config = self.settings.providers.get(self.provider)
-        if config is None or config.is_demo or source in ("default", "config file"):
+        if not self.settings.base_url_moved(self.provider):
             return self.provider
-        return f"{self.provider} @ {urlsplit(config.base_url).netloc}"
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.settings.providers[self.provider].base_url).netloc
+        return f"{self.provider} @ {host}"
+
+    def _show_title(self) -> None:
+        """Head the screen with the conversation's title (the app's name for a new chat)."""
+        title = self.session.title
+        self.title = one_line(title) if title else self.TITLE
 
     def watch_streaming(self, streaming: bool) -> None:
-        self.prompt.placeholder = PLACEHOLDER_STREAMING if streaming else PLACEHOLDER_IDLE
+        # A reply can end while the app shuts down, after the prompt is gone.
+        for prompt in self.query("#prompt").results(PromptInput):
+            prompt.placeholder = PLACEHOLDER_STREAMING if streaming else PLACEHOLDER_IDLE
         self.refresh_bindings()
 
     def watch_show_sidebar(self, show: bool) -> None:
@@ -310,111 +282,90 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         if action == "stop_reply":
             return self.streaming and self.screen is self.screen_stack[0]
         if action == "retry":
-            return self.retryable_reply() is not None
+            return self.session.retryable_reply() is not None
         if action == "undo_delete":
             return self.can_undo_delete and self.screen is self.screen_stack[0]
         return True
 
-    # --- sending and streaming --------------------------------------------------------------
+    # --- the session's view -----------------------------------------------------------------
+
+    async def show_message(self, message: Message) -> None:
+        """A prompt joined the conversation: show it."""
+        await self.chat_log.add_message(message)
+
+    async def reply_started(self, reply: Reply) -> ReplyListener:
+        """A reply is about to stream: give it a view and a stream that flushes per frame."""
+        self._show_title()
+        chats, conversation_id = self.chats, self.session.conversation_id
+        if chats.current != conversation_id:
+            chats.current = conversation_id  # marks it, and refreshes the list
+        else:
+            chats.refresh_list()  # it moves to the top
+        chat_log = self.chat_log
+        chat_log.follow()
+        view = await chat_log.add_message(reply.message)
+        stream = ReplyStream(
+            reply.builder,
+            view,
+            on_grow=chat_log.content_grew,
+            on_error=self._show_unexpected,
+        )
+        self.reply_stream = stream
+        self._streams[reply] = stream
+        stream.start(self, self.settings.render_fps)
+        self.streaming = True
+        return stream
+
+    async def message_removed(self, message: Message) -> None:
+        """A failed reply is being asked again: its view goes."""
+        for view in self.chat_log.message_views():
+            if view.message is message:
+                await view.remove()
+                heap.expect_garbage()
+
+    def reply_ended(self, reply: Reply) -> None:
+        """A reply's task is over; its stream shows the final state at its next flush."""
+        self._streams.pop(reply, None)
+        self.streaming = self.session.streaming
+        self.refresh_bindings()
+
+    def _history_unavailable(self, reason: str) -> None:
+        self.notify(
+            f"History is unavailable: {neutralize(reason)}",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
+        for chats in self.query("#chats").results(ConversationSidebar):
+            chats.refresh_list()
+
+    def _show_unexpected(self, error: Exception) -> None:
+        self.notify(self.error_log.record(error, "showing a reply"), severity="error", markup=False)
+
+    def _leave_replies(self) -> None:
+        """The conversation is leaving the screen: its replies stop, saved, and their views
+        stop flushing."""
+        self.session.end_replies()
+        for stream in [*self._streams.values(), self.reply_stream]:
+            if stream is not None:
+                stream.abandon()
+        self._streams.clear()
+        self.reply_stream = None
+        self.streaming = False
+
+    # --- sending ----------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
-        """Send `text` as the next user turn and stream the reply.
-
-        A reply still streaming is stopped first; its partial answer stays in the history.
-        """
-        self.stop_reply()
-        user = self.conversation.add(Message(Role.USER, text))
-        await self.chat_log.add_message(user)
-        started = self.history.conversation_id is None
-        await self.history.add_prompt(
-            user, self.conversation.system_prompt, model=self.model, provider=self.provider
-        )
-        conversation_id = self.history.conversation_id
-        if started and conversation_id is not None:
-            self._show_title(make_title(text))
-            self.chats.current = conversation_id  # refreshes the list
-        else:
-            self.chats.refresh_list()  # it moves to the top
-        await self._start_reply()
-
-    async def _start_reply(self) -> None:
-        provider, model = self.provider, self.model
-        request = ReplyRequest(
-            model=model,
-            messages=self.conversation.request_messages(),
-            temperature=self.settings.temperature,
-            max_tokens=self.settings.max_tokens,
-        )
-        reply = self.conversation.add(
-            Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
-        )
-        recorder = await self.history.add_reply(reply)
-        chat_log = self.chat_log
-        chat_log.follow()
-        view = await chat_log.add_message(reply)
-        stream = ReplyStream(
-            reply,
-            view,
-            clock=self.clock,
-            on_grow=chat_log.content_grew,
-            on_error=self._show_unexpected,
-            recorder=recorder,
-        )
-        self.reply_stream = stream
-        stream.start(self, self.settings.render_fps)
-        client = self.client_for(provider)
-        if client is None:
-            stream.end(Status.ERROR, f"The provider {neutralize(provider)} cannot be reached.")
-            return
-        self.streaming = True
-        self._streams[self._run_reply(client, request, stream)] = stream
-
-    @work(exclusive=True, group="reply", exit_on_error=False)
-    async def _run_reply(
-        self, client: ChatClient, request: ReplyRequest, stream: ReplyStream
-    ) -> None:
-        await stream_reply(client, request, stream, self.error_log)
-
-    @on(Worker.StateChanged)
-    def _reply_worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        stream = self._streams.get(worker)
-        if stream is None or not worker.is_finished:
-            return
-        del self._streams[worker]
-        if not stream.ended:
-            # Cancelled before it ran, or a bug outside `stream_reply`'s own handling.
-            if worker.state is WorkerState.ERROR and worker.error is not None:
-                error = worker.error
-                stream.end(Status.ERROR, self.error_log.record(error, "streaming a reply"))
-            else:
-                stream.end(Status.CANCELLED)
-        if stream is self.reply_stream:
-            self.streaming = False
-        self.refresh_bindings()
+        """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
+        await self.session.send(text)
 
     def stop_reply(self) -> None:
         """Cancel the reply that is streaming, if any: its connection closes at once."""
-        self.workers.cancel_group(self, "reply")
-
-    def retryable_reply(self) -> Message | None:
-        """The last reply, if it failed or was stopped and nothing streams now."""
-        messages = self.conversation.messages
-        if self.streaming or not messages:
-            return None
-        last = messages[-1]
-        if last.role is Role.ASSISTANT and last.status in RETRYABLE:
-            return last
-        return None
-
-    def _show_unexpected(self, error: Exception) -> None:
-        self.notify(self.error_log.record(error, "showing a reply"), severity="error", markup=False)
-
-    # --- actions ----------------------------------------------------------------------------
+        self.session.stop()
 
     def action_stop_reply(self) -> None:
         """Esc: stop the reply; the partial answer stays, marked cancelled."""
@@ -422,21 +373,9 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
 
     async def action_retry(self) -> None:
         """Ask again for the last reply that failed or was stopped (with the current model)."""
-        failed = self.retryable_reply()
-        if failed is None:
-            return
-        stream = self.reply_stream
-        if stream is not None and stream.message is failed and stream.recorder is not None:
-            stream.recorder.discard()
-        elif failed.id is not None:
-            # A reply of a reopened conversation: no recorder, but the store knows its id.
-            self.history.submit(Store.delete_message, failed.id)
-        self.conversation.messages.pop()
-        views = self.chat_log.message_views()
-        if views:
-            await views[-1].remove()
-            heap.expect_garbage()
-        await self._start_reply()
+        await self.session.retry()
+
+    # --- conversations ----------------------------------------------------------------------
 
     async def action_new_conversation(self) -> None:
         """Start over: stop any reply, clear the log, keep the model."""
@@ -444,29 +383,217 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         self.prompt.focus()
 
     async def _start_new_conversation(self) -> None:
-        """An empty chat with the configured system prompt; the model stays."""
-        self._end_reply()
-        self.conversation = Conversation(self.settings.system_prompt)
-        self.history.new_conversation()
-        self._show_title(None)
+        self._leave_replies()
+        self.session.new()
+        await self._show_new()
+
+    async def _show_new(self) -> None:
+        """An empty log with the welcome text, for a conversation just started."""
+        self._show_title()
         self.chats.current = None
         chat_log = self.chat_log
         await chat_log.clear()
         await chat_log.add_widget(Welcome(self.settings, self.provider))
 
-    def _end_reply(self) -> None:
-        """Stop any reply and save it cancelled at once (as Esc does): its view is leaving."""
-        self._cancel_streams()
-        if self.reply_stream is not None:
-            self.reply_stream.abandon()
+    async def _show_conversation(self, messages: list[Message]) -> None:
+        """Head the screen with the conversation's title, mark it in Chats, show `messages`."""
+        self._show_title()
+        self.chats.current = self.session.conversation_id
+        await self.chat_log.show_messages(messages)
+
+    @work(exclusive=True, group="open-conversation", exit_on_error=False)
+    async def open_conversation(self, conversation_id: int) -> None:
+        """Show a stored conversation with its model and system prompt; nothing is sent.
+
+        A reply still streaming is stopped once the conversation is loaded, its partial answer
+        saved as Esc saves it; if the load fails, it streams on.
+        """
+        try:
+            await self._open_conversation(conversation_id)
+        except Exception as error:  # a bug: one sentence and the log, never a traceback
+            message = self.error_log.record(error, "opening a conversation")
+            self.notify(message, severity="error", markup=False)
+
+    async def _open_conversation(self, conversation_id: int) -> None:
+        try:
+            opened = await self.session.open(conversation_id)
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            self.chats.refresh_list()
+            return
+        if opened is None:
+            self.notify("History is unavailable, so nothing can be opened.", severity="warning")
+            return
+        (_record, messages), notice = opened
+        for stream in [*self._streams.values(), self.reply_stream]:
+            if stream is not None:
+                stream.abandon()
+        self._streams.clear()
         self.reply_stream = None
         self.streaming = False
+        if notice is not None:
+            self.notify(neutralize(notice), severity="warning", markup=False)
+        self._follow_session_model()
+        await self._show_conversation(messages)
+        self._back_to_prompt()
 
-    def _cancel_streams(self) -> None:
-        """Stop any reply and end every stream still running as cancelled, saved at once."""
-        self.stop_reply()
-        for stream in self._streams.values():
-            stream.end(Status.CANCELLED)
+    def _follow_session_model(self) -> None:
+        """Show the session's model (it changed with the conversation) in the header and list."""
+        provider, model = self.session.provider, self.session.model
+        if (provider, model) != (self.provider, self.model):
+            self.provider, self.model = provider, model
+            self.sidebar.set_current(provider, model)
+
+    async def action_rename_conversation(self) -> None:
+        """Give the conversation on screen a new title (in a dialog)."""
+        record = await self._stored_conversation("rename")
+        if record is not None:
+            self.chats.rename(record.id, record.title)
+
+    async def action_delete_conversation(self) -> None:
+        """Move the conversation on screen to the trash, after asking."""
+        record = await self._stored_conversation("delete")
+        if record is not None:
+            self.chats.delete(record.id, record.title)
+
+    async def _stored_conversation(self, verb: str) -> ConversationRecord | None:
+        """The record of the conversation on screen, or None (and a notice saying why)."""
+        try:
+            record = await self.session.record()
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return None
+        if record is None:
+            why = (
+                "this conversation is not saved yet: send a prompt first"
+                if self.history.available
+                else "history is unavailable"
+            )
+            self.notify(f"Nothing to {verb}: {why}.", severity="warning", markup=False)
+        return record
+
+    async def action_undo_delete(self) -> None:
+        """Ctrl+Z: bring back the conversation just deleted."""
+        try:
+            undone = await self.session.undo_delete()
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        finally:
+            self.refresh_bindings()
+        if undone is None:
+            return
+        deleted, reopen = undone
+        self.notify(f"Restored “{short_title(deleted.title)}”.", markup=False)
+        self.chats.refresh_list()
+        if reopen:
+            self.open_conversation(deleted.conversation_id)
+
+    async def action_export(self, kind: ExportFormat) -> None:
+        """Write the conversation on screen to a new file (Markdown or JSON) and say where."""
+        try:
+            loaded = await self.session.to_export()
+        except HistoryRefused as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        if loaded is None:
+            self.notify("Nothing to export yet: send a prompt first.", markup=False)
+            return
+        record, messages = loaded
+        folder = self.paths.export_dir
+        try:
+            path = await asyncio.to_thread(export_conversation, record, messages, kind, folder)
+        except OSError as error:
+            reason = neutralize(error.strerror or str(error))
+            self.notify(
+                f"Could not write the export to {neutralize(str(folder))} ({reason}); "
+                "check that the folder is writable.",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(
+            f"Exported “{short_title(record.title)}” to {neutralize(str(path))}",
+            timeout=10,
+            markup=False,
+        )
+
+    @on(ConversationSidebar.Opened)
+    def _conversation_chosen(self, event: ConversationSidebar.Opened) -> None:
+        event.stop()
+        self.open_conversation(event.conversation_id)
+
+    @on(ConversationSidebar.Renamed)
+    def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
+        event.stop()
+        self.session.renamed(event.conversation_id, event.title)
+        if event.conversation_id == self.session.conversation_id:
+            self._show_title()
+
+    @on(ConversationSidebar.Deleted)
+    async def _conversation_deleted(self, event: ConversationSidebar.Deleted) -> None:
+        event.stop()
+        on_screen = event.conversation_id == self.session.conversation_id
+        if on_screen:
+            self._leave_replies()
+        self.session.deleted_now(event.conversation_id, event.title)
+        self.refresh_bindings()
+        self.notify(
+            f"Deleted “{short_title(event.title)}” · Ctrl+Z to undo",
+            timeout=UNDO_SECONDS,
+            markup=False,
+        )
+        if on_screen:
+            await self._show_new()
+
+    # --- the sidebar ------------------------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        """Open the model sidebar and put the cursor in its filter; close it if already there."""
+        self._toggle_tab(MODELS_TAB)
+
+    def action_show_chats(self) -> None:
+        """Open the Chats view with the cursor in its search box; close it if already there."""
+        self._toggle_tab(CHATS_TAB)
+
+    def _toggle_tab(self, tab: str) -> None:
+        if self.side.open_tab(tab, shown=self.show_sidebar):
+            self.show_sidebar = True
+        else:
+            self.show_sidebar = False
+            self.prompt.focus()
+
+    def _back_to_prompt(self) -> None:
+        """Put the cursor back in the prompt; on a narrow screen the sidebar closes."""
+        if self.narrow:
+            self.show_sidebar = False
+        self.prompt.focus()
+
+    def on_app_focus(self) -> None:
+        # Back from another window (maybe another parrotchat): its new chats show up.
+        if self.show_sidebar:
+            self.chats.refresh_list()
+
+    @on(ModelSidebar.ModelChosen)
+    def _model_chosen(self, event: ModelSidebar.ModelChosen) -> None:
+        event.stop()
+        self.session.select(event.provider, event.model)
+        self.provider, self.model = event.provider, event.model
+        save_last_model(self.paths.state_dir, event.provider, event.model)
+        if not self.conversation.messages:
+            for welcome in self.chat_log.query_children(Welcome):
+                welcome.update(welcome_text(self.settings, self.provider))
+        self._back_to_prompt()
+
+    @on(ModelSidebar.Dismissed)
+    @on(ConversationSidebar.Dismissed)
+    def _sidebar_dismissed(
+        self, event: ModelSidebar.Dismissed | ConversationSidebar.Dismissed
+    ) -> None:
+        event.stop()
+        self._back_to_prompt()
+
+    # --- the log ----------------------------------------------------------------------------
 
     def action_jump_to_bottom(self) -> None:
         """Jump to the newest content and follow it again."""
@@ -499,8 +626,6 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         yield from super().get_system_commands(screen)
         yield from conversation_commands(self)
 
-    # --- messages from children -------------------------------------------------------------
-
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
         # The log can report while the app shuts down, after the marker is gone.
@@ -515,43 +640,37 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
 def make_app(
     settings: Settings,
     *,
+    paths: Paths,
     clients: Mapping[str, ChatClient] | None = None,
-    log_dir: Path | None = None,
-    state_dir: Path | None = None,
-    history: ChatHistory | None = None,
+    history: History | None = None,
     resumed: Resumed | None = None,
-    export_dir: Path | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
     Args:
         settings: The effective configuration, with the demo server's URL set.
+        paths: Where the log, the last model and exports go (`Paths.default()` in the CLI).
         clients: Provider name -> client to use instead of creating one (tests); not closed.
-        log_dir: Directory for `parrotchat.log` (default: `platformdirs.user_log_dir`).
-        state_dir: Directory for `last_model.json` (default: `platformdirs.user_state_dir`).
         history: The history (`open_history`); default: none, the chat lives in memory only.
         resumed: The conversation to reopen (from `open_history`); it starts on its model and
             system prompt unless flags chose others.
-        export_dir: Where exported conversations go (default: the downloads folder).
     """
-    state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
     current = None
-    # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
-    chosen_by_flag = settings.sources.get("provider", "default") not in ("default", "config file")
     if resumed is not None:
-        restored, _conversation = resumed_settings(settings, resumed[0])
+        restored = resumed_settings(settings, resumed[0])
         current = (restored.provider, restored.model)
-    elif not settings.model_explicit and not chosen_by_flag:
-        last = load_last_model(state_dir)
+    elif not settings.model_explicit and not settings.set_for_this_run("provider"):
+        # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
+        last = load_last_model(paths.state_dir)
         if last is not None and last[0] in settings.providers:
             current = last
-    return ParrotChatApp(
+    session = ChatSession(
         settings,
-        clients=clients,
-        log_dir=log_dir,
-        state_dir=state_dir,
-        current=current,
+        error_log=ErrorLog(paths.log_dir),
         history=history,
+        clients=clients,
+        current=current,
         resumed=resumed,
-        export_dir=export_dir,
+        clock=time.monotonic,
     )
+    return ParrotChatApp(session, paths)

@@ -1,6 +1,6 @@
 """The Chats view: stored conversations, newest first, searchable, the one on screen marked.
 
-Every store call runs on the history's own thread (`ChatHistory`), so a slow database never
+Every store call runs on the history's own thread (`core.history.History`), so a slow database never
 stalls typing; search is debounced and only the latest query's answer is shown. Titles and
 snippets come from the database and are drawn as plain `Content`, never parsed as markup.
 """
@@ -25,12 +25,11 @@ from textual.visual import Visual
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from parrotchat.core.history import History, HistoryRefused
 from parrotchat.core.records import ConversationRecord, SearchHit, make_title
 from parrotchat.core.search import split_highlights
-from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
-from parrotchat.ui.history import ChatHistory, HistoryRefused
 from parrotchat.ui.search_pane import SearchListPane
 
 if TYPE_CHECKING:
@@ -287,7 +286,7 @@ class ConversationSidebar(SearchListPane):
 
     def __init__(
         self,
-        history: ChatHistory,
+        history: History,
         *,
         now: Callable[[], float] = time.time,
         tz: tzinfo | None = None,
@@ -302,7 +301,7 @@ class ConversationSidebar(SearchListPane):
             tz: The time zone dates are shown in (default: the local one).
         """
         super().__init__(name=name, id=id, classes=classes)
-        self.history: ChatHistory = history
+        self.history: History = history
         self.now: Callable[[], float] = now
         self.tz: tzinfo | None = tz
         self._debounce: Timer | None = None
@@ -470,7 +469,7 @@ class ConversationSidebar(SearchListPane):
     @work(group="chat-changes", exit_on_error=False)
     async def _store_title(self, conversation_id: int, title: str) -> None:
         try:
-            await self.history.ask(Store.rename, conversation_id, title)
+            await self.history.rename(conversation_id, title)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
         else:
@@ -480,7 +479,7 @@ class ConversationSidebar(SearchListPane):
     @work(group="chat-changes", exit_on_error=False)
     async def _trash(self, conversation_id: int, title: str) -> None:
         try:
-            await self.history.ask(Store.delete, conversation_id)
+            await self.history.delete(conversation_id)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
         else:

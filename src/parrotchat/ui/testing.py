@@ -5,6 +5,7 @@ Everything waits on a condition with a deadline, never on a fixed sleep.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -16,13 +17,13 @@ from textual.pilot import Pilot
 from parrotchat.api.errors import ConnectionFailed
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
-from parrotchat.config import load_settings
+from parrotchat.config import Paths, load_settings
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.export import conversation_to_json
+from parrotchat.core.history import open_history
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.store import Store
 from parrotchat.ui.app import ParrotChatApp, make_app
-from parrotchat.ui.history import open_history
 
 __all__ = [
     "STORED_NOW",
@@ -84,14 +85,15 @@ def offline_demo_app(
     """
     settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
     chat_history, resumed = open_history(history, resume) if history is not None else (None, None)
+    paths = Paths.under(workdir)
+    if export_dir is not None:
+        paths = dataclasses.replace(paths, export_dir=export_dir)
     return make_app(
         settings.with_demo_url(base_url),
+        paths=paths,
         clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        log_dir=workdir / "log",
-        state_dir=workdir / "state",
         history=chat_history,
         resumed=resumed,
-        export_dir=export_dir,
     )
 
 

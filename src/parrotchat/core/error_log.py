@@ -6,18 +6,11 @@ import datetime
 import traceback
 from pathlib import Path
 
-import platformdirs
-
 from parrotchat.sanitize import neutralize
 
-__all__ = ["ErrorLog", "default_log_dir"]
+__all__ = ["LOG_NAME", "ErrorLog"]
 
 LOG_NAME = "parrotchat.log"
-
-
-def default_log_dir() -> Path:
-    """`platformdirs.user_log_dir("parrotchat")`."""
-    return Path(platformdirs.user_log_dir("parrotchat"))
 
 
 class ErrorLog:
@@ -26,9 +19,13 @@ class ErrorLog:
     `ErrorLog(tmp_path).record(exc, "streaming a reply")  # one line for the user`
     """
 
-    def __init__(self, log_dir: Path | None = None) -> None:
-        self.path: Path = (log_dir or default_log_dir()) / LOG_NAME
-        """The log file; created on the first error only."""
+    def __init__(self, log_dir: Path | None) -> None:
+        """
+        Args:
+            log_dir: The log's directory (`Paths.log_dir`); None keeps no log file.
+        """
+        self.path: Path | None = log_dir / LOG_NAME if log_dir is not None else None
+        """The log file, created on the first error only; None if none is kept."""
 
     def record(self, error: BaseException, context: str) -> str:
         """Write `error` with its traceback to the log file.
@@ -42,13 +39,17 @@ class ErrorLog:
         """
         stamp = datetime.datetime.now().isoformat(timespec="seconds")
         text = "".join(traceback.format_exception(error))
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as log:
-                log.write(f"--- {stamp} unexpected error while {context}\n{text}\n")
-            where = f"details in {self.path}"
-        except OSError:
-            where = "the log file could not be written"
+        path = self.path
+        if path is None:
+            where = "please report it"
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as log:
+                    log.write(f"--- {stamp} unexpected error while {context}\n{text}\n")
+                where = f"details in {path}"
+            except OSError:
+                where = "the log file could not be written"
         summary = neutralize(str(error)).replace("\n", " ").strip()
         name = type(error).__name__
         detail = f"{name}: {summary}" if summary else name

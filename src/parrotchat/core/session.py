@@ -1,0 +1,472 @@
+"""The chat session: one conversation, its history and the life of each reply, with no UI.
+
+The TUI and print mode are two faces of one `ChatSession`: they call `send`, `retry`, `stop`,
+`open`, `new`, `delete`/`undo_delete`, and hear back through a `SessionView` (a message to show,
+a reply that started and whom to tell as it grows, a reply that ended). The session decides what
+is sent (the conversation's request messages, to the provider and model chosen), what a reply's
+status is (`core.reply`), and what is stored (`core.history`).
+
+Each reply runs in an asyncio task of its own with its own cancel scope, so several can be in
+flight at once; `stop` cancels them all (the connection closes at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from parrotchat.core.conversation import Conversation, Message, Role, Status
+from parrotchat.core.history import CHECKPOINT_SECONDS, History, Resumed, StoredReply
+from parrotchat.core.records import ConversationRecord, make_title
+from parrotchat.core.reply import ReplyBuilder, ReplyListener, ReplyRequest, stream_reply
+
+if TYPE_CHECKING:
+    from parrotchat.api.client import ChatClient
+    from parrotchat.config import Settings
+    from parrotchat.core.error_log import ErrorLog
+
+__all__ = [
+    "RETRYABLE",
+    "UNDO_SECONDS",
+    "ChatSession",
+    "DeletedConversation",
+    "Reply",
+    "SessionView",
+    "resumed_settings",
+]
+
+RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
+"""The ways a reply can end that Retry (Ctrl+R) offers to ask again for."""
+UNDO_SECONDS = 8.0
+"""How long a deleted conversation can be brought back (it stays in the trash anyway)."""
+
+
+def resumed_settings(settings: Settings, record: ConversationRecord) -> Settings:
+    """Settings that carry on `record`: its model, provider and system prompt, unless flags
+    chose others for this run."""
+    changes: dict[str, Any] = {}
+    if record.provider in settings.providers and not settings.set_by_flag("provider"):
+        changes["provider"] = record.provider
+    # The conversation's model only makes sense on its own provider: one chosen by flag, or
+    # one no longer configured, keeps its own model.
+    same_provider = changes.get("provider", settings.provider) == record.provider
+    if record.model and not settings.set_by_flag("model") and same_provider:
+        changes["model"] = record.model
+    if not settings.set_by_flag("system_prompt"):
+        changes["system_prompt"] = record.system_prompt
+    return dataclasses.replace(settings, **changes)
+
+
+class SessionView(Protocol):
+    """Whoever shows the session: the TUI's chat screen, or print mode's stdout."""
+
+    async def show_message(self, message: Message) -> None:
+        """A prompt was added to the conversation."""
+
+    async def reply_started(self, reply: Reply) -> ReplyListener | None:
+        """A reply is about to stream: show it; return who hears it grow."""
+
+    async def message_removed(self, message: Message) -> None:
+        """A message left the conversation (a retry replaces the reply)."""
+
+    def reply_ended(self, reply: Reply) -> None:
+        """A reply's task is over (its message holds the final state)."""
+
+
+@dataclass(eq=False)
+class Reply:
+    """One reply in flight (or just ended): its message, who builds it, and its task."""
+
+    message: Message
+    builder: ReplyBuilder
+    recorder: StoredReply
+    provider: str
+    model: str
+    task: asyncio.Task[None] | None = None
+    """The task reading the network; None if the reply could not be sent at all."""
+
+    @property
+    def ended(self) -> bool:
+        """True once the reply's status is final."""
+        return self.builder.ended
+
+
+@dataclass(frozen=True)
+class DeletedConversation:
+    """A conversation just moved to the trash, that `undo_delete` can still bring back."""
+
+    conversation_id: int
+    title: str
+    on_screen: bool
+    """It was the conversation on screen (undo reopens it if nothing replaced it)."""
+
+
+class _NoView:
+    """A `SessionView` that shows nothing (the session before a view attaches)."""
+
+    async def show_message(self, message: Message) -> None:
+        pass
+
+    async def reply_started(self, reply: Reply) -> ReplyListener | None:
+        return None
+
+    async def message_removed(self, message: Message) -> None:
+        pass
+
+    def reply_ended(self, reply: Reply) -> None:
+        pass
+
+
+class ChatSession:
+    """A conversation with a model: prompts in, replies streamed, everything kept.
+
+    `session = ChatSession(settings, history=history, error_log=log); session.attach(view)`
+    `reply = await session.send("hello"); await session.wait(reply)`
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        error_log: ErrorLog,
+        history: History | None = None,
+        clients: Mapping[str, ChatClient] | None = None,
+        current: tuple[str, str] | None = None,
+        resumed: Resumed | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        Args:
+            settings: The effective configuration (the demo server's URL already set).
+            error_log: Where unexpected errors are written.
+            history: Where conversations are kept (default: nowhere, in memory only).
+            clients: Provider name -> client to use instead of creating one; not closed here.
+            current: The `(provider, model)` to start with (default: the settings', or the
+                resumed conversation's).
+            resumed: A stored conversation to carry on.
+            clock: Timings of replies; the snapshot tests pass a fixed clock.
+        """
+        self.settings: Settings = settings
+        self.error_log: ErrorLog = error_log
+        self.history: History = history or History()
+        self.clock: Callable[[], float] = clock
+        self.conversation: Conversation = Conversation(settings.system_prompt)
+        """The conversation on screen; each request sends all of it."""
+        self.conversation_id: int | None = None
+        """The stored conversation; None until its first prompt is stored."""
+        self.title: str | None = None
+        """The stored conversation's title; None for a new one."""
+        self.replies: list[Reply] = []
+        """Replies still in flight, oldest first."""
+        self.latest: Reply | None = None
+        """The reply started last (it may have ended)."""
+        self.deleted: DeletedConversation | None = None
+        """The conversation `undo_delete` can bring back, if any."""
+        self.view: SessionView = _NoView()
+        self.on_undo_expired: Callable[[], None] | None = None
+        """Called when the time to undo a delete is up (the UI hides its hint)."""
+        self._given_clients: dict[str, ChatClient] = dict(clients or {})
+        self._own_clients: dict[str, ChatClient] = {}
+        self._undo_timer: asyncio.TimerHandle | None = None
+        provider, model = settings.provider, settings.model
+        if resumed is not None:
+            record, messages = resumed
+            restored = resumed_settings(settings, record)
+            provider, model = restored.provider, restored.model
+            self.conversation = Conversation(restored.system_prompt, list(messages))
+            self.conversation_id, self.title = record.id, record.title
+        self.provider, self.model = current or (provider, model)
+
+    def attach(self, view: SessionView) -> None:
+        """Report to `view` from now on."""
+        self.view = view
+
+    # --- providers and models ---------------------------------------------------------------
+
+    def select(self, provider: str, model: str) -> None:
+        """Send the next request to `model` on `provider` (the conversation carries on)."""
+        self.provider, self.model = provider, model
+
+    def client_for(self, provider: str) -> ChatClient | None:
+        """The client of `provider`, created on first use; None if it cannot be reached."""
+        client = self._given_clients.get(provider) or self._own_clients.get(provider)
+        if client is None:
+            from parrotchat.api.client import ChatClient
+            from parrotchat.config import ConfigError
+
+            try:
+                endpoint = self.settings.endpoint(provider)
+            except (ConfigError, RuntimeError):
+                return None
+            client = self._own_clients[provider] = ChatClient(endpoint)
+        return client
+
+    # --- replies ----------------------------------------------------------------------------
+
+    @property
+    def streaming(self) -> bool:
+        """True while a reply is in flight."""
+        return bool(self.replies)
+
+    async def send(self, text: str) -> Reply:
+        """Send `text` as the next user turn and start its reply.
+
+        A reply still streaming is stopped first; its partial answer stays in the history.
+        """
+        self.stop()
+        user = self.conversation.add(Message(Role.USER, text))
+        await self.view.show_message(user)
+        if self.conversation_id is None:
+            self.conversation_id = await self.history.create_conversation(
+                self.conversation.system_prompt, model=self.model, provider=self.provider
+            )
+            if self.conversation_id is not None:
+                self.title = make_title(text)
+        if self.conversation_id is not None:
+            await self.history.add_message(self.conversation_id, user)
+        return await self._start_reply()
+
+    def retryable_reply(self) -> Message | None:
+        """The last reply, if it failed or was stopped and nothing streams now."""
+        messages = self.conversation.messages
+        if self.streaming or not messages:
+            return None
+        last = messages[-1]
+        if last.role is Role.ASSISTANT and last.status in RETRYABLE:
+            return last
+        return None
+
+    async def retry(self) -> Reply | None:
+        """Ask again (with the model now chosen) for the last reply that failed or was stopped.
+
+        The failed reply is replaced, in the history too. None if there is nothing to retry.
+        """
+        failed = self.retryable_reply()
+        if failed is None:
+            return None
+        latest = self.latest
+        if latest is not None and latest.message is failed:
+            latest.recorder.discard()
+        elif failed.id is not None:
+            # A reply of a reopened conversation: no recorder, but the store knows its id.
+            self.history.delete_message(failed.id)
+        self.conversation.messages.pop()
+        await self.view.message_removed(failed)
+        return await self._start_reply()
+
+    async def _start_reply(self) -> Reply:
+        provider, model = self.provider, self.model
+        request = ReplyRequest(
+            model=model,
+            messages=self.conversation.request_messages(),
+            temperature=self.settings.temperature,
+            max_tokens=self.settings.max_tokens,
+        )
+        message = self.conversation.add(
+            Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
+        )
+        reply_id = None
+        if self.conversation_id is not None:
+            reply_id = await self.history.add_message(self.conversation_id, message)
+        recorder = StoredReply(self.history, reply_id)
+        builder = ReplyBuilder(message, clock=self.clock, recorder=recorder)
+        reply = Reply(message, builder, recorder, provider, model)
+        self.latest = reply
+        builder.listener = await self.view.reply_started(reply)
+        client = self.client_for(provider)
+        if client is None:
+            from parrotchat.sanitize import neutralize
+
+            builder.end(Status.ERROR, f"The provider {neutralize(provider)} cannot be reached.")
+            self.view.reply_ended(reply)
+            return reply
+        self.replies.append(reply)
+        reply.task = asyncio.create_task(
+            stream_reply(client, request, builder, self.error_log), name="parrotchat-reply"
+        )
+        reply.task.add_done_callback(lambda _task: self._reply_done(reply))
+        self._checkpoint_later(reply)
+        return reply
+
+    def _checkpoint_later(self, reply: Reply) -> None:
+        """Save a reply's text every `CHECKPOINT_SECONDS` while it streams, also when the
+        server falls silent (each event checkpoints too, when one is due)."""
+
+        def tick() -> None:
+            if not reply.ended:
+                reply.builder.checkpoint(force=True)
+                self._checkpoint_later(reply)
+
+        asyncio.get_running_loop().call_later(CHECKPOINT_SECONDS, tick)
+
+    def _reply_done(self, reply: Reply) -> None:
+        # A task cancelled before it ran never ended its reply: it is cancelled all the same.
+        reply.builder.end(Status.CANCELLED)
+        if reply in self.replies:
+            self.replies.remove(reply)
+        self.view.reply_ended(reply)
+
+    def stop(self) -> None:
+        """Cancel every reply in flight: its connection closes at once; the partial answer
+        stays, marked cancelled, as soon as its task sees the cancel."""
+        for reply in self.replies:
+            if reply.task is not None:
+                reply.task.cancel()
+
+    def end_replies(self) -> None:
+        """Stop every reply and save it cancelled now, without waiting for its task (the
+        conversation is leaving the screen, or the app quits)."""
+        self.stop()
+        for reply in list(self.replies):
+            reply.builder.end(Status.CANCELLED)
+
+    async def wait(self, reply: Reply) -> Message:
+        """Wait until `reply`'s task is over; its message."""
+        if reply.task is not None:
+            await asyncio.wait({reply.task})
+        reply.builder.end(Status.CANCELLED)  # a task cancelled before it ran ended nothing
+        return reply.message
+
+    # --- conversations ----------------------------------------------------------------------
+
+    def new(self) -> None:
+        """Start over with an empty conversation and the configured system prompt; the model
+        stays. A reply in flight is stopped and saved first."""
+        self.end_replies()
+        self.latest = None
+        self.conversation = Conversation(self.settings.system_prompt)
+        self.conversation_id = None
+        self.title = None
+
+    async def open(self, conversation_id: int) -> tuple[Resumed, str | None] | None:
+        """Make a stored conversation the one on screen, with its model and system prompt.
+
+        A reply in flight is stopped once the conversation is loaded (if the load fails, it
+        streams on). Nothing is sent.
+
+        Returns:
+            The conversation, and a sentence if its provider is no longer configured (it goes
+            on with the current one); None if history is off.
+
+        Raises:
+            HistoryRefused: The conversation is gone, or the database is busy.
+        """
+        loaded = await self.history.load(conversation_id)
+        if loaded is None:
+            return None
+        record, messages = loaded
+        self.end_replies()  # no await from here on: nothing slips in
+        self.latest = None
+        notice = self._restore_model(record)
+        self.conversation = Conversation(record.system_prompt, list(messages))
+        self.conversation_id, self.title = record.id, record.title
+        return loaded, notice
+
+    def _restore_model(self, record: ConversationRecord) -> str | None:
+        provider, model = record.provider, record.model
+        if not provider or not model:
+            return None
+        if provider not in self.settings.providers:
+            return (
+                f"This conversation used {provider}, which is no longer configured;"
+                f" it goes on with {self.provider} · {self.model}."
+            )
+        self.select(provider, model)
+        return None
+
+    def renamed(self, conversation_id: int, title: str) -> None:
+        """A conversation got a new title (the Chats view renamed it)."""
+        if conversation_id == self.conversation_id:
+            self.title = title
+
+    async def record(self) -> ConversationRecord | None:
+        """The stored record of the conversation on screen; None if it is not stored.
+
+        Raises:
+            HistoryRefused: The conversation is gone, or the database is busy.
+        """
+        if self.conversation_id is None:
+            return None
+        return await self.history.get(self.conversation_id)
+
+    async def to_export(self) -> Resumed | None:
+        """The conversation on screen as stored; or, unsaved (no history), as in memory.
+        None if there is nothing to export yet.
+
+        Raises:
+            HistoryRefused: The conversation is gone, or the database is busy.
+        """
+        if self.conversation_id is not None:
+            loaded = await self.history.load(self.conversation_id)
+            if loaded is not None:
+                return loaded
+        messages = list(self.conversation.messages)
+        if not messages:
+            return None
+        first = next((m.content for m in messages if m.role is Role.USER), "")
+        record = ConversationRecord(
+            id=0,
+            title=make_title(first),
+            created=messages[0].created,
+            updated=messages[-1].created,
+            system_prompt=self.conversation.system_prompt,
+            model=self.model,
+            provider=self.provider,
+        )
+        return record, messages
+
+    def deleted_now(self, conversation_id: int, title: str) -> bool:
+        """A conversation went to the trash (the Chats view deleted it): offer to undo it for
+        `UNDO_SECONDS`. Returns True if it was the one on screen (then a new one starts)."""
+        on_screen = conversation_id == self.conversation_id
+        self._forget_deleted()
+        self.deleted = DeletedConversation(conversation_id, title, on_screen)
+        loop = asyncio.get_running_loop()
+        self._undo_timer = loop.call_later(UNDO_SECONDS, self._undo_expired)
+        if on_screen:
+            self.new()
+        return on_screen
+
+    def _undo_expired(self) -> None:
+        self._forget_deleted()
+        if self.on_undo_expired is not None:
+            self.on_undo_expired()
+
+    def _forget_deleted(self) -> None:
+        self.deleted = None
+        if self._undo_timer is not None:
+            self._undo_timer.cancel()
+            self._undo_timer = None
+
+    async def undo_delete(self) -> tuple[DeletedConversation, bool] | None:
+        """Bring back the conversation deleted last, if the time to undo is not up.
+
+        Returns:
+            It, and whether to reopen it (it was on screen and nothing replaced it).
+
+        Raises:
+            HistoryRefused: The database is busy.
+        """
+        deleted = self.deleted
+        if deleted is None:
+            return None
+        self._forget_deleted()
+        await self.history.restore(deleted.conversation_id)
+        nothing_else = self.conversation_id is None and not self.conversation.messages
+        return deleted, deleted.on_screen and nothing_else
+
+    async def aclose(self) -> None:
+        """Stop every reply (saved cancelled), close the clients made here and the history."""
+        self.end_replies()
+        self._forget_deleted()
+        for reply in list(self.replies):
+            if reply.task is not None:
+                await asyncio.wait({reply.task})
+        for client in self._own_clients.values():
+            await client.aclose()
+        self._own_clients.clear()
+        await self.history.close()

@@ -1,0 +1,92 @@
+"""The sidebar: the Chats tab (stored conversations) and the Models tab, side by side.
+
+It owns its tabs: `open_tab` shows one and puts the cursor in it, or says the sidebar should
+close when that tab already has the focus. Whether the sidebar is shown at all is the app's
+(`ParrotChatApp.show_sidebar`), since the layout around it changes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
+
+from parrotchat.core.history import History
+from parrotchat.ui.conversation_list import ConversationSidebar
+from parrotchat.ui.model_sidebar import ModelSidebar, ModelSource
+
+__all__ = ["CHATS_TAB", "MODELS_TAB", "Sidebar"]
+
+CHATS_TAB = "chats-tab"
+MODELS_TAB = "models-tab"
+
+
+class Sidebar(Vertical):
+    """The Chats and Models tabs."""
+
+    def __init__(
+        self,
+        history: History,
+        sources: Mapping[str, ModelSource],
+        current: tuple[str, str],
+        *,
+        id: str | None = None,
+    ) -> None:
+        """
+        Args:
+            history: Where the Chats tab finds the stored conversations.
+            sources: Provider name -> where its models come from, for the Models tab.
+            current: The `(provider, model)` marked in the Models tab.
+        """
+        super().__init__(id=id)
+        self._history = history
+        self._sources = sources
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        # Without history the Chats tab has nothing to show: start on the models.
+        initial = CHATS_TAB if self._history.available else MODELS_TAB
+        with TabbedContent(id="sidebar-tabs", initial=initial):
+            with TabPane("Chats", id=CHATS_TAB):
+                yield ConversationSidebar(self._history, id="chats")
+            with TabPane("Models", id=MODELS_TAB):
+                yield ModelSidebar(self._sources, current=self._current, id="models")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        """The tabs, Chats and Models."""
+        return self.query_one("#sidebar-tabs", TabbedContent)
+
+    @property
+    def chats(self) -> ConversationSidebar:
+        """The Chats view."""
+        return self.query_one("#chats", ConversationSidebar)
+
+    @property
+    def models(self) -> ModelSidebar:
+        """The Models view."""
+        return self.query_one("#models", ModelSidebar)
+
+    def open_tab(self, tab: str, *, shown: bool) -> bool:
+        """Show `tab` with the cursor in its search box; False if the sidebar should close
+        instead (it is `shown` on that tab, and the focus is already in it).
+        """
+        tabs = self.tabs
+        view = self.chats if tab == CHATS_TAB else self.models
+        if shown and tabs.active == tab and view.has_focus_within:
+            return False
+        tabs.active = tab
+        if tab == CHATS_TAB:
+            self.chats.focus_search()
+        else:
+            self.models.query_one("#model-filter").focus()
+        return True
+
+    @on(TabbedContent.TabActivated, "#sidebar-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        if event.pane.id == CHATS_TAB:
+            self.chats.refresh_list()

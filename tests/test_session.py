@@ -1,0 +1,253 @@
+"""The chat session without a terminal: replies against the real demo server, kept in a real
+SQLite history; `resumed_settings`; and print mode and the TUI storing the same stream alike."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cli_helpers import parrotchat, with_server
+
+from parrotchat.config import Settings, load_settings
+from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.error_log import ErrorLog
+from parrotchat.core.history import History, open_history
+from parrotchat.core.records import ConversationRecord
+from parrotchat.core.reply import ReplyListener
+from parrotchat.core.session import ChatSession, Reply, resumed_settings
+from parrotchat.core.store import Store
+from parrotchat.demo import DemoServer
+from parrotchat.demo.behaviours import DONE, Parrot, Script, chunk, sse, tool_call
+from parrotchat.ui.stats import format_stats
+from parrotchat.ui.testing import offline_demo_app, send_prompt, wait_for_reply
+
+
+def record(provider: str | None, model: str | None) -> ConversationRecord:
+    return ConversationRecord(
+        1, "t", 0.0, 0.0, system_prompt="Be brief.", model=model, provider=provider
+    )
+
+
+def test_the_conversation_s_provider_model_and_system_prompt_come_back(tmp_path: Path) -> None:
+    settings = load_settings(config_path=tmp_path / "none.toml", env={})
+    restored = resumed_settings(settings, record("demo", "parrot-think"))
+    assert (restored.provider, restored.model) == ("demo", "parrot-think")
+    assert restored.system_prompt == "Be brief."
+    session = ChatSession(settings, error_log=ErrorLog(None), resumed=(record("demo", "p"), []))
+    assert session.conversation.system_prompt == "Be brief."
+
+
+def test_a_provider_no_longer_configured_keeps_the_current_model(tmp_path: Path) -> None:
+    settings = load_settings(config_path=tmp_path / "none.toml", env={})
+    restored = resumed_settings(settings, record("gone", "someone/model"))
+    assert (restored.provider, restored.model) == (settings.provider, settings.model)
+    assert restored.system_prompt == "Be brief."
+
+
+def test_flags_beat_the_stored_choices(tmp_path: Path) -> None:
+    settings = load_settings(
+        config_path=tmp_path / "none.toml", env={}, demo=True, system="Be long."
+    )
+    restored = resumed_settings(settings, record("parrotrouter", "x/y"))
+    assert (restored.provider, restored.model) == ("demo", settings.model)
+    assert restored.system_prompt == "Be long."
+
+
+# --- the session on its own ------------------------------------------------------------------
+
+
+class Recorder:
+    """A `SessionView` and `ReplyListener` that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    async def show_message(self, message: Message) -> None:
+        self.events.append(("message", message.content))
+
+    async def reply_started(self, reply: Reply) -> ReplyListener:
+        self.events.append(("started", reply.model))
+        return self
+
+    async def message_removed(self, message: Message) -> None:
+        self.events.append(("removed", message.content))
+
+    def reply_ended(self, reply: Reply) -> None:
+        self.events.append(("ended", reply.message.status))
+
+    def on_text(self, text: str) -> None:
+        self.events.append(("text", text))
+
+    def on_reasoning(self, text: str) -> None:
+        self.events.append(("reasoning", text))
+
+    def on_tool_call(self, call: object) -> None:
+        self.events.append(("tool", call))
+
+    def on_notice(self, text: str | None) -> None:
+        self.events.append(("notice", text))
+
+    def on_end(self, message: Message) -> None:
+        self.events.append(("end", message.status))
+
+
+def demo(server: DemoServer, tmp_path: Path) -> Settings:
+    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
+    return settings.with_demo_url(server.base_url)
+
+
+def session_on(server: DemoServer, tmp_path: Path) -> tuple[ChatSession, Recorder, Path]:
+    path = tmp_path / "parrotchat.db"
+    history, _resumed = open_history(path)
+    session = ChatSession(
+        demo(server, tmp_path), error_log=ErrorLog(tmp_path / "log"), history=history
+    )
+    view = Recorder()
+    session.attach(view)
+    return session, view, path
+
+
+async def test_send_streams_a_reply_and_stores_the_turn(demo_server, tmp_path):
+    session, view, path = session_on(demo_server, tmp_path)
+    demo_server.push(Parrot(text="Hello there."))
+    reply = await session.send("hi")
+    message = await session.wait(reply)
+    await session.aclose()
+    assert (message.content, message.status) == ("Hello there.", Status.COMPLETE)
+    texts = "".join(str(value) for kind, value in view.events if kind == "text")
+    assert texts == "Hello there."
+    assert view.events[0] == ("message", "hi") and view.events[1] == ("started", "parrot")
+    assert view.events[-1] == ("ended", Status.COMPLETE)
+    with Store(path) as store:
+        record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert record.title == "hi"
+    assert [(m.role, m.content, m.status) for m in messages] == [
+        (Role.USER, "hi", Status.COMPLETE),
+        (Role.ASSISTANT, "Hello there.", Status.COMPLETE),
+    ]
+
+
+async def test_stop_closes_the_connection_and_keeps_the_partial_answer(demo_server, tmp_path):
+    session, _view, path = session_on(demo_server, tmp_path)
+    demo_server.push(Script([sse(chunk("Half an ")), sse(chunk("answer"))], end="hang"))
+    reply = await session.send("go")
+    while reply.message.tokens < 2:  # both pieces arrived: the server now hangs
+        await demo_server_wait(reply)
+    session.stop()
+    message = await session.wait(reply)
+    request = await demo_server.await_disconnect()
+    assert request is demo_server.chat_requests[-1]
+    assert (message.content, message.status) == ("Half an answer", Status.CANCELLED)
+    assert not session.streaming
+    await session.aclose()
+    with Store(path) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert (messages[-1].content, messages[-1].status) == ("Half an answer", Status.CANCELLED)
+
+
+async def demo_server_wait(reply: Reply) -> None:
+    """Let the reply's task run (it reads the network) until the next check."""
+    import asyncio
+
+    assert reply.task is not None
+    await asyncio.wait({reply.task}, timeout=0.01)
+
+
+async def test_retry_replaces_a_failed_reply_and_several_replies_can_be_in_flight(
+    demo_server, tmp_path
+):
+    session, view, path = session_on(demo_server, tmp_path)
+    demo_server.push(Parrot(text="Not this.", drop_after=3))
+    failed = await session.wait(await session.send("again?"))
+    assert failed.status is Status.INTERRUPTED and failed.error
+    demo_server.push(Parrot(text="Yes, this."))
+    retried = await session.retry()
+    assert retried is not None
+    assert ("removed", failed.content) in view.events
+    message = await session.wait(retried)
+    assert message.content == "Yes, this."
+    assert [m.content for m in session.conversation.messages] == ["again?", "Yes, this."]
+    # The request carried the prompt once, without the failed reply.
+    assert demo_server.chat_requests[-1].body["messages"] == [{"role": "user", "content": "again?"}]
+    await session.aclose()
+    with Store(path) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert [m.content for m in messages] == ["again?", "Yes, this."]
+
+
+async def test_a_provider_that_cannot_be_reached_ends_the_reply_with_a_sentence(tmp_path):
+    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
+    session = ChatSession(settings, error_log=ErrorLog(None), history=History())
+    view = Recorder()
+    session.attach(view)
+    message = await session.wait(await session.send("hello"))  # the demo was never started
+    assert message.status is Status.ERROR
+    assert message.error == "The provider demo cannot be reached."
+    assert view.events[-1] == ("ended", Status.ERROR)
+
+
+# --- print mode and the TUI build the same reply -----------------------------------------------
+
+
+def mixed_stream() -> Script:
+    """Reasoning, text, two tool calls in fragments, no usage, cut at the token limit."""
+    return Script(
+        [
+            sse(chunk(reasoning="Let me think.")),
+            sse(chunk(reasoning=" Done.")),
+            sse(chunk("Calling ")),
+            sse(chunk("tools.")),
+            sse(chunk(tool_calls=[tool_call(0, "call_1", "get_weather", '{"city"')])),
+            sse(chunk(tool_calls=[tool_call(0, arguments=': "Lima"}')])),
+            sse(chunk(tool_calls=[tool_call(1, "call_2", "get_time", "{}")])),
+            sse(chunk(finish_reason="length")),
+            DONE,
+        ]
+    )
+
+
+def stored_reply(path: Path) -> Message:
+    with Store(path) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    return messages[-1]
+
+
+def comparable(message: Message) -> tuple[object, ...]:
+    calls = [(call.id, call.name, call.arguments) for call in message.tool_calls]
+    return (
+        message.content,
+        message.reasoning,
+        calls,
+        message.notice,
+        message.status,
+        message.tokens,
+    )
+
+
+async def test_print_mode_and_the_tui_store_and_count_the_same_stream(
+    demo_server: DemoServer, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(mixed_stream())
+    result = parrotchat("-p", "same", "--stats", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    printed = stored_reply(Path(clean_env["XDG_DATA_HOME"]) / "parrotchat" / "parrotchat.db")
+    print_tokens = re.search(r"stats: .*?(\d+) tokens", result.stderr)
+    assert print_tokens is not None, result.stderr
+
+    demo_server.push(mixed_stream())
+    tui_history = tmp_path / "tui" / "parrotchat.db"
+    app = offline_demo_app(demo_server.base_url, tmp_path / "tui", history=tui_history)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await send_prompt(pilot, "same")
+        shown = await wait_for_reply(pilot)
+        await app.history.drain()
+        tui_stats = format_stats(shown)
+    shown_by_tui = stored_reply(tui_history)
+
+    assert comparable(printed) == comparable(shown_by_tui) == comparable(shown)
+    assert printed.content == "Calling tools." and printed.reasoning == "Let me think. Done."
+    assert [call.name for call in printed.tool_calls] == ["get_weather", "get_time"]
+    assert printed.notice is not None and "token limit" in printed.notice
+    # Every reasoning, text and tool-call fragment is a token, on both faces.
+    assert printed.tokens == 7
+    assert f"{print_tokens.group(1)} tokens" in tui_stats
