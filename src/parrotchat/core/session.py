@@ -43,6 +43,8 @@ RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
 """The ways a reply can end that Retry (Ctrl+R) offers to ask again for."""
 UNDO_SECONDS = 8.0
 """How long a deleted conversation can be brought back (it stays in the trash anyway)."""
+TITLE_LENGTH = 200
+"""The longest title kept for a conversation, in characters."""
 
 
 def resumed_settings(settings: Settings, record: ConversationRecord) -> Settings:
@@ -378,10 +380,29 @@ class ChatSession:
         self.select(provider, model)
         return None
 
-    def renamed(self, conversation_id: int, title: str) -> None:
-        """A conversation got a new title (the Chats view renamed it)."""
+    async def rename(self, conversation_id: int, title: str) -> str:
+        """Give a stored conversation a new title; the title as stored.
+
+        Raises:
+            HistoryRefused: The conversation is gone, or the database is busy.
+        """
+        await self.history.rename(conversation_id, title)
+        stored = make_title(title, TITLE_LENGTH)
         if conversation_id == self.conversation_id:
-            self.title = title
+            self.title = stored
+        return stored
+
+    async def delete(self, conversation_id: int, title: str) -> bool:
+        """Move a conversation to the trash; `undo_delete` brings it back for `UNDO_SECONDS`.
+
+        Returns:
+            True if it was the conversation on screen (then a new one starts).
+
+        Raises:
+            HistoryRefused: The conversation is gone, or the database is busy.
+        """
+        await self.history.delete(conversation_id)
+        return self.deleted_now(conversation_id, title)
 
     async def record(self) -> ConversationRecord | None:
         """The stored record of the conversation on screen; None if it is not stored.
@@ -420,8 +441,8 @@ class ChatSession:
         return record, messages
 
     def deleted_now(self, conversation_id: int, title: str) -> bool:
-        """A conversation went to the trash (the Chats view deleted it): offer to undo it for
-        `UNDO_SECONDS`. Returns True if it was the one on screen (then a new one starts)."""
+        """A conversation went to the trash: offer to undo it for `UNDO_SECONDS`. Returns
+        True if it was the one on screen (then a new one starts)."""
         on_screen = conversation_id == self.conversation_id
         self._forget_deleted()
         self.deleted = DeletedConversation(conversation_id, title, on_screen)

@@ -169,7 +169,7 @@ class ParrotChatApp(App[None]):
         yield Header(icon="🦜")
         with Horizontal(id="body"):
             yield Sidebar(
-                self.history,
+                self.session,
                 self._model_sources(),
                 (self.provider, self.model),
                 id="sidebar",
@@ -526,25 +526,21 @@ class ParrotChatApp(App[None]):
     @on(ConversationSidebar.Renamed)
     def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
         event.stop()
-        self.session.renamed(event.conversation_id, event.title)
         if event.conversation_id == self.session.conversation_id:
             self._show_title()
 
     @on(ConversationSidebar.Deleted)
     async def _conversation_deleted(self, event: ConversationSidebar.Deleted) -> None:
         event.stop()
-        on_screen = event.conversation_id == self.session.conversation_id
-        if on_screen:
+        if event.on_screen:  # the session started a new conversation
             self._leave_replies()
-        self.session.deleted_now(event.conversation_id, event.title)
+            await self._show_new()
         self.refresh_bindings()
         self.notify(
             f"Deleted “{short_title(event.title)}” · Ctrl+Z to undo",
             timeout=UNDO_SECONDS,
             markup=False,
         )
-        if on_screen:
-            await self._show_new()
 
     # --- the sidebar ------------------------------------------------------------------------
 

@@ -25,9 +25,10 @@ from textual.visual import Visual
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from parrotchat.core.history import History, HistoryRefused
+from parrotchat.core.history import HistoryRefused
 from parrotchat.core.records import ConversationRecord, SearchHit, make_title
 from parrotchat.core.search import split_highlights
+from parrotchat.core.session import ChatSession
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
 from parrotchat.ui.search_pane import SearchListPane
@@ -232,7 +233,7 @@ class ConversationList(OptionList):
 class ConversationSidebar(SearchListPane):
     """Search box over the stored conversations; Enter or a click opens one (`Opened`).
 
-    `ConversationSidebar(chat_history, id="chats")`
+    `ConversationSidebar(session, id="chats")`
     """
 
     DEFAULT_CSS = """
@@ -270,10 +271,12 @@ class ConversationSidebar(SearchListPane):
 
     @dataclass
     class Deleted(Message):
-        """A conversation went to the trash (already stored)."""
+        """A conversation went to the trash (already stored; the session can undo it)."""
 
         conversation_id: int
         title: str
+        on_screen: bool
+        """It was the conversation on screen: the session started a new one."""
 
     @dataclass
     class Dismissed(Message):
@@ -286,7 +289,7 @@ class ConversationSidebar(SearchListPane):
 
     def __init__(
         self,
-        history: History,
+        session: ChatSession,
         *,
         now: Callable[[], float] = time.time,
         tz: tzinfo | None = None,
@@ -296,12 +299,14 @@ class ConversationSidebar(SearchListPane):
     ) -> None:
         """
         Args:
-            history: Where the conversations are; every call runs on its thread.
+            session: The chat: its history lists the conversations (every call on the history's
+                thread); renames and deletes go through it.
             now: The wall clock, for "5 min ago" (the snapshot tests stop it).
             tz: The time zone dates are shown in (default: the local one).
         """
         super().__init__(name=name, id=id, classes=classes)
-        self.history: History = history
+        self.session: ChatSession = session
+        self.history = session.history
         self.now: Callable[[], float] = now
         self.tz: tzinfo | None = tz
         self._debounce: Timer | None = None
@@ -469,21 +474,21 @@ class ConversationSidebar(SearchListPane):
     @work(group="chat-changes", exit_on_error=False)
     async def _store_title(self, conversation_id: int, title: str) -> None:
         try:
-            await self.history.rename(conversation_id, title)
+            stored = await self.session.rename(conversation_id, title)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
         else:
-            self.post_message(self.Renamed(conversation_id, make_title(title, 200)))
+            self.post_message(self.Renamed(conversation_id, stored))
         self.refresh_list()
 
     @work(group="chat-changes", exit_on_error=False)
     async def _trash(self, conversation_id: int, title: str) -> None:
         try:
-            await self.history.delete(conversation_id)
+            on_screen = await self.session.delete(conversation_id, title)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
         else:
-            self.post_message(self.Deleted(conversation_id, title))
+            self.post_message(self.Deleted(conversation_id, title, on_screen))
         self.refresh_list()
 
     # --- events and actions -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import TabbedContent, TabPane
 
-from parrotchat.core.history import History
+from parrotchat.core.session import ChatSession
 from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.model_sidebar import ModelSidebar, ModelSource
 
@@ -29,7 +29,7 @@ class Sidebar(Vertical):
 
     def __init__(
         self,
-        history: History,
+        session: ChatSession,
         sources: Mapping[str, ModelSource],
         current: tuple[str, str],
         *,
@@ -37,21 +37,21 @@ class Sidebar(Vertical):
     ) -> None:
         """
         Args:
-            history: Where the Chats tab finds the stored conversations.
+            session: The chat, whose stored conversations the Chats tab lists.
             sources: Provider name -> where its models come from, for the Models tab.
             current: The `(provider, model)` marked in the Models tab.
         """
         super().__init__(id=id)
-        self._history = history
+        self._session = session
         self._sources = sources
         self._current = current
 
     def compose(self) -> ComposeResult:
         # Without history the Chats tab has nothing to show: start on the models.
-        initial = CHATS_TAB if self._history.available else MODELS_TAB
+        initial = CHATS_TAB if self._session.history.available else MODELS_TAB
         with TabbedContent(id="sidebar-tabs", initial=initial):
             with TabPane("Chats", id=CHATS_TAB):
-                yield ConversationSidebar(self._history, id="chats")
+                yield ConversationSidebar(self._session, id="chats")
             with TabPane("Models", id=MODELS_TAB):
                 yield ModelSidebar(self._sources, current=self._current, id="models")
 
