@@ -346,6 +346,10 @@ class ParrotChatApp(App[None]):
         """The conversation is leaving the screen: its replies stop, saved, and their views
         stop flushing."""
         self.session.end_replies()
+        self._abandon_streams()
+
+    def _abandon_streams(self) -> None:
+        """Stop every reply's frame flush for good (their views are leaving the screen)."""
         for stream in [*self._streams.values(), self.reply_stream]:
             if stream is not None:
                 stream.abandon()
@@ -425,12 +429,7 @@ class ParrotChatApp(App[None]):
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
         (_record, messages), notice = opened
-        for stream in [*self._streams.values(), self.reply_stream]:
-            if stream is not None:
-                stream.abandon()
-        self._streams.clear()
-        self.reply_stream = None
-        self.streaming = False
+        self._abandon_streams()  # the session stopped and saved them
         if notice is not None:
             self.notify(neutralize(notice), severity="warning", markup=False)
         self._follow_session_model()
