@@ -14,6 +14,7 @@ from cli_helpers import KEY, parrotchat, spawn, with_server
 
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
+from parrotchat.demo.hostile import Flood
 
 
 def test_answer_goes_to_stdout_only(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
@@ -253,3 +254,22 @@ def test_a_broken_server_answer_is_one_line_not_a_traceback(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_endless_event_ends_in_one_sentence_and_the_partial_is_kept(
+    demo_server: DemoServer, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "limits.toml"
+    config.write_text("[limits]\nevent_mb = 1\n")
+    env = {**with_server(clean_env, demo_server), "PARROTCHAT_CONFIG": str(config)}
+    demo_server.push(Flood("endless_event", size=256 << 20, text="partial answer"))
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 1
+    assert result.stdout == "partial answer\n"
+    assert result.stderr == (
+        "parrotchat: error: The server sent one event of over 1 MB (limits.event_mb); "
+        "the answer so far is kept.\n"
+    )
+    exported = json.loads(parrotchat("export", "--format", "json", env=env).stdout)
+    reply = exported["messages"][-1]
+    assert (reply["content"], reply["status"]) == ("partial answer", "error")

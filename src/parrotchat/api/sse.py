@@ -12,15 +12,33 @@ end marker and some omit the blank line after it.
 
 from __future__ import annotations
 
-__all__ = ["DONE", "MAX_LINE", "LineTooLong", "SSEDecoder", "ServerSentEvent"]
+__all__ = [
+    "DONE",
+    "MAX_EVENT",
+    "MAX_LINE",
+    "EventTooLarge",
+    "LineTooLong",
+    "SSEDecoder",
+    "ServerSentEvent",
+]
 
 DONE = "[DONE]"
-MAX_LINE = 16 * 1024 * 1024
-"""Longest line (bytes) kept while waiting for its end: a bound on a broken server's memory."""
+MAX_LINE = 8 * 1024 * 1024
+"""Longest line (bytes) kept while waiting for its end, by default: a bound on a broken server's
+memory."""
+MAX_EVENT = 8 * 1024 * 1024
+"""Largest event (bytes of its `data:` lines) kept while waiting for its end, by default."""
+_LINE_COST = 64
+"""What one held `data:` line costs besides its bytes (a str object and a list slot): counted
+so an event of a million one-byte lines cannot hide behind a small byte count."""
 
 
 class LineTooLong(ValueError):
-    """A line grew past `MAX_LINE` bytes without ending."""
+    """A line grew past the decoder's `max_line` bytes without ending."""
+
+
+class EventTooLarge(ValueError):
+    """An event's `data:` lines grew past the decoder's `max_event` bytes without ending."""
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -56,9 +74,29 @@ class SSEDecoder:
     `events = decoder.feed(b"data: hi\\n\\n")  # [ServerSentEvent(data='hi', ...)]`
     """
 
-    __slots__ = ("_bom_pending", "_cr_pending", "_data", "_event", "_last_id", "_partial")
+    __slots__ = (
+        "_bom_pending",
+        "_cr_pending",
+        "_data",
+        "_event",
+        "_last_id",
+        "_max_event",
+        "_max_line",
+        "_partial",
+        "_size",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_line: int = MAX_LINE, max_event: int = MAX_EVENT) -> None:
+        """
+        Args:
+            max_line: Longest line, in bytes, before `feed` raises `LineTooLong`.
+            max_event: Largest event before `feed` raises `EventTooLarge` (each `data:` line
+                counts its bytes plus a small cost per line).
+        """
+        self._max_line = max_line
+        self._max_event = max_event
+        self._size = 0
+        """What the `data:` lines of the pending event cost so far."""
         self._partial = bytearray()
         """Bytes of the current, not yet terminated line."""
         self._cr_pending = False
@@ -95,8 +133,8 @@ class SSEDecoder:
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\n" not in chunk:
             self._partial += chunk
-            if len(self._partial) > MAX_LINE:
-                raise LineTooLong(f"a line of the stream is longer than {MAX_LINE} bytes")
+            if len(self._partial) > self._max_line:
+                raise LineTooLong(f"a line of the stream is longer than {self._max_line} bytes")
             return []
         if self._partial:
             self._partial += chunk
@@ -109,6 +147,7 @@ class SSEDecoder:
             self._partial += tail
         events: list[ServerSentEvent] = []
         data = self._data
+        size = self._size
         for line in lines:
             if line[:6] == b"data: ":  # the common case, inlined: this runs per chunk
                 text = line[6:].decode("utf-8", "replace")
@@ -116,6 +155,7 @@ class SSEDecoder:
                     events.append(ServerSentEvent(DONE, self._event or "message", self._last_id))
                 else:
                     data.append(text)
+                    size += len(line) + _LINE_COST
             elif not line:
                 if data:
                     events.append(
@@ -126,12 +166,19 @@ class SSEDecoder:
                         )
                     )
                     data.clear()
+                size = 0
                 self._event = ""
             else:
+                self._size = size
                 event = self._line(line)
                 if event is not None:
                     events.append(event)
-                data = self._data
+                data, size = self._data, self._size
+        self._size = size
+        if size > self._max_event:
+            raise EventTooLarge(f"an event of the stream is larger than {self._max_event} bytes")
+        if len(self._partial) > self._max_line:
+            raise LineTooLong(f"a line of the stream is longer than {self._max_line} bytes")
         return events
 
     def close(self) -> list[ServerSentEvent]:
@@ -170,6 +217,7 @@ class SSEDecoder:
             if text == DONE and not self._data:
                 return ServerSentEvent(DONE, self._event or "message", self._last_id)
             self._data.append(text)
+            self._size += len(line) + _LINE_COST
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
         elif name == b"id" and b"\0" not in value:
@@ -179,6 +227,7 @@ class SSEDecoder:
 
     def _dispatch(self) -> ServerSentEvent | None:
         data, self._data = self._data, []
+        self._size = 0
         event, self._event = self._event, ""
         if not data:
             return None
