@@ -321,6 +321,29 @@ MINIMAL = {
             "message 1's 'tokens' is not a whole number",
         ),
         (
+            json.dumps({**MINIMAL, "messages": [{"role": "user", "created": 1, "tokens": 1e20}]})
+            .replace("1e+20", "1e20")
+            .encode(),
+            "message 1's 'tokens' is not a whole number",
+        ),
+        (
+            json.dumps(
+                {**MINIMAL, "messages": [{"role": "user", "created": 1, "tokens": 10**20}]}
+            ).encode(),
+            "message 1's 'tokens' is out of range (a whole number from 0 to 9223372036854775807)",
+        ),
+        (
+            json.dumps(
+                {
+                    **MINIMAL,
+                    "messages": [
+                        {"role": "user", "created": 1, "usage": {"completion_tokens": 10**20}}
+                    ],
+                }
+            ).encode(),
+            "message 1's usage's 'completion_tokens' is out of range",
+        ),
+        (
             json.dumps(
                 {**MINIMAL, "messages": [{"role": "user", "created": 1, "tool_calls": {"a": 1}}]}
             ).encode(),

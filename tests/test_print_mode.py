@@ -273,3 +273,30 @@ def test_an_endless_event_ends_in_one_sentence_and_the_partial_is_kept(
     exported = json.loads(parrotchat("export", "--format", "json", env=env).stdout)
     reply = exported["messages"][-1]
     assert (reply["content"], reply["status"]) == ("partial answer", "error")
+
+
+@pytest.mark.parametrize("cost", ["NaN", "1e400", "-Infinity"])
+def test_absurd_usage_numbers_keep_the_reply_and_the_export_valid(
+    demo_server: DemoServer, clean_env: dict[str, str], cost: str
+) -> None:
+    usage = (
+        '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":100000000000000000000,'
+        f'"total_tokens":100000000000000000001,"cost":{cost}}}}}'
+    )
+    writes = [sse(chunk(content="answer")), sse(chunk(finish_reason="stop")), sse(usage), DONE]
+    demo_server.push(Script(writes))
+    env = with_server(clean_env, demo_server)
+    result = parrotchat("-p", "hi", "--stats", env=env)
+    assert (result.returncode, result.stdout) == (0, "answer\n"), result.stderr
+    assert "nan" not in result.stderr.lower() and "inf" not in result.stderr.lower()
+    exported = parrotchat("export", "--format", "json", env=env).stdout
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"the export holds {constant}, which is not JSON")
+
+    reply = json.loads(exported, parse_constant=refuse)["messages"][-1]
+    assert (reply["content"], reply["status"]) == ("answer", "complete")
+    assert reply["usage"]["cost"] is None
+    assert reply["usage"]["completion_tokens"] == 2**63 - 1
+    imported = parrotchat("import", "-", env=env, stdin=exported)
+    assert imported.returncode == 0, imported.stderr

@@ -16,6 +16,7 @@ from typing import Any
 from parrotchat.api.errors import ProtocolError, ProviderError, ResponseTooLarge, redact
 from parrotchat.api.events import Event, ReasoningDelta, TextDelta, ToolCall, ToolCallDelta, Usage
 from parrotchat.api.limits import megabytes
+from parrotchat.api.numbers import clean_usage
 from parrotchat.api.sse import ServerSentEvent
 
 __all__ = ["ChunkParser", "fix_surrogates"]
@@ -275,25 +276,20 @@ def _parts_text(parts: list[Any]) -> str:
 
 
 def _usage(raw: dict[str, Any]) -> Usage:
-    return Usage(
-        prompt_tokens=_int_or_none(raw.get("prompt_tokens")),
-        completion_tokens=_int_or_none(raw.get("completion_tokens")),
-        total_tokens=_int_or_none(raw.get("total_tokens")),
-        cost=_float_or_none(raw.get("cost")),
+    cost = raw.get("cost")
+    if isinstance(cost, str):  # some servers quote it
+        try:
+            cost = float(cost)
+        except ValueError:
+            cost = None
+    return clean_usage(
+        Usage(
+            prompt_tokens=raw.get("prompt_tokens"),
+            completion_tokens=raw.get("completion_tokens"),
+            total_tokens=raw.get("total_tokens"),
+            cost=cost,
+        )
     )
-
-
-def _float_or_none(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _message_of(error: object) -> str:

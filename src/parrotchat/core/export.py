@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from parrotchat.api.events import ToolCall, Usage
+from parrotchat.api.numbers import MAX_COUNT, clean_usage, count_or_none, finite_or_none
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import neutralize
@@ -38,6 +39,8 @@ class InvalidExport(ValueError):
 
 
 def usage_to_dict(usage: Usage | None) -> dict[str, Any] | None:
+    """The usage as JSON-ready fields; counts bounded and a cost that is not finite absent."""
+    usage = clean_usage(usage)
     return dataclasses.asdict(usage) if usage is not None else None
 
 
@@ -70,9 +73,9 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "error": message.error,
         "notice": message.notice,
         "usage": usage_to_dict(message.usage),
-        "ttft": message.ttft,
-        "duration": message.duration,
-        "tokens": message.tokens,
+        "ttft": finite_or_none(message.ttft),
+        "duration": finite_or_none(message.duration),
+        "tokens": count_or_none(message.tokens) or 0,
         "created": message.created,
     }
 
@@ -150,6 +153,11 @@ def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool
             raise InvalidExport(f"The export is malformed: {where} has no {key!r}.")
         return None
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "integer" and number and isinstance(value, int) and not 0 <= value <= MAX_COUNT:
+        raise InvalidExport(
+            f"The export is malformed: {where}'s {key!r} is out of range "
+            f"(a whole number from 0 to {MAX_COUNT})."
+        )
     valid = {
         "text": isinstance(value, str),
         "integer": number and isinstance(value, int),

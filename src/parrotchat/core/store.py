@@ -27,6 +27,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from parrotchat.api.numbers import clean_usage, count_or_none, finite_or_none
 from parrotchat.core import export
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.export import InvalidExport
@@ -438,7 +439,7 @@ class Store:
                 "UPDATE messages SET content = ?, reasoning = ?, tokens = coalesce(?, tokens),"
                 " status = 'streaming', recovered = 0, updated = ?"
                 " WHERE id = ? AND (status = 'streaming' OR recovered)",
-                (content, reasoning, tokens, time.time(), message_id),
+                (content, reasoning, count_or_none(tokens), time.time(), message_id),
             )
 
     def delete_message(self, message_id: int) -> None:
@@ -584,8 +585,8 @@ def _damaged(path: Path) -> str:
 
 
 def _message_values(message: Message) -> tuple[Any, ...]:
-    """The values of `_MESSAGE_COLUMNS` for a message."""
-    usage = message.usage
+    """The values of `_MESSAGE_COLUMNS` for a message, numbers made storable (see `numbers`)."""
+    usage = clean_usage(message.usage)
     return (
         str(message.role),
         message.content,
@@ -598,9 +599,9 @@ def _message_values(message: Message) -> tuple[Any, ...]:
         message.notice,
         json.dumps(export.usage_to_dict(usage)) if usage is not None else None,
         usage.cost if usage is not None else None,
-        message.ttft,
-        message.duration,
-        message.tokens,
+        finite_or_none(message.ttft),
+        finite_or_none(message.duration),
+        count_or_none(message.tokens) or 0,
         message.created,
     )
 
