@@ -538,3 +538,25 @@ def test_a_reader_that_leaves_early_is_not_an_error(env: dict[str, str]) -> None
     os.close(write)
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+def test_bidi_controls_never_reach_list_or_exports(env: dict[str, str]) -> None:
+    trojan = "access \u202e\u2066nimda\u2069"
+    with Store(history_path(env)) as store:
+        cid = store.create_conversation()
+        store.add_message(cid, Message(Role.USER, f"title {trojan}"))
+        store.add_message(
+            cid,
+            Message(Role.ASSISTANT, trojan, reasoning=trojan, error=trojan, status=Status.ERROR),
+        )
+    outputs = [
+        parrotchat("list", env=env).stdout,
+        parrotchat("export", env=env).stdout,
+        parrotchat("export", "--format", "json", env=env).stdout,
+        parrotchat("search", "access", env=env).stdout,
+    ]
+    for output in outputs:
+        assert "access" in output
+        for control in "\u202e\u2066\u2069":
+            assert control not in output
+    assert json.loads(outputs[2])["messages"][1]["content"] == trojan

@@ -300,3 +300,20 @@ def test_absurd_usage_numbers_keep_the_reply_and_the_export_valid(
     assert reply["usage"]["completion_tokens"] == 2**63 - 1
     imported = parrotchat("import", "-", env=env, stdin=exported)
     assert imported.returncode == 0, imported.stderr
+
+
+def test_bidi_controls_are_neutralised_unless_raw(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    trojan = "if admin \u202e} \u2066evil\u2069 {"
+    env = with_server(clean_env, demo_server)
+    writes = [sse(chunk(reasoning=f"think {trojan}")), sse(chunk(content=trojan))]
+    demo_server.push(Script([*writes, sse({"error": {"message": f"bad {trojan}"}})]))
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 1
+    for control in "\u202e\u2066\u2069":
+        assert control not in result.stdout and control not in result.stderr
+    assert result.stdout == "if admin \ufffd} \ufffdevil\ufffd {\n"
+    demo_server.push(Script([sse(chunk(content=trojan)), DONE]))
+    raw = parrotchat("-p", "hi", "--raw", env=env)
+    assert trojan in raw.stdout

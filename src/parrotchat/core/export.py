@@ -13,7 +13,7 @@ from parrotchat.api.events import ToolCall, Usage
 from parrotchat.api.numbers import MAX_COUNT, clean_usage, count_or_none, finite_or_none
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.records import ConversationRecord
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import format_controls, neutralize
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -236,7 +236,7 @@ def _check_encodable(fields: dict[str, Any], messages: list[Message]) -> None:
         ) from error
 
 
-_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_UNSAFE = re.compile(f"[\x7f-\x9f\ud800-\udfff{''.join(format_controls())}]")
 
 
 def export_text(
@@ -258,12 +258,22 @@ def export_text(
 def dump_json(data: Any) -> str:
     """Indented UTF-8 JSON text, terminal-safe: every control character is escaped.
 
-    `json.dumps` escapes C0 controls (ESC included) but passes DEL and the C1 controls through
-    raw; they only occur inside strings, where `\\u00XX` reads back as the same character.
+    `json.dumps` escapes C0 controls (ESC included) but passes DEL, the C1 controls and the
+    invisible format characters (bidi overrides, tags) through raw; they only occur inside
+    strings, where `\\uXXXX` (a surrogate pair beyond U+FFFF) reads back as the same character.
     `dump_json({"t": "\\x9b"})  # '{\\n  "t": "\\\\u009b"\\n}\\n'`
     """
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return _UNSAFE.sub(_escape, text) + "\n"
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A character as JSON escapes: one `\\uXXXX`, or a surrogate pair beyond U+FFFF."""
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _when(timestamp: float, tz: tzinfo | None) -> str:
