@@ -369,6 +369,46 @@ async def test_24_idle_past_timeout_keeps_the_partial(demo_server: DemoServer) -
     assert outcome.text == "one"
 
 
+async def test_a_silent_server_is_not_said_to_send_keep_alives(demo_server: DemoServer) -> None:
+    silent = Script([], end="hang")  # the headers, then not one byte
+    outcome = await run(demo_server, silent, idle_timeout=0.3, read_timeout=30, max_retries=0)
+    assert isinstance(outcome.error, IdleTimeout)
+    assert outcome.error.message == "The server sent nothing for 0.3 s; try again."
+
+
+async def test_a_long_retry_after_on_a_503_says_when_to_try_again(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, HTTPError(503, headers={"Retry-After": "120"}))
+    assert isinstance(outcome.error, ServerError)
+    assert outcome.retries == []
+    assert "try again in 2 minutes" in outcome.error.message
+
+
+async def test_random_bytes_as_a_stream_are_a_malformed_answer(demo_server: DemoServer) -> None:
+    noise = bytes((i * 73 + 41) % 256 for i in range(4096) if (i * 73 + 41) % 256 not in (10, 13))
+    outcome = await run(demo_server, Script([noise, noise]), max_retries=0)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "malformed" in outcome.error.message
+
+
+async def test_random_bytes_instead_of_http_are_a_malformed_answer() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(bytes((i * 73 + 41) % 256 for i in range(4096)) + b"\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ChatClient(Endpoint("junk", f"http://127.0.0.1:{port}/v1", max_retries=0)) as c:
+            with pytest.raises(ProtocolError, match="malformed"):
+                async for _ in c.stream_chat("m", [{"role": "user", "content": "x"}]):
+                    pass
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_24_read_timeout_before_any_byte(demo_server: DemoServer) -> None:
     outcome = await run(demo_server, Script([], end="hang"), read_timeout=0.3, max_retries=0)
     assert outcome.error is not None

@@ -71,7 +71,7 @@ def neutralize(text: str) -> str:
     `neutralize("\\x1b]52;c;aGk=\\x07")  # '␛]52;c;aGk=␇'`;
     `neutralize("a\\u202eb")  # 'a\\ufffdb'`
     """
-    if _TAG.search(text) is None:
+    if text.isascii() or _TAG.search(text) is None:
         return text.translate(_TABLE)
     parts, last = [], 0
     for flag in _FLAG.finditer(text):

@@ -223,22 +223,21 @@ class ChatClient:
                     decoder = SSEDecoder(max_line=limits.line, max_event=limits.event)
                     feed, parse = decoder.feed, parser.parse
                     watchdog = IdleWatchdog(self.endpoint.idle_timeout)
+                    heard = False  # any byte of the body at all
                     try:
                         while True:
                             watchdog.waiting = True
                             try:
                                 data = await anext(chunks)
+                                heard = True
                             except StopAsyncIteration:
                                 ended = decoder.close()
                                 if not (ended and ended[0].data == DONE):
-                                    _raise_unless_finished(parser)
+                                    _raise_unless_finished(parser, decoder, progress)
                                 break
                             except asyncio.CancelledError:
                                 if watchdog.expired():
-                                    raise errors.IdleTimeout(
-                                        f"The server sent no data for {watchdog.idle:g} s "
-                                        "(only keep-alives); try again."
-                                    ) from None
+                                    raise _idle_timeout(watchdog.idle, heard) from None
                                 raise
                             finally:
                                 watchdog.waiting = False
@@ -288,11 +287,25 @@ class _Progress:
         self.shown = False
 
 
-def _raise_unless_finished(parser: ChunkParser) -> None:
-    if parser.finish_reason is None:
-        raise errors.StreamInterrupted(
-            "The server closed the stream before the answer finished; try again."
+def _raise_unless_finished(parser: ChunkParser, decoder: SSEDecoder, progress: _Progress) -> None:
+    if parser.finish_reason is not None:
+        return
+    if decoder.junk_lines and not progress.shown:
+        raise errors.ProtocolError(
+            "The server sent a malformed answer (not an event stream); check that the base URL "
+            "points to an OpenAI-compatible API."
         )
+    raise errors.StreamInterrupted(
+        "The server closed the stream before the answer finished; try again."
+    )
+
+
+def _idle_timeout(idle: float, heard: bool) -> errors.IdleTimeout:
+    if not heard:
+        return errors.IdleTimeout(f"The server sent nothing for {idle:g} s; try again.")
+    return errors.IdleTimeout(
+        f"The server sent no data for {idle:g} s (only keep-alives); try again."
+    )
 
 
 def _refuse_compression(response: httpx.Response) -> None:

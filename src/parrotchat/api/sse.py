@@ -84,6 +84,7 @@ class SSEDecoder:
         "_max_line",
         "_partial",
         "_size",
+        "junk_lines",
     )
 
     def __init__(self, *, max_line: int = MAX_LINE, max_event: int = MAX_EVENT) -> None:
@@ -97,6 +98,8 @@ class SSEDecoder:
         self._max_event = max_event
         self._size = 0
         """What the `data:` lines of the pending event cost so far."""
+        self.junk_lines = 0
+        """Lines that are neither a field SSE knows nor a comment: many mean it is no stream."""
         self._partial = bytearray()
         """Bytes of the current, not yet terminated line."""
         self._cr_pending = False
@@ -222,6 +225,8 @@ class SSEDecoder:
             self._event = value.decode("utf-8", "replace")
         elif name == b"id" and b"\0" not in value:
             self._last_id = value.decode("utf-8", "replace")
+        elif name not in (b"id", b"retry"):
+            self.junk_lines += 1
         # `retry` and unknown fields are ignored: a POST stream is never reconnected.
         return None
 
