@@ -623,3 +623,10 @@ def test_long_titles_are_cut_when_imported_and_listed(tmp_path: Path) -> None:
     code, out, _ = run("list", path=path)
     assert code == 0
     assert max(len(line) for line in out.splitlines()) < 300
+
+
+def test_error_sentences_are_inert(tmp_path: Path) -> None:
+    code, _, err = run("import", str(tmp_path / "evil\u202e\x1b[2J.json"), path=tmp_path / "db")
+    assert code == 1
+    assert "\u202e" not in err and "\x1b" not in err
+    assert "evil\ufffd␛[2J.json" in one_error_line(err)

@@ -41,6 +41,7 @@ from parrotchat.history_output import (
     one_line,
     search_results,
 )
+from parrotchat.sanitize import neutralize
 
 __all__ = ["COMMANDS", "build_parser", "is_history_command", "main", "positive"]
 
@@ -102,8 +103,8 @@ class Context:
         _write_utf8(self.stdout, text)
 
     def note(self, sentence: str) -> None:
-        """A line for the person at the terminal, on stderr."""
-        print(f"parrotchat: {sentence}", file=self.stderr, flush=True)
+        """A line for the person at the terminal, on stderr (controls made inert)."""
+        print(f"parrotchat: {neutralize(sentence)}", file=self.stderr, flush=True)
 
 
 def is_history_command(argv: Sequence[str]) -> bool:
@@ -262,7 +263,7 @@ def main(
 
 
 def _error(context: Context, sentence: str) -> None:
-    print(f"parrotchat: error: {sentence}", file=context.stderr, flush=True)
+    print(f"parrotchat: error: {neutralize(sentence)}", file=context.stderr, flush=True)
 
 
 # -- list ------------------------------------------------------------------------------------

@@ -83,7 +83,6 @@ class SSEDecoder:
         "_max_event",
         "_max_line",
         "_partial",
-        "_size",
         "junk_lines",
     )
 
@@ -96,8 +95,6 @@ class SSEDecoder:
         """
         self._max_line = max_line
         self._max_event = max_event
-        self._size = 0
-        """What the `data:` lines of the pending event cost so far."""
         self.junk_lines = 0
         """Lines that are neither a field SSE knows nor a comment: many mean it is no stream."""
         self._partial = bytearray()
@@ -150,7 +147,6 @@ class SSEDecoder:
             self._partial += tail
         events: list[ServerSentEvent] = []
         data = self._data
-        size = self._size
         for line in lines:
             if line[:6] == b"data: ":  # the common case, inlined: this runs per chunk
                 text = line[6:].decode("utf-8", "replace")
@@ -158,7 +154,6 @@ class SSEDecoder:
                     events.append(ServerSentEvent(DONE, self._event or "message", self._last_id))
                 else:
                     data.append(text)
-                    size += len(line) + _LINE_COST
             elif not line:
                 if data:
                     events.append(
@@ -169,17 +164,14 @@ class SSEDecoder:
                         )
                     )
                     data.clear()
-                size = 0
                 self._event = ""
             else:
-                self._size = size
                 event = self._line(line)
                 if event is not None:
                     events.append(event)
-                data, size = self._data, self._size
-        self._size = size
-        if size > self._max_event:
-            raise EventTooLarge(f"an event of the stream is larger than {self._max_event} bytes")
+                data = self._data
+        if data:  # an event still open after this read: usually none, or one line
+            self._check_event_size(data)
         if len(self._partial) > self._max_line:
             raise LineTooLong(f"a line of the stream is longer than {self._max_line} bytes")
         return events
@@ -220,7 +212,6 @@ class SSEDecoder:
             if text == DONE and not self._data:
                 return ServerSentEvent(DONE, self._event or "message", self._last_id)
             self._data.append(text)
-            self._size += len(line) + _LINE_COST
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
         elif name == b"id" and b"\0" not in value:
@@ -230,9 +221,13 @@ class SSEDecoder:
         # `retry` and unknown fields are ignored: a POST stream is never reconnected.
         return None
 
+    def _check_event_size(self, data: list[str]) -> None:
+        """Raise EventTooLarge if the open event's `data:` lines cost more than `max_event`."""
+        if len(data) * _LINE_COST + sum(map(len, data)) > self._max_event:
+            raise EventTooLarge(f"an event of the stream is larger than {self._max_event} bytes")
+
     def _dispatch(self) -> ServerSentEvent | None:
         data, self._data = self._data, []
-        self._size = 0
         event, self._event = self._event, ""
         if not data:
             return None
