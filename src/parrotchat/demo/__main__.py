@@ -25,7 +25,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--hostile",
         choices=[kind.replace("_", "-") for kind in FLOOD_KINDS],
-        help="answer every chat request (huge-json: every model list) with this attack",
+        help="answer every chat request with this attack (huge-json: the model list too)",
     )
     return parser.parse_args(argv)
 

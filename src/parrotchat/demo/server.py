@@ -213,7 +213,7 @@ class DemoServer:
         self._models_queue: deque[Behaviour] = deque()
         self.hostile: Flood | None = None
         """When set, every chat request gets this hostile answer (`python -m parrotchat.demo
-        --hostile KIND`); a `huge_json` flood answers `GET /models` instead."""
+        --hostile KIND`); a `huge_json` flood answers `GET /models` too."""
         self._requests: list[RecordedRequest] = []
         self._reported_disconnects: set[int] = set()
         self._completion_ids = itertools.count(1)
