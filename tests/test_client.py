@@ -17,12 +17,14 @@ from parrotchat.api import (
     Endpoint,
     Finished,
     IdleTimeout,
+    Limits,
     NotFound,
     PaymentRequired,
     ProtocolError,
     ProviderError,
     RateLimited,
     ReasoningDelta,
+    ResponseTooLarge,
     Retrying,
     ServerError,
     StreamInterrupted,
@@ -31,6 +33,7 @@ from parrotchat.api import (
 )
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
+from parrotchat.demo.hostile import Flood, gzip_stream
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -366,6 +369,46 @@ async def test_24_idle_past_timeout_keeps_the_partial(demo_server: DemoServer) -
     assert outcome.text == "one"
 
 
+async def test_a_silent_server_is_not_said_to_send_keep_alives(demo_server: DemoServer) -> None:
+    silent = Script([], end="hang")  # the headers, then not one byte
+    outcome = await run(demo_server, silent, idle_timeout=0.3, read_timeout=30, max_retries=0)
+    assert isinstance(outcome.error, IdleTimeout)
+    assert outcome.error.message == "The server sent nothing for 0.3 s; try again."
+
+
+async def test_a_long_retry_after_on_a_503_says_when_to_try_again(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, HTTPError(503, headers={"Retry-After": "120"}))
+    assert isinstance(outcome.error, ServerError)
+    assert outcome.retries == []
+    assert "try again in 2 minutes" in outcome.error.message
+
+
+async def test_random_bytes_as_a_stream_are_a_malformed_answer(demo_server: DemoServer) -> None:
+    noise = bytes((i * 73 + 41) % 256 for i in range(4096) if (i * 73 + 41) % 256 not in (10, 13))
+    outcome = await run(demo_server, Script([noise, noise]), max_retries=0)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "malformed" in outcome.error.message
+
+
+async def test_random_bytes_instead_of_http_are_a_malformed_answer() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(bytes((i * 73 + 41) % 256 for i in range(4096)) + b"\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with ChatClient(Endpoint("junk", f"http://127.0.0.1:{port}/v1", max_retries=0)) as c:
+            with pytest.raises(ProtocolError, match="malformed"):
+                async for _ in c.stream_chat("m", [{"role": "user", "content": "x"}]):
+                    pass
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_24_read_timeout_before_any_byte(demo_server: DemoServer) -> None:
     outcome = await run(demo_server, Script([], end="hang"), read_timeout=0.3, max_retries=0)
     assert outcome.error is not None
@@ -446,10 +489,10 @@ async def test_a_web_page_instead_of_a_stream_is_explained(demo_server: DemoServ
 
 
 async def test_an_endless_line_is_cut_off_not_buffered_forever(demo_server: DemoServer) -> None:
-    endless = Script([b"data: " + b"x" * (1 << 20)] * 17, end="hang")
+    endless = Script([b"data: " + b"x" * (1 << 20)] * 9, end="hang")
     outcome = await run(demo_server, endless, max_retries=0)
     assert isinstance(outcome.error, ProtocolError)
-    assert "16 MB" in outcome.error.message
+    assert "8 MB" in outcome.error.message
 
 
 async def test_a_server_that_ignores_stream_true_still_answers(demo_server: DemoServer) -> None:
@@ -492,13 +535,83 @@ async def test_credential_headers_are_scrubbed_from_errors(demo_server: DemoServ
     assert demo_server.chat_requests[0].headers["api-key"] == secret
 
 
-async def test_a_body_that_lies_about_its_compression_is_one_clear_error(
-    demo_server: DemoServer,
-) -> None:
+async def test_a_compressed_body_is_refused_in_one_sentence(demo_server: DemoServer) -> None:
     lying = Script([b"not gzip at all"], headers={"Content-Encoding": "gzip"})
     outcome = await run(demo_server, lying, max_retries=0)
     assert isinstance(outcome.error, ProtocolError)
-    assert "decoded" in outcome.error.message
+    assert "compressed its answer (Content-Encoding: gzip)" in outcome.error.message
+
+
+# -- hostile servers: every read from the network has a limit -------------------------------
+
+SMALL = Limits(response=1 << 20, models=1 << 20, event=1 << 20, line=1 << 20, reply=1 << 20)
+"""1 MB everywhere: the attacks below send 64 MB and more."""
+
+
+async def test_a_gzip_bomb_json_body_is_refused_not_decoded(demo_server: DemoServer) -> None:
+    bomb = Flood("gzip_json", size=64 << 20)
+    outcome = await run(demo_server, bomb, max_retries=0, limits=SMALL)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "compressed its answer" in outcome.error.message
+
+
+async def test_a_huge_json_body_stops_at_the_response_limit(demo_server: DemoServer) -> None:
+    outcome = await run(demo_server, Flood("huge_json", size=64 << 20), max_retries=0, limits=SMALL)
+    assert isinstance(outcome.error, ResponseTooLarge)
+    assert outcome.error.message == (
+        "The server's answer is larger than 1 MB (limits.response_mb); check that the base URL "
+        "points to an OpenAI-compatible API, or raise the limit in the config."
+    )
+
+
+async def test_an_endless_event_stops_at_the_event_limit_and_keeps_the_text(
+    demo_server: DemoServer,
+) -> None:
+    flood = Flood("endless_event", size=64 << 20, text="partial answer")
+    outcome = await run(demo_server, flood, max_retries=0, limits=SMALL)
+    assert outcome.text == "partial answer"
+    assert isinstance(outcome.error, ResponseTooLarge)
+    assert "one event of over 1 MB (limits.event_mb)" in outcome.error.message
+
+
+async def test_a_gzip_bomb_in_the_stream_is_refused(demo_server: DemoServer) -> None:
+    flood = Flood("gzip_stream", size=64 << 20)
+    outcome = await run(demo_server, flood, max_retries=0, limits=SMALL)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "compressed its answer (Content-Encoding: gzip)" in outcome.error.message
+
+
+async def test_a_gzip_error_body_is_read_within_its_limit(demo_server: DemoServer) -> None:
+    body = b"".join(gzip_stream(b'{"error":{"message":"overloaded', b" ", 64 << 20, b'"}}'))
+    error = HTTPError(503, body, headers={"Content-Encoding": "gzip"}, content_type="text/plain")
+    outcome = await run(demo_server, error, max_retries=0)
+    assert isinstance(outcome.error, ServerError)
+    assert "503 Service Unavailable" in outcome.error.message
+
+
+async def test_a_reply_stops_at_the_reply_limit_and_keeps_the_text(
+    demo_server: DemoServer,
+) -> None:
+    piece = "x" * 4096
+    writes = [sse(chunk(content=piece)) for _ in range(400)]  # 1.6 MB of answer
+    outcome = await run(demo_server, Script(writes, end="hang"), max_retries=0, limits=SMALL)
+    assert isinstance(outcome.error, ResponseTooLarge)
+    assert "limits.reply_mb" in outcome.error.message
+    assert 1 << 20 <= len(outcome.text) <= (1 << 20) + len(piece)
+
+
+async def test_a_huge_model_list_stops_at_the_models_limit(demo_server: DemoServer) -> None:
+    demo_server.push_models(Flood("huge_json", size=64 << 20))
+    async with ChatClient(endpoint(demo_server, limits=SMALL, max_retries=0)) as client:
+        with pytest.raises(ResponseTooLarge, match=r"model list is larger than 1 MB"):
+            await client.list_models()
+
+
+async def test_a_long_line_stops_at_the_line_limit(demo_server: DemoServer) -> None:
+    endless = Script([b"data: " + b"x" * (1 << 19)] * 4, end="hang")
+    outcome = await run(demo_server, endless, max_retries=0, limits=SMALL)
+    assert isinstance(outcome.error, ProtocolError)
+    assert "a line of over 1 MB (limits.line_mb)" in outcome.error.message
 
 
 def test_absurdly_deep_tool_arguments_are_kept_as_text() -> None:
@@ -515,3 +628,14 @@ def test_model_ids_that_cannot_be_encoded_are_left_out() -> None:
         {"data": [{"id": "bad-\ud83d"}, {"id": "good", "context_length": True, "name": "n\udc00"}]}
     )
     assert [(m.id, m.context_length, m.name) for m in models] == [("good", None, "n\ufffd")]
+
+
+async def test_a_content_part_whose_text_is_not_a_string_is_a_protocol_error(
+    demo_server: DemoServer,
+) -> None:
+    parts = [{"type": "text", "text": "fine "}, {"type": "text", "text": 5}]
+    writes = [sse(chunk(content="so far ")), sse(chunk(delta={"content": parts})), DONE]
+    outcome = await run(demo_server, Script(writes), max_retries=0)
+    assert outcome.text == "so far "
+    assert isinstance(outcome.error, ProtocolError)
+    assert "a content part's text is not a string" in outcome.error.message

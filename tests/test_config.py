@@ -317,6 +317,17 @@ def test_endpoint_carries_timeouts_headers_and_key(config_file) -> None:
         load().endpoint("demo")
 
 
+def test_limits_reach_the_endpoint_in_megabytes(config_file) -> None:
+    s = load(config_file("[limits]\nevent_mb = 2\nreply_mb = 64\n"))
+    limits = s.with_demo_url("http://127.0.0.1:9/v1").endpoint("demo").limits
+    assert (limits.event, limits.reply) == (2 << 20, 64 << 20)
+    assert (limits.response, limits.models, limits.line) == (8 << 20, 8 << 20, 8 << 20)
+    assert s.sources["limits.event_mb"] == "config file"
+    assert s.sources["limits.line_mb"] == "default"
+    assert "limits: response 8 MB [default]" in show_config(s)
+    assert "event 2 MB [config file]" in show_config(s)
+
+
 # --- Broken files ---------------------------------------------------------------------------
 
 
@@ -336,6 +347,7 @@ def test_endpoint_carries_timeouts_headers_and_key(config_file) -> None:
         ),
         ("[timeouts]\nconnect = 1\nread = -1\n", 3, "timeouts.read must be a number of seconds"),
         ("[timeout]\nread = 1\n", 1, 'unknown key "timeout"'),
+        ("[limits]\nline_mb = 0\n", 2, "limits.line_mb must be a whole number from 1 to 1024"),
         ("[providers.x]\nmodel = 'm'\n", 1, 'provider "x" needs a base_url'),
         (
             "[providers.x]\nmodel = 'm'\nbase_url = 'ftp://h/v1'\n",

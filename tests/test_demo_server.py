@@ -430,3 +430,44 @@ def test_http_errors_with_bodies_and_headers(demo_server: DemoServer) -> None:
     assert plain.headers["content-type"].startswith("text/plain") and plain.text == "busy"
     assert "".join(content(chunks(ok.content))) == "Finally."
     assert len({r.connection for r in demo_server.requests}) == 1
+
+
+def test_a_gzip_flood_is_a_valid_gzip_of_the_promised_size() -> None:
+    import gzip
+
+    from parrotchat.demo.hostile import gzip_stream
+
+    body = b"".join(gzip_stream(b"head", b"\n", 4 << 20, tail=b"end"))
+    assert len(body) < 64 * 1024  # ~1000:1
+    assert gzip.decompress(body) == b"head" + b"\n" * ((4 << 20) - (1 << 20)) + b"end"
+
+
+def test_floods_are_sent_in_pieces_and_stop_when_the_client_leaves(
+    demo_server: DemoServer,
+) -> None:
+    from parrotchat.demo import Flood
+
+    demo_server.push(Flood("endless_event", text="so far"))
+    with (
+        httpx.Client() as client,
+        client.stream("POST", f"{demo_server.base_url}/chat/completions", json=body()) as response,
+    ):
+        assert response.headers["content-type"] == "text/event-stream"
+        read = 0
+        for piece in response.iter_raw():
+            read += len(piece)
+            if read > 4 << 20:
+                break
+    assert demo_server.wait_for_disconnect().is_chat
+    demo_server.push_models(Flood("huge_json", size=2 << 20))
+    models = httpx.get(f"{demo_server.base_url}/models")
+    assert models.content.startswith(b'{"object":"list","data":[{"id":"parrot-flood"}')
+    assert len(models.content) >= (2 << 20) - (1 << 20)
+
+
+def test_the_hostile_flag_names_every_flood() -> None:
+    from parrotchat.demo.__main__ import _arguments
+
+    assert _arguments(["--hostile", "gzip-stream"]).hostile == "gzip-stream"
+    with pytest.raises(SystemExit):
+        _arguments(["--hostile", "nope"])

@@ -321,6 +321,29 @@ MINIMAL = {
             "message 1's 'tokens' is not a whole number",
         ),
         (
+            json.dumps({**MINIMAL, "messages": [{"role": "user", "created": 1, "tokens": 1e20}]})
+            .replace("1e+20", "1e20")
+            .encode(),
+            "message 1's 'tokens' is not a whole number",
+        ),
+        (
+            json.dumps(
+                {**MINIMAL, "messages": [{"role": "user", "created": 1, "tokens": 10**20}]}
+            ).encode(),
+            "message 1's 'tokens' is out of range (a whole number from 0 to 9223372036854775807)",
+        ),
+        (
+            json.dumps(
+                {
+                    **MINIMAL,
+                    "messages": [
+                        {"role": "user", "created": 1, "usage": {"completion_tokens": 10**20}}
+                    ],
+                }
+            ).encode(),
+            "message 1's usage's 'completion_tokens' is out of range",
+        ),
+        (
             json.dumps(
                 {**MINIMAL, "messages": [{"role": "user", "created": 1, "tool_calls": {"a": 1}}]}
             ).encode(),
@@ -515,3 +538,95 @@ def test_a_reader_that_leaves_early_is_not_an_error(env: dict[str, str]) -> None
     os.close(write)
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+def test_bidi_controls_never_reach_list_or_exports(env: dict[str, str]) -> None:
+    trojan = "access \u202e\u2066nimda\u2069"
+    with Store(history_path(env)) as store:
+        cid = store.create_conversation()
+        store.add_message(cid, Message(Role.USER, f"title {trojan}"))
+        store.add_message(
+            cid,
+            Message(Role.ASSISTANT, trojan, reasoning=trojan, error=trojan, status=Status.ERROR),
+        )
+    outputs = [
+        parrotchat("list", env=env).stdout,
+        parrotchat("export", env=env).stdout,
+        parrotchat("export", "--format", "json", env=env).stdout,
+        parrotchat("search", "access", env=env).stdout,
+    ]
+    for output in outputs:
+        assert "access" in output
+        for control in "\u202e\u2066\u2069":
+            assert control not in output
+    assert json.loads(outputs[2])["messages"][1]["content"] == trojan
+
+
+def read_only(data: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`parrotchat ARGS` with `data` read-only: a read-only bind mount for root, else chmod."""
+    command = [sys.executable, "-m", "parrotchat", *args]
+    if os.geteuid() != 0:
+        data.chmod(0o555)
+        try:
+            return subprocess.run(command, capture_output=True, text=True, env=env, timeout=30)
+        finally:
+            data.chmod(0o755)
+    script = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+    wrapped = ["unshare", "-m", "sh", "-c", script, str(data), *command]
+    return subprocess.run(wrapped, capture_output=True, text=True, env=env, timeout=30)
+
+
+def test_a_read_only_data_folder_still_lists_exports_and_searches(env: dict[str, str]) -> None:
+    path = history_path(env)
+    plain, _evil = seed(path)
+    listed = read_only(path.parent, "list", env=env)
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert "Explain monads please" in listed.stdout
+    exported = read_only(path.parent, "export", str(plain), env=env)
+    assert (exported.returncode, exported.stderr) == (0, "")
+    assert "A monad is a" in exported.stdout
+    found = read_only(path.parent, "search", "monad", env=env)
+    assert (found.returncode, found.stderr) == (0, "")
+    imported = read_only(path.parent, "import", "-", env=env)
+    assert imported.returncode == 1
+
+
+def test_an_import_over_the_size_cap_is_one_sentence(tmp_path: Path) -> None:
+    source = tmp_path / "huge.json"
+    with source.open("wb") as file:
+        file.truncate(history_cli.MAX_IMPORT_BYTES + 1)
+    path = tmp_path / "parrotchat.db"
+    code, out, err = run("import", str(source), path=path)
+    assert (code, out) == (1, "")
+    assert one_error_line(err) == (
+        f"parrotchat: error: {source} is larger than 32 MB, more than a parrotchat export "
+        "holds; it was not imported"
+    )
+    code, out, err = run("import", "-", path=path, stdin=" " * (history_cli.MAX_IMPORT_BYTES + 1))
+    assert code == 1 and "standard input is larger than 32 MB" in err
+    assert not path.exists()
+
+
+def test_long_titles_are_cut_when_imported_and_listed(tmp_path: Path) -> None:
+    path = tmp_path / "parrotchat.db"
+    with Store(path) as store:
+        store.create_conversation(title="x")
+        store._conn.execute("UPDATE conversations SET title = ?", ("old " * 100_000,))
+    source = tmp_path / "in.json"
+    long = {**MINIMAL, "conversation": {"title": "t" * 1_000_000, "created": 1.0}}
+    source.write_text(json.dumps(long))
+    code, _, _ = run("import", str(source), path=path)
+    assert code == 0
+    with Store(path) as store:
+        imported = next(r.title for r in store.list_conversations() if r.title.startswith("t"))
+    assert imported == "t" * 199 + "…"
+    code, out, _ = run("list", path=path)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) < 300
+
+
+def test_error_sentences_are_inert(tmp_path: Path) -> None:
+    code, _, err = run("import", str(tmp_path / "evil\u202e\x1b[2J.json"), path=tmp_path / "db")
+    assert code == 1
+    assert "\u202e" not in err and "\x1b" not in err
+    assert "evil\ufffd␛[2J.json" in one_error_line(err)

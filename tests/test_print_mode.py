@@ -14,6 +14,7 @@ from cli_helpers import KEY, parrotchat, spawn, with_server
 
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse
+from parrotchat.demo.hostile import Flood
 
 
 def test_answer_goes_to_stdout_only(demo_server: DemoServer, clean_env: dict[str, str]) -> None:
@@ -253,3 +254,66 @@ def test_a_broken_server_answer_is_one_line_not_a_traceback(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_endless_event_ends_in_one_sentence_and_the_partial_is_kept(
+    demo_server: DemoServer, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "limits.toml"
+    config.write_text("[limits]\nevent_mb = 1\n")
+    env = {**with_server(clean_env, demo_server), "PARROTCHAT_CONFIG": str(config)}
+    demo_server.push(Flood("endless_event", size=256 << 20, text="partial answer"))
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 1
+    assert result.stdout == "partial answer\n"
+    assert result.stderr == (
+        "parrotchat: error: The server sent one event of over 1 MB (limits.event_mb); "
+        "the answer so far is kept.\n"
+    )
+    exported = json.loads(parrotchat("export", "--format", "json", env=env).stdout)
+    reply = exported["messages"][-1]
+    assert (reply["content"], reply["status"]) == ("partial answer", "error")
+
+
+@pytest.mark.parametrize("cost", ["NaN", "1e400", "-Infinity"])
+def test_absurd_usage_numbers_keep_the_reply_and_the_export_valid(
+    demo_server: DemoServer, clean_env: dict[str, str], cost: str
+) -> None:
+    usage = (
+        '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":100000000000000000000,'
+        f'"total_tokens":100000000000000000001,"cost":{cost}}}}}'
+    )
+    writes = [sse(chunk(content="answer")), sse(chunk(finish_reason="stop")), sse(usage), DONE]
+    demo_server.push(Script(writes))
+    env = with_server(clean_env, demo_server)
+    result = parrotchat("-p", "hi", "--stats", env=env)
+    assert (result.returncode, result.stdout) == (0, "answer\n"), result.stderr
+    assert "nan" not in result.stderr.lower() and "inf" not in result.stderr.lower()
+    exported = parrotchat("export", "--format", "json", env=env).stdout
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"the export holds {constant}, which is not JSON")
+
+    reply = json.loads(exported, parse_constant=refuse)["messages"][-1]
+    assert (reply["content"], reply["status"]) == ("answer", "complete")
+    assert reply["usage"]["cost"] is None
+    assert reply["usage"]["completion_tokens"] == 2**63 - 1
+    imported = parrotchat("import", "-", env=env, stdin=exported)
+    assert imported.returncode == 0, imported.stderr
+
+
+def test_bidi_controls_are_neutralised_unless_raw(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    trojan = "if admin \u202e} \u2066evil\u2069 {"
+    env = with_server(clean_env, demo_server)
+    writes = [sse(chunk(reasoning=f"think {trojan}")), sse(chunk(content=trojan))]
+    demo_server.push(Script([*writes, sse({"error": {"message": f"bad {trojan}"}})]))
+    result = parrotchat("-p", "hi", env=env)
+    assert result.returncode == 1
+    for control in "\u202e\u2066\u2069":
+        assert control not in result.stdout and control not in result.stderr
+    assert result.stdout == "if admin \ufffd} \ufffdevil\ufffd {\n"
+    demo_server.push(Script([sse(chunk(content=trojan)), DONE]))
+    raw = parrotchat("-p", "hi", "--raw", env=env)
+    assert trojan in raw.stdout

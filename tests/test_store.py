@@ -408,6 +408,32 @@ def test_export_json_import_round_trip(store: Store, tmp_path: Path) -> None:
         assert [h.conversation_id for h in other.search("answer")] == [new]
 
 
+def test_absurd_numbers_are_clamped_and_the_export_stays_valid_json(
+    store: Store, tmp_path: Path
+) -> None:
+    cid = store.create_conversation()
+    huge = 10**20
+    message = Message(
+        Role.ASSISTANT,
+        "answer",
+        usage=Usage(huge, huge, -huge, float("nan")),
+        ttft=float("inf"),
+        duration=float("nan"),
+        tokens=huge,
+    )
+    store.add_message(cid, message)
+    store.finish_message(message.id or 0, message)
+    store.checkpoint(message.id or 0, "answer", tokens=huge)
+    stored = store.load_conversation(cid)[1][0]
+    assert stored.tokens == 2**63 - 1
+    assert stored.usage == Usage(2**63 - 1, 2**63 - 1, None, None)
+    assert (stored.ttft, stored.duration) == (None, None)
+    text = json.dumps(store.export_json(cid), allow_nan=False)
+    with Store(tmp_path / "other.db") as other:
+        new = other.import_json(json.loads(text))
+        assert other.load_conversation(new)[1][0].tokens == 2**63 - 1
+
+
 @pytest.mark.parametrize(
     "data",
     [

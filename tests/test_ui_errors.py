@@ -199,3 +199,17 @@ async def test_welcome_says_how_to_set_a_key_and_that_demo_works(tmp_path, offli
 
         app.sidebar.choose("demo", "parrot")
         await wait_until(pilot, lambda: "No API key" not in str(app.query_one("Welcome").render()))
+
+
+async def test_bidi_controls_in_a_reply_never_reach_the_terminal(demo_server, tmp_path, offline):
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        trojan = "if admin \u202e} \u2066evil\u2069 {"
+        demo_server.push(Parrot(text=trojan, reasoning=f"think {trojan}"))
+        reply = await send_prompt(pilot, "be sneaky \u202e")
+        await wait_for_reply(pilot)
+        screen = app.export_screenshot()
+        for control in "\u202e\u2066\u2069":
+            assert control not in screen
+        assert reply.content == trojan
+        assert "evil" in screen

@@ -268,3 +268,21 @@ def test_resuming_an_unknown_conversation_is_one_line_and_exit_2(clean_env):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0] == "parrotchat: error: there is no conversation 42"
+
+
+async def test_absurd_usage_numbers_neither_lose_the_reply_nor_show_nan(demo_server, tmp_path):
+    usage = (
+        '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":100000000000000000000,'
+        '"total_tokens":100000000000000000001,"cost":NaN}}'
+    )
+    app = build(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        demo_server.push(
+            Script([sse(chunk("Squawk.")), sse(chunk(finish_reason="stop")), sse(usage)])
+        )
+        shown = await send_prompt(pilot, "hi")
+        await wait_for_reply(pilot)
+        await app.history.drain()
+    assert shown.usage is not None and shown.usage.cost is None
+    reply = stored(tmp_path)[0][-1]
+    assert (reply.status, reply.content, reply.tokens) == (Status.COMPLETE, "Squawk.", 2**63 - 1)

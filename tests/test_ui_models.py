@@ -9,6 +9,7 @@ import pytest
 
 from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Status
+from parrotchat.demo import Flood
 from parrotchat.ui.app import ParrotChatApp, make_app
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
@@ -133,3 +134,12 @@ async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path, offline):
         assert (await wait_for_reply(pilot)).status is Status.COMPLETE
         assert reply.reasoning
         assert isinstance(app.sidebar, ModelSidebar)
+
+
+async def test_a_huge_model_list_is_one_sentence_in_the_sidebar(demo_server, tmp_path, offline):
+    demo_server.push_models(Flood("huge_json", size=256 << 20))
+    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: app.sidebar.provider_state("demo") == "error")
+        error = app.sidebar.provider_error("demo") or ""
+        assert "model list is larger than 8 MB (limits.models_mb)" in error

@@ -24,7 +24,13 @@ from parrotchat.core.export import (
     conversation_from_json,
     export_text,
 )
-from parrotchat.core.store import ConversationNotFound, Store, StoreError, StoreMissing
+from parrotchat.core.store import (
+    ConversationNotFound,
+    Store,
+    StoreError,
+    StoreMissing,
+    StoreNeedsUpgrade,
+)
 from parrotchat.history_output import (
     BOLD,
     BRACKETS,
@@ -34,6 +40,7 @@ from parrotchat.history_output import (
     one_line,
     search_results,
 )
+from parrotchat.sanitize import neutralize
 
 __all__ = ["COMMANDS", "build_parser", "is_history_command", "main", "positive"]
 
@@ -48,6 +55,8 @@ EXIT_INTERRUPTED = 130
 NO_HISTORY = "no conversations yet; start one with `parrotchat` or `parrotchat -p PROMPT`"
 NOTHING_TO_EXPORT = "there is no conversation to export yet; start one with `parrotchat`"
 STDIN_NAME = "standard input"
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+"""The largest file `import` reads: a long conversation's export is a few MB."""
 
 
 class CommandError(Exception):
@@ -77,13 +86,24 @@ class Context:
         """The history store; with `create=False` a missing database raises `StoreMissing`."""
         return Store(self.history_path, busy_timeout=self.busy_timeout, create=create)
 
+    def read_store(self) -> Store:
+        """The history store opened read-only, so a read-only folder can still be read.
+
+        An older database is opened for writing instead, to bring it up to date. A missing one
+        raises `StoreMissing`.
+        """
+        try:
+            return Store(self.history_path, busy_timeout=self.busy_timeout, read_only=True)
+        except StoreNeedsUpgrade:
+            return self.open_store(create=False)
+
     def write(self, text: str) -> None:
         """Write `text` to stdout as UTF-8, whatever the locale (exports are UTF-8 files too)."""
         _write_utf8(self.stdout, text)
 
     def note(self, sentence: str) -> None:
-        """A line for the person at the terminal, on stderr."""
-        print(f"parrotchat: {sentence}", file=self.stderr, flush=True)
+        """A line for the person at the terminal, on stderr (controls made inert)."""
+        print(f"parrotchat: {neutralize(sentence)}", file=self.stderr, flush=True)
 
 
 def is_history_command(argv: Sequence[str]) -> bool:
@@ -242,7 +262,7 @@ def main(
 
 
 def _error(context: Context, sentence: str) -> None:
-    print(f"parrotchat: error: {sentence}", file=context.stderr, flush=True)
+    print(f"parrotchat: error: {neutralize(sentence)}", file=context.stderr, flush=True)
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -250,7 +270,7 @@ def _error(context: Context, sentence: str) -> None:
 
 def _list(args: argparse.Namespace, context: Context) -> int:
     try:
-        store = context.open_store(create=False)
+        store = context.read_store()
     except StoreMissing:
         store = None
     if store is None:
@@ -282,7 +302,7 @@ def _export(args: argparse.Namespace, context: Context) -> int:
         if output.exists() and not args.force:
             raise CommandError(f"{output} already exists; add --force to overwrite it", EXIT_USAGE)
     try:
-        store = context.open_store(create=False)
+        store = context.read_store()
     except StoreMissing as error:
         raise CommandError(NOTHING_TO_EXPORT) from error
     with store:
@@ -324,7 +344,7 @@ def _write_file(path: Path, text: str, *, overwrite: bool) -> None:
 
 def _import(args: argparse.Namespace, context: Context) -> int:
     name = STDIN_NAME if args.file == "-" else args.file
-    data = _read_json(_read_bytes(args.file, context.stdin), name)
+    data = _read_json(_read_bytes(args.file, context.stdin, name), name)
     try:
         # Checked before the database is opened: a bad file must not even create it.
         conversation_from_json(data)
@@ -342,14 +362,24 @@ def _import(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
-def _read_bytes(file: str, stdin: TextIO) -> bytes:
+def _read_bytes(file: str, stdin: TextIO, name: str) -> bytes:
+    """The file's bytes, at most `MAX_IMPORT_BYTES` (more is one sentence, not memory)."""
+    limit = MAX_IMPORT_BYTES + 1
     if file == "-":
         buffer: BinaryIO | None = getattr(stdin, "buffer", None)
-        return buffer.read() if buffer is not None else stdin.read().encode("utf-8")
-    try:
-        return Path(file).read_bytes()
-    except OSError as error:
-        raise CommandError(f"cannot read {file} ({error.strerror or error})") from error
+        raw = buffer.read(limit) if buffer is not None else stdin.read(limit).encode("utf-8")
+    else:
+        try:
+            with Path(file).open("rb") as source:
+                raw = source.read(limit)
+        except OSError as error:
+            raise CommandError(f"cannot read {file} ({error.strerror or error})") from error
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise CommandError(
+            f"{name} is larger than {MAX_IMPORT_BYTES >> 20} MB, more than a parrotchat export "
+            "holds; it was not imported"
+        )
+    return raw
 
 
 def _read_json(raw: bytes, name: str) -> object:
@@ -378,7 +408,7 @@ def _search(args: argparse.Namespace, context: Context) -> int:
     if not query.split():
         raise CommandError("the search is empty; give some words to look for", EXIT_USAGE)
     try:
-        store = context.open_store(create=False)
+        store = context.read_store()
     except StoreMissing:
         context.note(NO_HISTORY)
         return EXIT_OK

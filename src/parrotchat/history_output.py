@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from parrotchat.core.export import dump_json
-from parrotchat.core.records import ConversationRecord, SearchHit
+from parrotchat.core.records import MAX_TITLE, ConversationRecord, SearchHit, clip_title
 from parrotchat.core.search import split_highlights
 from parrotchat.sanitize import neutralize, one_line
 
@@ -67,7 +67,7 @@ def conversation_table(
                 local_time(record.updated, tz),
                 str(count),
                 one_line(record.model or "") or "-",
-                one_line(record.title) or UNTITLED,
+                clip_title(one_line(record.title[: MAX_TITLE * 4])) or UNTITLED,
             )
         )
     widths = [max(len(row[column]) for row in table) for column in range(4)]

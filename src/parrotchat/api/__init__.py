@@ -13,12 +13,13 @@ from parrotchat.api.errors import *  # noqa: F403
 from parrotchat.api.errors import __all__ as _errors_all
 from parrotchat.api.events import *  # noqa: F403
 from parrotchat.api.events import __all__ as _events_all
+from parrotchat.api.limits import Limits
 from parrotchat.api.models import ModelInfo
 
 if TYPE_CHECKING:
     from parrotchat.api.client import ChatClient
 
-__all__ = ["ChatClient", "Endpoint", "ModelInfo", *_errors_all, *_events_all]
+__all__ = ["ChatClient", "Endpoint", "Limits", "ModelInfo", *_errors_all, *_events_all]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,8 +13,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from parrotchat.api.errors import ProtocolError, ProviderError, redact
+from parrotchat.api.errors import ProtocolError, ProviderError, ResponseTooLarge, redact
 from parrotchat.api.events import Event, ReasoningDelta, TextDelta, ToolCall, ToolCallDelta, Usage
+from parrotchat.api.limits import megabytes
+from parrotchat.api.numbers import clean_usage
 from parrotchat.api.sse import ServerSentEvent
 
 __all__ = ["ChunkParser", "fix_surrogates"]
@@ -37,14 +39,28 @@ def fix_surrogates(text: str) -> str:
 class ChunkParser:
     """Parses one stream's events, remembering what spans chunks (tool calls, finish, usage)."""
 
-    __slots__ = ("_call_keys", "_calls", "_held", "_secrets", "finish_reason", "usage")
+    __slots__ = (
+        "_call_keys",
+        "_calls",
+        "_held",
+        "_max_text",
+        "_secrets",
+        "finish_reason",
+        "text_size",
+        "usage",
+    )
 
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
+    def __init__(self, secrets: Sequence[str] = (), *, max_text: int = 16 << 20) -> None:
         """
         Args:
             secrets: Credentials to scrub from server error texts before they are shortened.
+            max_text: Most characters of answer, reasoning and tool-call arguments together;
+                past it `parse` raises `ResponseTooLarge` (the text before it was returned).
         """
         self._secrets = tuple(secrets)
+        self._max_text = max_text
+        self.text_size = 0
+        """Characters of answer, reasoning and tool-call arguments parsed so far."""
         self._held = ""
         """A high surrogate that ended the last text delta, waiting for its other half."""
         self.finish_reason: str | None = None
@@ -100,6 +116,9 @@ class ChunkParser:
                     ):
                         if content and (self._held or not content.isascii()):
                             content = self._join_surrogates(content)
+                        self.text_size += len(content)
+                        if self.text_size > self._max_text:
+                            raise self._too_large()
                         return [TextDelta(content)] if content else []
         error = obj.get("error")
         if error:
@@ -116,6 +135,19 @@ class ChunkParser:
             self.usage = _usage(usage)
             events.append(self.usage)
         return events
+
+    def _too_large(self) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"The reply grew past {megabytes(self._max_text)} of text (limits.reply_mb); "
+            "the answer so far is kept."
+        )
+
+    def _grow(self, text: str) -> str:
+        """Count `text` against the reply's size limit; raises ResponseTooLarge past it."""
+        self.text_size += len(text)
+        if self.text_size > self._max_text:
+            raise self._too_large()
+        return text
 
     def parse_completion(self, body: bytes) -> list[Event]:
         """Events of a whole, non-streamed completion (a server that ignored `stream`)."""
@@ -139,20 +171,17 @@ class ChunkParser:
         if isinstance(delta, dict):
             reasoning = delta.get("reasoning") or delta.get("reasoning_content")
             if reasoning and isinstance(reasoning, str):
-                events.append(ReasoningDelta(fix_surrogates(reasoning)))
+                events.append(ReasoningDelta(self._grow(fix_surrogates(reasoning))))
             content = delta.get("content")
             if content:
                 if isinstance(content, str):
                     content = self._join_surrogates(content)
                     if content:
-                        events.append(TextDelta(content))
+                        events.append(TextDelta(self._grow(content)))
                 elif isinstance(content, list):
-                    text = "".join(
-                        part.get("text") or "" for part in content if isinstance(part, dict)
-                    )
-                    text = self._join_surrogates(text)
+                    text = self._join_surrogates(_parts_text(content))
                     if text:
-                        events.append(TextDelta(text))
+                        events.append(TextDelta(self._grow(text)))
             tool_calls = delta.get("tool_calls")
             if tool_calls and isinstance(tool_calls, list):
                 for position, fragment in enumerate(tool_calls):
@@ -186,7 +215,7 @@ class ChunkParser:
         piece = arguments if isinstance(arguments, str) else ""
         if arguments is not None and not isinstance(arguments, str):
             piece = json.dumps(arguments)  # some servers send an object, not a string
-        call.arguments += piece
+        call.arguments += self._grow(piece)
         return ToolCallDelta(call.index, call.id, name if isinstance(name, str) else None, piece)
 
     def _call_for(self, fragment: dict[str, Any], position: int) -> ToolCall:
@@ -224,26 +253,43 @@ class ChunkParser:
         return call
 
 
+def _parts_text(parts: list[Any]) -> str:
+    """The text of a content list (`[{"type": "text", "text": "..."}]`); other parts are skipped.
+
+    Raises:
+        ProtocolError: A part's `text` is not a string.
+    """
+    pieces = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        text = part.get("text")
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise ProtocolError(
+                "The server sent a malformed stream (a content part's text is not a string); "
+                "check that the base URL points to an OpenAI-compatible API."
+            )
+        pieces.append(text)
+    return "".join(pieces)
+
+
 def _usage(raw: dict[str, Any]) -> Usage:
-    return Usage(
-        prompt_tokens=_int_or_none(raw.get("prompt_tokens")),
-        completion_tokens=_int_or_none(raw.get("completion_tokens")),
-        total_tokens=_int_or_none(raw.get("total_tokens")),
-        cost=_float_or_none(raw.get("cost")),
+    cost = raw.get("cost")
+    if isinstance(cost, str):  # some servers quote it
+        try:
+            cost = float(cost)
+        except ValueError:
+            cost = None
+    return clean_usage(
+        Usage(
+            prompt_tokens=raw.get("prompt_tokens"),
+            completion_tokens=raw.get("completion_tokens"),
+            total_tokens=raw.get("total_tokens"),
+            cost=cost,
+        )
     )
-
-
-def _float_or_none(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _message_of(error: object) -> str:

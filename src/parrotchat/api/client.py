@@ -8,7 +8,9 @@ connection at once, so the provider stops generating and billing.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,8 +22,9 @@ from parrotchat.api import errors, http_errors
 from parrotchat.api.chunks import ChunkParser
 from parrotchat.api.endpoint import Endpoint
 from parrotchat.api.events import Event, Finished, Retrying
+from parrotchat.api.limits import megabytes
 from parrotchat.api.models import ModelInfo, parse_models
-from parrotchat.api.sse import DONE, LineTooLong, SSEDecoder
+from parrotchat.api.sse import DONE, EventTooLarge, LineTooLong, SSEDecoder
 from parrotchat.api.watchdog import IdleWatchdog
 
 __all__ = ["ATTRIBUTION_TITLE", "ATTRIBUTION_URL", "ChatClient", "ModelInfo"]
@@ -96,19 +99,25 @@ class ChatClient:
         raise AssertionError("unreachable")
 
     async def _list_models_once(self) -> list[ModelInfo]:
+        limit = self.endpoint.limits.models
         try:
-            response = await self._http.get("models")
+            async with self._http.stream("GET", "models") as response:
+                if response.status_code != 200:
+                    raise http_errors.from_response(
+                        response, await _read_error_body(response), self.endpoint, None
+                    )
+                _refuse_compression(response)
+                body = await _read_limited(response, limit)
         except httpx.TransportError as exc:
             raise http_errors.from_transport(exc, self.endpoint, streaming=False) from None
-        except httpx.DecodingError:
-            raise errors.ProtocolError(
-                "The server's model list could not be decoded; check the base URL."
-            ) from None
-        if response.status_code != 200:
-            raise http_errors.from_response(response, response.content, self.endpoint, None)
+        if body is None:
+            raise errors.ResponseTooLarge(
+                f"The server's model list is larger than {megabytes(limit)} (limits.models_mb); "
+                "check the base URL, or raise the limit in the config."
+            )
         try:
-            payload = response.json()
-        except ValueError:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
             raise errors.ProtocolError(
                 "The server's model list is not JSON; check that the base URL points to an "
                 "OpenAI-compatible API."
@@ -182,13 +191,15 @@ class ChatClient:
         The read loop is inlined here on purpose: it runs per chunk, and at 20,000 chunks/s
         every extra generator layer or context manager per read shows in the CPU cost.
         """
-        parser = ChunkParser(self.endpoint.secrets)
+        limits = self.endpoint.limits
+        parser = ChunkParser(self.endpoint.secrets, max_text=limits.reply)
         try:
             async with self._http.stream("POST", "chat/completions", json=body) as response:
                 if response.status_code != 200:
                     raise http_errors.from_response(
-                        response, await _read_limited(response), self.endpoint, model
+                        response, await _read_error_body(response), self.endpoint, model
                     )
+                _refuse_compression(response)
                 content_type = response.headers.get("content-type", "")
                 if "html" in content_type:
                     raise errors.ProtocolError(
@@ -197,43 +208,53 @@ class ChatClient:
                     )
                 if "json" in content_type and "event-stream" not in content_type:
                     # A server that ignores `"stream": true` answers with one whole completion.
-                    for event in parser.parse_completion(await _read_limited(response, None)):
+                    whole = await _read_limited(response, limits.response)
+                    if whole is None:
+                        raise errors.ResponseTooLarge(
+                            f"The server's answer is larger than {megabytes(limits.response)} "
+                            "(limits.response_mb); check that the base URL points to an "
+                            "OpenAI-compatible API, or raise the limit in the config."
+                        )
+                    for event in parser.parse_completion(whole):
                         progress.shown = True
                         yield event
                 else:
-                    encoding = response.headers.get("content-encoding", "identity").lower()
                     # The raw body stream, one layer below `aiter_raw()`, which adds nothing
                     # here but a generator hop per chunk.
-                    reads = response.stream if encoding == "identity" else response.aiter_bytes()
-                    chunks = reads.__aiter__()  # type: ignore[union-attr]
-                    decoder = SSEDecoder()
+                    chunks = response.stream.__aiter__()  # type: ignore[union-attr]
+                    decoder = SSEDecoder(max_line=limits.line, max_event=limits.event)
                     feed, parse = decoder.feed, parser.parse
                     watchdog = IdleWatchdog(self.endpoint.idle_timeout)
+                    heard = False  # any byte of the body at all
                     try:
                         while True:
                             watchdog.waiting = True
                             try:
                                 data = await anext(chunks)
+                                heard = True
                             except StopAsyncIteration:
                                 ended = decoder.close()
                                 if not (ended and ended[0].data == DONE):
-                                    _raise_unless_finished(parser)
+                                    _raise_unless_finished(parser, decoder, progress)
                                 break
                             except asyncio.CancelledError:
                                 if watchdog.expired():
-                                    raise errors.IdleTimeout(
-                                        f"The server sent no data for {watchdog.idle:g} s "
-                                        "(only keep-alives); try again."
-                                    ) from None
+                                    raise _idle_timeout(watchdog.idle, heard) from None
                                 raise
                             finally:
                                 watchdog.waiting = False
                             try:
                                 sse_events = feed(data)
                             except LineTooLong:
-                                raise errors.ProtocolError(
-                                    "The server sent a line of over 16 MB without an end; "
-                                    "check that the base URL points to an OpenAI-compatible API."
+                                raise errors.ResponseTooLarge(
+                                    f"The server sent a line of over {megabytes(limits.line)} "
+                                    "(limits.line_mb) without an end; the answer so far is kept."
+                                ) from None
+                            except EventTooLarge:
+                                raise errors.ResponseTooLarge(
+                                    "The server sent one event of over "
+                                    f"{megabytes(limits.event)} (limits.event_mb); the answer "
+                                    "so far is kept."
                                 ) from None
                             if not sse_events:
                                 continue
@@ -253,11 +274,6 @@ class ChatClient:
             if parser.finish_reason is None:
                 streaming = progress.shown
                 raise http_errors.from_transport(exc, self.endpoint, streaming=streaming) from None
-        except httpx.DecodingError:
-            raise errors.ProtocolError(
-                "The server's answer could not be decoded (it claims a compression it does not "
-                "use); check that the base URL points to an OpenAI-compatible API."
-            ) from None
         except errors.RequestTimeout:
             if parser.finish_reason is None:
                 raise
@@ -273,17 +289,64 @@ class _Progress:
         self.shown = False
 
 
-def _raise_unless_finished(parser: ChunkParser) -> None:
-    if parser.finish_reason is None:
-        raise errors.StreamInterrupted(
-            "The server closed the stream before the answer finished; try again."
+def _raise_unless_finished(parser: ChunkParser, decoder: SSEDecoder, progress: _Progress) -> None:
+    if parser.finish_reason is not None:
+        return
+    if decoder.junk_lines and not progress.shown:
+        raise errors.ProtocolError(
+            "The server sent a malformed answer (not an event stream); check that the base URL "
+            "points to an OpenAI-compatible API."
+        )
+    raise errors.StreamInterrupted(
+        "The server closed the stream before the answer finished; try again."
+    )
+
+
+def _idle_timeout(idle: float, heard: bool) -> errors.IdleTimeout:
+    if not heard:
+        return errors.IdleTimeout(f"The server sent nothing for {idle:g} s; try again.")
+    return errors.IdleTimeout(
+        f"The server sent no data for {idle:g} s (only keep-alives); try again."
+    )
+
+
+def _refuse_compression(response: httpx.Response) -> None:
+    """Raise ProtocolError for a compressed body: one gzip read can hold a gigabyte.
+
+    The request says `Accept-Encoding: identity`, and httpx would decode whatever came anyway.
+    """
+    encoding = response.headers.get("content-encoding", "").strip()
+    if encoding.lower() not in ("", "identity"):
+        raise errors.ProtocolError(
+            f"The server compressed its answer (Content-Encoding: {encoding[:40]}) although "
+            "parrotchat asks for none; check the base URL and any proxy in between."
         )
 
 
-async def _read_limited(response: httpx.Response, limit: int | None = _ERROR_BODY_LIMIT) -> bytes:
+async def _read_limited(response: httpx.Response, limit: int) -> bytes | None:
+    """The raw body, or None as soon as it passes `limit` bytes."""
     body = bytearray()
-    async for piece in response.aiter_bytes():
+    async for piece in response.aiter_raw():
         body += piece
-        if limit is not None and len(body) >= limit:
-            break
+        if len(body) > limit:
+            return None
     return bytes(body)
+
+
+async def _read_error_body(response: httpx.Response) -> bytes:
+    """The first `_ERROR_BODY_LIMIT` bytes of an error body, decoded if gzip or deflate."""
+    body = bytearray()
+    async for piece in response.aiter_raw():
+        body += piece
+        if len(body) >= _ERROR_BODY_LIMIT:
+            break
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return bytes(body[:_ERROR_BODY_LIMIT])
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return b""  # the status alone has to do
+    try:
+        # 32 + MAX_WBITS reads gzip and zlib; max_length bounds what a bomb can inflate to.
+        return zlib.decompressobj(32 + zlib.MAX_WBITS).decompress(bytes(body), _ERROR_BODY_LIMIT)
+    except zlib.error:
+        return b""

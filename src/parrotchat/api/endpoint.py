@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from parrotchat.api.limits import Limits
+
 __all__ = ["SENSITIVE_HEADER", "Endpoint"]
 
 SENSITIVE_HEADER = re.compile(r"auth|key|token|secret|cookie|session|password", re.IGNORECASE)
@@ -33,6 +35,8 @@ class Endpoint:
     idle_timeout: float = 120.0
     """Seconds without a data event (keep-alive comments do not count) before giving up."""
     max_retries: int = 2
+    limits: Limits = field(default_factory=Limits)
+    """How much of an answer is read at most."""
 
     @property
     def secrets(self) -> tuple[str, ...]:

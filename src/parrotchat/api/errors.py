@@ -16,6 +16,7 @@ APIError                      base: `.message` is one sentence for the user, say
 │   └── ServerError           5xx
 ├── StreamInterrupted         the connection dropped before the answer finished
 ├── ProtocolError             the stream was not valid SSE / JSON chunks
+│   └── ResponseTooLarge      the answer passed one of the `Limits`
 └── ProviderError             the server reported an error inside the stream
 ```
 
@@ -41,6 +42,7 @@ __all__ = [
     "RateLimited",
     "ReadTimeout",
     "RequestTimeout",
+    "ResponseTooLarge",
     "ServerError",
     "StreamInterrupted",
     "redact",
@@ -140,6 +142,10 @@ class StreamInterrupted(APIError):
 
 class ProtocolError(APIError):
     pass
+
+
+class ResponseTooLarge(ProtocolError):
+    """The server sent more than a limit allows (`parrotchat.api.limits.Limits`)."""
 
 
 class ProviderError(APIError):

@@ -20,6 +20,21 @@ MAX_RETRY_AFTER = 60.0
 """Longest wait (seconds) a server may ask for before we give up instead of retrying."""
 
 
+_DROPPED = ("peer closed connection", "Server disconnected")
+"""How httpx words a connection closed early, the one `RemoteProtocolError` that is no garbage."""
+
+
+def _wait_words(seconds: float) -> str:
+    """`seconds` as a person says it: `_wait_words(120)  # '2 minutes'`."""
+    if seconds < 90:
+        amount, unit = round(seconds), "second"
+    elif seconds < 90 * 60:
+        amount, unit = round(seconds / 60), "minute"
+    else:
+        amount, unit = round(seconds / 3600), "hour"
+    return f"{amount} {unit}{'s' if amount != 1 else ''}"
+
+
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asks us to wait: `retry-after-ms`, else `Retry-After` (secs or date)."""
     raw_ms = headers.get("retry-after-ms")
@@ -116,7 +131,8 @@ def from_response(
             return error
         return errors.RateLimited(f"Rate limited{said}; wait a moment and try again.", **kwargs)
     if status >= 500:
-        return errors.ServerError(f"The server failed{said}; try again in a moment.", **kwargs)
+        when = f"in {_wait_words(wait)}" if wait is not None and wait >= 1 else "in a moment"
+        return errors.ServerError(f"The server failed{said}; try again {when}.", **kwargs)
     if status == 408 or status == 409:
         error = errors.BadRequest(f"The server could not finish the request{said}.", **kwargs)
         error.retryable = True
@@ -168,6 +184,11 @@ def from_transport(
         )
         error.retryable = False
         return error
+    if isinstance(exc, httpx.RemoteProtocolError) and not str(exc).startswith(_DROPPED):
+        return errors.ProtocolError(
+            "The server sent a malformed answer (not valid HTTP); check that the base URL "
+            "points to an OpenAI-compatible API."
+        )
     if isinstance(exc, httpx.ConnectError):
         return errors.ConnectionFailed(
             f"Could not connect to {origin}; check that the server is running and the base URL "

@@ -12,15 +12,33 @@ end marker and some omit the blank line after it.
 
 from __future__ import annotations
 
-__all__ = ["DONE", "MAX_LINE", "LineTooLong", "SSEDecoder", "ServerSentEvent"]
+__all__ = [
+    "DONE",
+    "MAX_EVENT",
+    "MAX_LINE",
+    "EventTooLarge",
+    "LineTooLong",
+    "SSEDecoder",
+    "ServerSentEvent",
+]
 
 DONE = "[DONE]"
-MAX_LINE = 16 * 1024 * 1024
-"""Longest line (bytes) kept while waiting for its end: a bound on a broken server's memory."""
+MAX_LINE = 8 * 1024 * 1024
+"""Longest line (bytes) kept while waiting for its end, by default: a bound on a broken server's
+memory."""
+MAX_EVENT = 8 * 1024 * 1024
+"""Largest event (bytes of its `data:` lines) kept while waiting for its end, by default."""
+_LINE_COST = 64
+"""What one held `data:` line costs besides its bytes (a str object and a list slot): counted
+so an event of a million one-byte lines cannot hide behind a small byte count."""
 
 
 class LineTooLong(ValueError):
-    """A line grew past `MAX_LINE` bytes without ending."""
+    """A line grew past the decoder's `max_line` bytes without ending."""
+
+
+class EventTooLarge(ValueError):
+    """An event's `data:` lines grew past the decoder's `max_event` bytes without ending."""
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -56,9 +74,29 @@ class SSEDecoder:
     `events = decoder.feed(b"data: hi\\n\\n")  # [ServerSentEvent(data='hi', ...)]`
     """
 
-    __slots__ = ("_bom_pending", "_cr_pending", "_data", "_event", "_last_id", "_partial")
+    __slots__ = (
+        "_bom_pending",
+        "_cr_pending",
+        "_data",
+        "_event",
+        "_last_id",
+        "_max_event",
+        "_max_line",
+        "_partial",
+        "junk_lines",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_line: int = MAX_LINE, max_event: int = MAX_EVENT) -> None:
+        """
+        Args:
+            max_line: Longest line, in bytes, before `feed` raises `LineTooLong`.
+            max_event: Largest event before `feed` raises `EventTooLarge` (each `data:` line
+                counts its bytes plus a small cost per line).
+        """
+        self._max_line = max_line
+        self._max_event = max_event
+        self.junk_lines = 0
+        """Lines that are neither a field SSE knows nor a comment: many mean it is no stream."""
         self._partial = bytearray()
         """Bytes of the current, not yet terminated line."""
         self._cr_pending = False
@@ -95,8 +133,8 @@ class SSEDecoder:
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\n" not in chunk:
             self._partial += chunk
-            if len(self._partial) > MAX_LINE:
-                raise LineTooLong(f"a line of the stream is longer than {MAX_LINE} bytes")
+            if len(self._partial) > self._max_line:
+                raise LineTooLong(f"a line of the stream is longer than {self._max_line} bytes")
             return []
         if self._partial:
             self._partial += chunk
@@ -132,6 +170,10 @@ class SSEDecoder:
                 if event is not None:
                     events.append(event)
                 data = self._data
+        if data:  # an event still open after this read: usually none, or one line
+            self._check_event_size(data)
+        if len(self._partial) > self._max_line:
+            raise LineTooLong(f"a line of the stream is longer than {self._max_line} bytes")
         return events
 
     def close(self) -> list[ServerSentEvent]:
@@ -174,8 +216,15 @@ class SSEDecoder:
             self._event = value.decode("utf-8", "replace")
         elif name == b"id" and b"\0" not in value:
             self._last_id = value.decode("utf-8", "replace")
+        elif name not in (b"id", b"retry"):
+            self.junk_lines += 1
         # `retry` and unknown fields are ignored: a POST stream is never reconnected.
         return None
+
+    def _check_event_size(self, data: list[str]) -> None:
+        """Raise EventTooLarge if the open event's `data:` lines cost more than `max_event`."""
+        if len(data) * _LINE_COST + sum(map(len, data)) > self._max_event:
+            raise EventTooLarge(f"an event of the stream is larger than {self._max_event} bytes")
 
     def _dispatch(self) -> ServerSentEvent | None:
         data, self._data = self._data, []

@@ -30,6 +30,20 @@ read = 120
 # Seconds a streaming reply may go without new text (keep-alive pings do not count).
 idle = 120
 
+[limits]
+# The most parrotchat reads from a server, in MB: a broken or hostile server cannot make it
+# hold gigabytes. Past a limit the request ends with one sentence; a reply keeps its text.
+# A whole (non-streamed) answer's JSON body.
+response_mb = 8
+# The model list (GET /models).
+models_mb = 8
+# One event of the stream, all its data: lines together.
+event_mb = 8
+# One line of the stream.
+line_mb = 8
+# The text of one reply: answer, reasoning and tool-call arguments together.
+reply_mb = 16
+
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.
 

@@ -65,6 +65,7 @@ def load_settings(
         temperature=merge.scalar("temperature", ("--temperature", temperature)),
         max_tokens=merge.scalar("max_tokens", ("--max-tokens", max_tokens)),
         timeouts=merge.timeouts(),
+        limits=merge.limits(),
         config_path=path,
         config_exists=text is not None,
         sources=merge.sources,

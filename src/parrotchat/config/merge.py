@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from parrotchat.api.limits import MB, Limits
 from parrotchat.config.checks import _check_input, _env_name, _secret, _url
 from parrotchat.config.errors import ConfigError
-from parrotchat.config.schema import _FILE_SCHEMA, _TIMEOUTS_SCHEMA
+from parrotchat.config.schema import _FILE_SCHEMA, _LIMITS_SCHEMA, _TIMEOUTS_SCHEMA
 from parrotchat.config.settings import (
     _BUILTIN_PROVIDERS,
     _SENSITIVE_HEADER,
@@ -229,6 +230,13 @@ class _Merge:
         for key in _TIMEOUTS_SCHEMA:
             self.sources[f"timeouts.{key}"] = "config file" if key in table else "default"
         return Timeouts(**{key: float(value) for key, value in table.items()})
+
+    def limits(self) -> Limits:
+        """The [limits] table (in MB) over the defaults."""
+        table = self.data.get("limits", {})
+        for key in _LIMITS_SCHEMA:
+            self.sources[f"limits.{key}"] = "config file" if key in table else "default"
+        return Limits(**{key.removesuffix("_mb"): value * MB for key, value in table.items()})
 
     def permission_warning(self) -> None:
         """Warn when a file holding a key can be read by other users."""

@@ -30,6 +30,7 @@ from parrotchat.config.settings import (
 
 __all__ = [
     "_FILE_SCHEMA",
+    "_LIMITS_SCHEMA",
     "_TIMEOUTS_SCHEMA",
     "_Invalid",
     "_check_providers",
@@ -52,6 +53,9 @@ _PROVIDER_SCHEMA: dict[str, Any] = {
     "model": _name,
 }
 _TIMEOUTS_SCHEMA: dict[str, Any] = {"connect": _seconds, "read": _seconds, "idle": _seconds}
+_LIMITS_SCHEMA: dict[str, Any] = {
+    f"{name}_mb": _whole(1, 1024) for name in ("response", "models", "event", "line", "reply")
+}
 _FILE_SCHEMA: dict[str, Any] = {
     "default_provider": _name,
     "model": _name,
@@ -60,6 +64,7 @@ _FILE_SCHEMA: dict[str, Any] = {
     "temperature": _temperature,
     "max_tokens": _whole(1),
     "timeouts": _TIMEOUTS_SCHEMA,
+    "limits": _LIMITS_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parrotchat.api.endpoint import SENSITIVE_HEADER, Endpoint
+from parrotchat.api.limits import Limits
 from parrotchat.config.checks import _check_input, _url
 from parrotchat.config.errors import ConfigError
 
@@ -94,7 +95,8 @@ class Settings:
 
     `sources` keys: `config_path`, `provider`, `model`, `base_url` (of the active provider),
     `system_prompt`, `temperature`, `max_tokens`, `render_fps`, `timeouts.connect`,
-    `timeouts.read`, `timeouts.idle`, and `providers.NAME.base_url` / `.model` / `.headers`.
+    `timeouts.read`, `timeouts.idle`, `limits.response_mb` (each `[limits]` key), and
+    `providers.NAME.base_url` / `.model` / `.headers`.
     Labels are `default`, `config file`, `env PARROTCHAT_MODEL`, `--model`, ...
     """
 
@@ -109,6 +111,8 @@ class Settings:
     temperature: float | None = None
     max_tokens: int | None = None
     timeouts: Timeouts = Timeouts()
+    limits: Limits = field(default_factory=Limits)
+    """How much of a server's answer is read at most (`[limits]`, in MB in the file)."""
     config_path: Path | None = None
     config_exists: bool = False
     sources: dict[str, str] = field(default_factory=dict)
@@ -159,6 +163,7 @@ class Settings:
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
             idle_timeout=self.timeouts.idle,
+            limits=self.limits,
         )
 
     def with_demo_url(self, url: str) -> Settings:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from parrotchat.api.limits import megabytes
 from parrotchat.config.checks import _show_value
-from parrotchat.config.schema import _TIMEOUTS_SCHEMA
+from parrotchat.config.schema import _LIMITS_SCHEMA, _TIMEOUTS_SCHEMA
 from parrotchat.config.settings import (
     _SENSITIVE_HEADER,
     DEMO_BASE_URL,
@@ -42,6 +43,11 @@ def show_config(settings: Settings) -> str:
         f"{key} {getattr(settings.timeouts, key):g}s [{src(f'timeouts.{key}', 'default')}]"
         for key in _TIMEOUTS_SCHEMA
     )
+    limits = ", ".join(
+        f"{key.removesuffix('_mb')} {megabytes(getattr(settings.limits, key.removesuffix('_mb')))}"
+        f" [{src(f'limits.{key}', 'default')}]"
+        for key in _LIMITS_SCHEMA
+    )
     lines = [
         _row("config file", f"{_or(path, 'none')} ({state})", src("config_path")),
         _row("provider", settings.provider, src("provider")),
@@ -51,6 +57,7 @@ def show_config(settings: Settings) -> str:
         _row("max tokens", _or(settings.max_tokens, "provider's default"), src("max_tokens")),
         _row("render fps", str(settings.render_fps), src("render_fps")),
         _row("timeouts", timeouts),
+        _row("limits", limits),
         "",
         "providers:",
     ]

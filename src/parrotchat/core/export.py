@@ -10,9 +10,10 @@ from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from parrotchat.api.events import ToolCall, Usage
+from parrotchat.api.numbers import MAX_COUNT, clean_usage, count_or_none, finite_or_none
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.records import ConversationRecord
-from parrotchat.sanitize import neutralize
+from parrotchat.sanitize import format_controls, neutralize
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -38,6 +39,8 @@ class InvalidExport(ValueError):
 
 
 def usage_to_dict(usage: Usage | None) -> dict[str, Any] | None:
+    """The usage as JSON-ready fields; counts bounded and a cost that is not finite absent."""
+    usage = clean_usage(usage)
     return dataclasses.asdict(usage) if usage is not None else None
 
 
@@ -70,9 +73,9 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "error": message.error,
         "notice": message.notice,
         "usage": usage_to_dict(message.usage),
-        "ttft": message.ttft,
-        "duration": message.duration,
-        "tokens": message.tokens,
+        "ttft": finite_or_none(message.ttft),
+        "duration": finite_or_none(message.duration),
+        "tokens": count_or_none(message.tokens) or 0,
         "created": message.created,
     }
 
@@ -150,6 +153,11 @@ def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool
             raise InvalidExport(f"The export is malformed: {where} has no {key!r}.")
         return None
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "integer" and number and isinstance(value, int) and not 0 <= value <= MAX_COUNT:
+        raise InvalidExport(
+            f"The export is malformed: {where}'s {key!r} is out of range "
+            f"(a whole number from 0 to {MAX_COUNT})."
+        )
     valid = {
         "text": isinstance(value, str),
         "integer": number and isinstance(value, int),
@@ -228,7 +236,7 @@ def _check_encodable(fields: dict[str, Any], messages: list[Message]) -> None:
         ) from error
 
 
-_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+_UNSAFE = re.compile(f"[\x7f-\x9f\ud800-\udfff{''.join(format_controls())}]")
 
 
 def export_text(
@@ -250,12 +258,22 @@ def export_text(
 def dump_json(data: Any) -> str:
     """Indented UTF-8 JSON text, terminal-safe: every control character is escaped.
 
-    `json.dumps` escapes C0 controls (ESC included) but passes DEL and the C1 controls through
-    raw; they only occur inside strings, where `\\u00XX` reads back as the same character.
+    `json.dumps` escapes C0 controls (ESC included) but passes DEL, the C1 controls and the
+    invisible format characters (bidi overrides, tags) through raw; they only occur inside
+    strings, where `\\uXXXX` (a surrogate pair beyond U+FFFF) reads back as the same character.
     `dump_json({"t": "\\x9b"})  # '{\\n  "t": "\\\\u009b"\\n}\\n'`
     """
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return _UNSAFE.sub(_escape, text) + "\n"
+
+
+def _escape(match: re.Match[str]) -> str:
+    """A character as JSON escapes: one `\\uXXXX`, or a surrogate pair beyond U+FFFF."""
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _when(timestamp: float, tz: tzinfo | None) -> str:

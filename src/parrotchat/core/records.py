@@ -7,10 +7,27 @@ from dataclasses import dataclass
 
 from parrotchat.sanitize import neutralize
 
-__all__ = ["TITLE_LENGTH", "ConversationRecord", "SearchHit", "make_title"]
+__all__ = [
+    "MAX_TITLE",
+    "TITLE_LENGTH",
+    "ConversationRecord",
+    "SearchHit",
+    "clip_title",
+    "make_title",
+]
 
 TITLE_LENGTH = 60
 """The longest automatic title, in characters (the ellipsis included)."""
+MAX_TITLE = 200
+"""The longest title stored or listed, in characters (the ellipsis included)."""
+
+
+def clip_title(title: str, length: int = MAX_TITLE) -> str:
+    """`title` cut to `length` characters, an ellipsis marking the cut.
+
+    `clip_title("x" * 300)  # 199 x and '…'`
+    """
+    return title if len(title) <= length else title[: length - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)

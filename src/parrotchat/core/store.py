@@ -10,7 +10,8 @@ Exceptions (all carry one user-facing sentence):
     ├── StoreMissing           no database yet, and the store was opened with create=False
     ├── StoreBusy              another process held the write lock too long
     ├── StoreUnavailable       damaged, not a history database, or cannot be opened
-    │   └── StoreTooNew        written by a newer parrotchat; left untouched
+    │   ├── StoreTooNew        written by a newer parrotchat; left untouched
+    │   └── StoreNeedsUpgrade  opened read-only, but written by an older parrotchat
     └── ConversationNotFound   (also a LookupError)
 """
 
@@ -27,11 +28,18 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from parrotchat.api.numbers import clean_usage, count_or_none, finite_or_none
 from parrotchat.core import export
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.export import InvalidExport
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
-from parrotchat.core.records import ConversationRecord, SearchHit, make_title
+from parrotchat.core.records import (
+    MAX_TITLE,
+    ConversationRecord,
+    SearchHit,
+    clip_title,
+    make_title,
+)
 from parrotchat.core.search import query_terms, search_fts, search_like
 
 __all__ = [
@@ -44,6 +52,7 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "StoreMissing",
+    "StoreNeedsUpgrade",
     "StoreTooNew",
     "StoreUnavailable",
 ]
@@ -53,7 +62,7 @@ INTERRUPTED_MESSAGE = "parrotchat stopped before this reply ended."
 TRASH_DAYS = 30.0
 
 # SQLite primary result codes (extended codes keep these in the low byte).
-_BUSY, _LOCKED, _CORRUPT, _FULL, _NOTADB = 5, 6, 11, 13, 26
+_BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 11, 13, 14, 26
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 _MESSAGE_COLUMNS = (
@@ -83,6 +92,10 @@ class StoreTooNew(StoreUnavailable):
     """The database's schema is newer than this code knows; it was not altered."""
 
 
+class StoreNeedsUpgrade(StoreUnavailable):
+    """Opened read-only, the database's schema is older than this code reads."""
+
+
 class ConversationNotFound(StoreError, LookupError):
     """No conversation has this id."""
 
@@ -98,6 +111,9 @@ class Store:
         full_text: Use FTS5 search; None detects it, False forces the LIKE fallback.
         create: Create the database (and its folder) if missing; when False a missing file
             raises `StoreMissing` and nothing is created (for commands that only read).
+        read_only: Open an existing database without writing anything, so a read-only
+            folder or file can still be read (writes then raise `StoreUnavailable`). An older
+            schema raises `StoreNeedsUpgrade`, since migrating it would write.
     """
 
     def __init__(
@@ -107,10 +123,23 @@ class Store:
         busy_timeout: float = 5.0,
         full_text: bool | None = None,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.path: Path = Path(path)
         """The database file."""
         self._lock = threading.RLock()
+        if read_only:
+            self._conn = self._connect_read_only(busy_timeout)
+            try:
+                with self._errors():
+                    self._check_readable(read_only=True)
+                    self.full_text = has_fts5(self._conn) and self._has_table("messages_fts")
+                    if full_text is not None:
+                        self.full_text = full_text and self.full_text
+            except BaseException:
+                self._conn.close()
+                raise
+            return
         self._conn = self._connect(busy_timeout, create)
         try:
             with self._errors():
@@ -154,6 +183,49 @@ class Store:
         conn.row_factory = sqlite3.Row
         return conn
 
+    def _connect_read_only(self, busy_timeout: float) -> sqlite3.Connection:
+        """An existing database opened read-only.
+
+        WAL needs its `-shm` file; in a read-only folder that was removed at the last close it
+        cannot be created, and then the file is opened as immutable: nothing can be writing it.
+        """
+        if not self.path.exists():
+            raise StoreMissing(f"There is no history yet ({self.path} does not exist).")
+        if self.path.is_dir():
+            raise StoreUnavailable(f"The history database {self.path} is a folder, not a file.")
+        try:
+            self._check_header()
+        except OSError as error:
+            raise StoreUnavailable(
+                f"The history database {self.path} cannot be opened ({error})."
+            ) from error
+        for mode in ("ro", "ro&immutable=1"):
+            conn = sqlite3.connect(
+                _uri(self.path, mode),
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=True,
+            )
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError as error:
+                conn.close()
+                code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+                if code in (_CANTOPEN, _READONLY) and mode == "ro":
+                    continue
+                if code in (_BUSY, _LOCKED):
+                    raise StoreBusy(BUSY_MESSAGE) from error
+                raise StoreUnavailable(
+                    f"The history database {self.path} cannot be opened ({error})."
+                ) from error
+            except sqlite3.DatabaseError as error:
+                conn.close()
+                raise StoreUnavailable(_damaged(self.path)) from error
+            conn.row_factory = sqlite3.Row
+            return conn
+        raise AssertionError("unreachable")
+
     def _check_header(self) -> None:
         """Refuse a non-empty file without SQLite's header: SQLite would overwrite a short one."""
         if not self.path.exists():
@@ -163,8 +235,9 @@ class Store:
         if header and header != _SQLITE_HEADER:
             raise StoreUnavailable(_damaged(self.path))
 
-    def _check_readable(self) -> None:
-        """Refuse, before writing anything, a file that is not ours or is too new."""
+    def _check_readable(self, *, read_only: bool = False) -> None:
+        """Refuse, before writing anything, a file that is not ours or is too new (or, opened
+        read-only, too old to read without migrating it)."""
         objects = self._conn.execute("SELECT name FROM sqlite_master").fetchall()
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
@@ -176,6 +249,11 @@ class Store:
             raise StoreUnavailable(
                 f"The file {self.path} is an SQLite database but not a parrotchat history; "
                 "it was left untouched."
+            )
+        if read_only and version < SCHEMA_VERSION:
+            raise StoreNeedsUpgrade(
+                f"The history {self.path} was written by an older parrotchat and needs an "
+                "upgrade; run parrotchat once where it can write to it."
             )
 
     def _use_wal(self, busy_timeout: float) -> None:
@@ -305,12 +383,20 @@ class Store:
     ) -> int:
         """Start a conversation and return its id; an empty title is set by the first prompt."""
         now = time.time() if created is None else created
+        title = make_title(title, MAX_TITLE) if title else ""
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO conversations"
                 " (title, created, updated, system_prompt, model, provider)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (make_title(title, 200) if title else "", now, now, system_prompt, model, provider),
+                (
+                    make_title(title, MAX_TITLE) if title else "",
+                    now,
+                    now,
+                    system_prompt,
+                    model,
+                    provider,
+                ),
             )
             return int(cursor.lastrowid or 0)
 
@@ -365,7 +451,7 @@ class Store:
 
     def rename(self, conversation_id: int, title: str) -> None:
         """Give the conversation a title (one line, controls made inert)."""
-        self._update_conversation(conversation_id, "title = ?", (make_title(title, 200),))
+        self._update_conversation(conversation_id, "title = ?", (make_title(title, MAX_TITLE),))
 
     def delete(self, conversation_id: int) -> None:
         """Move the conversation to the trash (undo with `restore`)."""
@@ -438,7 +524,7 @@ class Store:
                 "UPDATE messages SET content = ?, reasoning = ?, tokens = coalesce(?, tokens),"
                 " status = 'streaming', recovered = 0, updated = ?"
                 " WHERE id = ? AND (status = 'streaming' OR recovered)",
-                (content, reasoning, tokens, time.time(), message_id),
+                (content, reasoning, count_or_none(tokens), time.time(), message_id),
             )
 
     def delete_message(self, message_id: int) -> None:
@@ -551,6 +637,7 @@ class Store:
             InvalidExport: The data is not an export this version reads.
         """
         fields, messages = export.conversation_from_json(data)
+        fields["title"] = clip_title(fields["title"])
         for message in messages:
             if message.status is Status.STREAMING:
                 # No process is writing it here: an exported live reply arrives interrupted.
@@ -584,8 +671,8 @@ def _damaged(path: Path) -> str:
 
 
 def _message_values(message: Message) -> tuple[Any, ...]:
-    """The values of `_MESSAGE_COLUMNS` for a message."""
-    usage = message.usage
+    """The values of `_MESSAGE_COLUMNS` for a message, numbers made storable (see `numbers`)."""
+    usage = clean_usage(message.usage)
     return (
         str(message.role),
         message.content,
@@ -598,9 +685,9 @@ def _message_values(message: Message) -> tuple[Any, ...]:
         message.notice,
         json.dumps(export.usage_to_dict(usage)) if usage is not None else None,
         usage.cost if usage is not None else None,
-        message.ttft,
-        message.duration,
-        message.tokens,
+        finite_or_none(message.ttft),
+        finite_or_none(message.duration),
+        count_or_none(message.tokens) or 0,
         message.created,
     )
 

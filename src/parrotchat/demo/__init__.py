@@ -26,6 +26,7 @@ from parrotchat.demo.behaviours import (
     tool_call,
     usage_chunk,
 )
+from parrotchat.demo.hostile import Flood
 from parrotchat.demo.parrot import MODELS, DemoModel, reply_text, reply_tokens
 from parrotchat.demo.server import DemoServer, RecordedRequest
 
@@ -36,6 +37,7 @@ __all__ = [
     "Behaviour",
     "DemoModel",
     "DemoServer",
+    "Flood",
     "HTTPError",
     "Parrot",
     "RecordedRequest",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from parrotchat.demo.hostile import FLOOD_KINDS, Flood
 from parrotchat.demo.server import DemoServer
 
 
@@ -21,6 +22,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--tokens", type=int, default=None, help="default reply length (default: a few hundred)"
     )
+    parser.add_argument(
+        "--hostile",
+        choices=[kind.replace("_", "-") for kind in FLOOD_KINDS],
+        help="answer every chat request with this attack (huge-json: the model list too)",
+    )
     return parser.parse_args(argv)
 
 
@@ -35,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo server; return the exit status (130 after Ctrl+C)."""
     args = _arguments(argv)
     server = DemoServer(args.host, args.port, args.tps, default_tokens=args.tokens)
+    if args.hostile:
+        server.hostile = Flood(args.hostile.replace("-", "_"))
     try:
         asyncio.run(_serve(server))
     except KeyboardInterrupt:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:
+    from parrotchat.demo.hostile import Flood
 
 __all__ = [
     "DONE",
@@ -325,8 +329,8 @@ class Parrot:
         return None
 
 
-Behaviour = Parrot | Script | HTTPError
-"""Anything `DemoServer.push` accepts."""
+Behaviour = Union[Parrot, Script, HTTPError, "Flood"]
+"""Anything `DemoServer.push` accepts (`Flood` lives in `parrotchat.demo.hostile`)."""
 
 
 @dataclass
@@ -355,6 +359,8 @@ class Plan:
     """The wire bytes of one keep-alive comment."""
     chunked: bool = True
     """False: `head` is the whole body, sent with `content-length`."""
+    source: Iterator[bytes] | None = None
+    """Body pieces generated as they are sent, each its own write (a `Flood`'s gigabytes)."""
 
     @classmethod
     def for_script(cls, script: Script) -> Plan:

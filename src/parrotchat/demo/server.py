@@ -35,8 +35,10 @@ from parrotchat.demo.behaviours import (
     Parrot,
     Plan,
     Script,
+    http_chunk,
     reason_phrase,
 )
+from parrotchat.demo.hostile import Flood, flood_plan
 from parrotchat.demo.parrot import MODELS, ChatContext, completion_plan, stream_plan
 
 __all__ = ["DemoServer", "RecordedRequest"]
@@ -208,6 +210,10 @@ class DemoServer:
         self._changed = threading.Condition()
         """Guards the queue and the records; notified on every new request or outcome."""
         self._queue: deque[Behaviour] = deque()
+        self._models_queue: deque[Behaviour] = deque()
+        self.hostile: Flood | None = None
+        """When set, every chat request gets this hostile answer (`python -m parrotchat.demo
+        --hostile KIND`); a `huge_json` flood answers `GET /models` too."""
         self._requests: list[RecordedRequest] = []
         self._reported_disconnects: set[int] = set()
         self._completion_ids = itertools.count(1)
@@ -316,6 +322,14 @@ class DemoServer:
         """
         with self._changed:
             self._queue.extend(behaviours)
+
+    def push_models(self, *behaviours: Behaviour) -> None:
+        """Queue answers for the next `GET /models` requests (else the parrot models' list).
+
+        `server.push_models(Flood("huge_json"), HTTPError(503))`
+        """
+        with self._changed:
+            self._models_queue.extend(behaviours)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -460,7 +474,13 @@ class DemoServer:
         if request.path == _MODELS_PATH:
             if request.method != "GET":
                 return _error_plan(HTTPStatus.METHOD_NOT_ALLOWED, "use GET")
-            return Plan.for_json(200, {"object": "list", "data": _model_listing()})
+            with self._changed:
+                answer = self._models_queue.popleft() if self._models_queue else None
+            if answer is None and self.hostile is not None and self.hostile.kind == "huge_json":
+                answer = self.hostile
+            if answer is None or isinstance(answer, Parrot):
+                return Plan.for_json(200, {"object": "list", "data": _model_listing()})
+            return _scripted_plan(answer)
         if request.path != _CHAT_PATH:
             return _error_plan(HTTPStatus.NOT_FOUND, f"Unknown path: {request.path}")
         if request.method != "POST":
@@ -468,11 +488,9 @@ class DemoServer:
         if not isinstance(body, dict):
             return _error_plan(HTTPStatus.BAD_REQUEST, "The body must be a JSON object")
         with self._changed:
-            behaviour = self._queue.popleft() if self._queue else Parrot()
-        if isinstance(behaviour, Script):
-            return Plan.for_script(behaviour)
-        if isinstance(behaviour, HTTPError):
-            return Plan.for_http_error(behaviour)
+            behaviour = self._queue.popleft() if self._queue else self.hostile or Parrot()
+        if not isinstance(behaviour, Parrot):
+            return _scripted_plan(behaviour)
         context = self._chat_context(body)
         if body.get("stream") is True:
             return stream_plan(behaviour, context)
@@ -496,6 +514,9 @@ class DemoServer:
         connection.write(_status_and_headers(plan, keep_alive) + plan.head)
         await connection.drain()
         await _send_units(connection, plan)
+        for piece in plan.source or ():
+            connection.write(http_chunk(piece))
+            await connection.drain()
         connection.write(plan.tail)
         if plan.end == "close" and plan.chunked:
             connection.write(b"0\r\n\r\n")
@@ -560,6 +581,15 @@ def _status_and_headers(plan: Plan, keep_alive: bool) -> bytes:
     lines = [f"HTTP/1.1 {plan.status} {reason_phrase(plan.status)}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _scripted_plan(behaviour: Script | HTTPError | Flood) -> Plan:
+    """The plan of any behaviour but a `Parrot`."""
+    if isinstance(behaviour, Script):
+        return Plan.for_script(behaviour)
+    if isinstance(behaviour, HTTPError):
+        return Plan.for_http_error(behaviour)
+    return flood_plan(behaviour)
 
 
 def _error_plan(status: HTTPStatus, message: str) -> Plan:
