@@ -13,11 +13,12 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from textual.widgets import Input
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import LAST
-from parrotchat.core.store import Store
+from parrotchat.core.store import ConversationNotFound, Store
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.conversation_list import MATCH_STYLE, ChatEntry
@@ -280,8 +281,8 @@ async def test_delete_asks_first_then_ctrl_z_brings_it_back(demo_server, tmp_pat
         await pilot.press("enter")
         await wait_until(pilot, lambda: titles(app) == ["keep me"])
         assert "Deleted “delete me” · Ctrl+Z to undo" in notices(app)
-        with Store(history_file(tmp_path)) as store:
-            assert [record.title for record in store.list_trash()] == ["delete me"]
+        with Store(history_file(tmp_path)) as store:  # in the trash: Ctrl+Z brings it back
+            assert [record.title for record in store.list_conversations()] == ["keep me"]
 
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: titles(app) == ["delete me", "keep me"])
@@ -471,7 +472,9 @@ def test_the_trash_is_emptied_of_old_deletions_when_the_app_starts(tmp_path):
     history, _resumed = open_history(history_file(tmp_path))
     history.history.close()
     with Store(history_file(tmp_path)) as store:
-        assert [record.title for record in store.list_trash()] == ["new"]
+        with pytest.raises(ConversationNotFound):
+            store.get_conversation(old)
+        assert store.get_conversation(recent).deleted_at is not None  # still in the trash
 
 
 async def test_opening_a_conversation_another_window_deleted_says_so_and_history_stays_on(
