@@ -21,6 +21,7 @@ def run_tui(settings: Settings, history_path: Path | None = None, resume: int | 
     """
     from parrotchat.ui.app import make_app
     from parrotchat.ui.history import open_history
+    from parrotchat.ui.quick_escape import quicken_escape
 
     try:
         history, resumed = open_history(history_path, resume)
@@ -30,5 +31,6 @@ def run_tui(settings: Settings, history_path: Path | None = None, resume: int | 
     # The demo provider is always listed in the sidebar, so its server always runs.
     with DemoServer() as demo:
         app = make_app(settings.with_demo_url(demo.base_url), history=history, resumed=resumed)
+        quicken_escape(app, settings.escape_delay_ms)
         app.run()
     return app.return_code or 0
