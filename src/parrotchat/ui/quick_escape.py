@@ -82,6 +82,7 @@ def read_input(
     try:
         while not stop.is_set():
             step(_wait(parser))
+        selector.unregister(fileno)  # as Textual: input typed from now on is left to the shell
         step(POLL_SECONDS, final=True)
     finally:
         selector.close()
