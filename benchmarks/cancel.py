@@ -1,12 +1,14 @@
 """Cancel latency: from the cancel to the server seeing the TCP connection close.
 
-Three figures, medians of several runs, against the demo server in its own thread:
+Medians of several runs, against the demo server in its own thread:
 - client: cancelling the task that iterates `ChatClient.stream_chat` mid-stream;
 - app: pressing Esc in the real app (headless, 120x36) while a reply streams, from the Pilot
   event (no terminal, no Escape delay);
 - terminal: `python -m parrotchat` in a real pseudo-terminal (120x36) while a reply streams,
   from the moment the Esc byte is written to the terminal: the whole path a key takes, the
   Escape delay included (`escape_delay_ms`, or `ESCDELAY` for an older parrotchat).
+- bare Textual: a minimal Textual app in the same terminal, from the Esc byte to its key
+  handler, with Textual's own input loop and with `quicken_escape` (10 ms): the input path alone.
 
     python benchmarks/cancel.py [--runs 20]
 
@@ -29,8 +31,9 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 from parrotchat.api import ChatClient, Endpoint, TextDelta
 from parrotchat.demo import DemoServer, Parrot
@@ -74,10 +77,10 @@ async def app_escape(server: DemoServer, workdir: Path) -> float:
         return request.disconnected_at - pressed
 
 
-SCREEN = bytearray()
-"""What the app wrote to its terminal."""
 PLACEHOLDER = b"Ask anything"
 """Drawn in the prompt box once the app is ready for keys."""
+BARE_DELAY_MS = 10
+"""The Escape delay of the bare app with `quicken_escape` (parrotchat's default)."""
 
 
 def terminal_env(server: DemoServer, workdir: Path) -> dict[str, str]:
@@ -96,32 +99,51 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.002)  # polling the server's record, not synchronising the app
+        time.sleep(0.002)  # polling a record, not synchronising the app
+
+
+@contextlib.contextmanager
+def in_terminal(
+    argv: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = ()
+) -> Iterator[tuple[int, bytearray]]:
+    """Run `argv` in a 120x36 pseudo-terminal; yield its master side and what it has drawn."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+    process = subprocess.Popen(
+        argv,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        pass_fds=pass_fds,
+        start_new_session=True,
+    )
+    os.close(slave)
+    screen = bytearray()
+
+    def drain() -> None:  # read the screen all along, so the app never blocks on a write
+        with contextlib.suppress(OSError):
+            while chunk := os.read(master, 65536):
+                screen.extend(chunk)
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        yield master, screen
+        os.write(master, b"\x11")  # Ctrl+Q
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
 
 
 def terminal_escape(server: DemoServer, workdir: Path, runs: int) -> list[float]:
     """Esc's byte written to the app's terminal -> the server sees the close, `runs` times."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-    app = subprocess.Popen(
-        [sys.executable, "-m", "parrotchat"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=terminal_env(server, workdir),
-        start_new_session=True,
-    )
-    os.close(slave)
-
-    def drain() -> None:  # the terminal's screen: read and dropped, so the app never blocks
-        with contextlib.suppress(OSError):
-            while chunk := os.read(master, 65536):
-                SCREEN.extend(chunk)
-
-    threading.Thread(target=drain, daemon=True).start()
     figures = []
-    try:
-        wait_for(lambda: PLACEHOLDER in SCREEN, 30, "the app to draw its prompt")
+    argv = [sys.executable, "-m", "parrotchat"]
+    with in_terminal(argv, terminal_env(server, workdir)) as (master, screen):
+        wait_for(lambda: PLACEHOLDER in screen, 30, "the app to draw its prompt")
         time.sleep(0.3)  # the first screen settles
         for _ in range(runs):
             sent = len(server.chat_requests)
@@ -135,31 +157,76 @@ def terminal_escape(server: DemoServer, workdir: Path, runs: int) -> list[float]
             assert request.disconnected_at is not None
             figures.append(request.disconnected_at - written)
             time.sleep(0.2)  # the cancelled reply settles before the next prompt
-        os.write(master, b"\x11")  # Ctrl+Q
-        app.wait(10)
+    return figures
+
+
+def bare_app(quick: bool, signal_fd: int) -> None:
+    """A Textual app that writes a byte to `signal_fd` on Esc (the `--bare` child)."""
+    from textual.app import App, ComposeResult
+    from textual.binding import BindingType
+    from textual.widgets import Static
+
+    from parrotchat.ui.quick_escape import quicken_escape
+
+    class Bare(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [("escape", "pressed", "")]
+
+        def compose(self) -> ComposeResult:
+            yield Static("ready")
+
+        def action_pressed(self) -> None:
+            os.write(signal_fd, b"!")
+
+    app = Bare()
+    if quick:
+        quicken_escape(app, BARE_DELAY_MS)
+    app.run()
+
+
+def bare_escape(quick: bool, runs: int) -> list[float]:
+    """Esc's byte written to a bare Textual app's terminal -> its key handler ran."""
+    readable, writable = os.pipe()
+    argv = [sys.executable, __file__, "--bare", "quick" if quick else "stock", str(writable)]
+    env = {**os.environ, "TERM": "xterm-256color"}
+    figures = []
+    try:
+        with in_terminal(argv, env, pass_fds=(writable,)) as (master, screen):
+            wait_for(lambda: b"ready" in screen, 30, "the bare app to start")
+            time.sleep(0.3)
+            for _ in range(runs):
+                written = time.monotonic()
+                os.write(master, b"\x1b")
+                os.read(readable, 1)
+                figures.append(time.monotonic() - written)
+                time.sleep(0.13)  # out of step with Textual's 100 ms input poll
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        os.close(master)
+        os.close(readable)
+        os.close(writable)
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--bare", nargs=2, metavar=("MODE", "FD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare:
+        bare_app(args.bare[0] == "quick", int(args.bare[1]))
+        return
     with DemoServer() as server, tempfile.TemporaryDirectory() as tmp:
         client = [asyncio.run(client_cancel(server)) for _ in range(args.runs)]
         app = [asyncio.run(app_escape(server, Path(tmp))) for _ in range(args.runs)]
         terminal = terminal_escape(server, Path(tmp), args.runs)
-    print(f"cancel -> server sees the disconnect, {args.runs} runs")
+    stock, quick = bare_escape(False, args.runs), bare_escape(True, args.runs)
+    print(f"cancel -> server sees the disconnect, {args.runs} runs (bare Textual: -> key handler)")
     print("(targets: app Esc within 50 ms; Esc's byte in the terminal within 30 ms)")
     print(f"{'path':<28} {'median ms':>10} {'max ms':>8}")
     rows = (
         ("client task.cancel()", client),
         ("app Esc (Pilot event)", app),
         ("terminal Esc byte", terminal),
+        ("bare Textual, stock input", stock),
+        (f"bare Textual, quick {BARE_DELAY_MS} ms", quick),
     )
     for name, figures in rows:
         median, worst = statistics.median(figures) * 1000, max(figures) * 1000

@@ -3,8 +3,8 @@
 A terminal sends Esc as the byte ESC, which also starts every escape sequence (arrows, function
 keys, Alt+key). Textual's parser waits `ESCAPE_DELAY` (100 ms, or `ESCDELAY`) for the rest of a
 sequence before it calls a lone ESC the Esc key, and its input thread checks that deadline only
-when `select` returns, which without input is every 100 ms: a lone Esc arrives 100-200 ms late
-whatever the delay. Here:
+when `select` returns, which without input is after 100 ms: a lone Esc waits 100 ms whatever the
+delay. Here:
 
 - `set_escape_delay` sets the delay the parser waits (it reads it at each ESC);
 - `read_input` is Textual's input loop (`LinuxDriver.run_input_thread`) with one change: `select`
