@@ -12,8 +12,8 @@ Medians of several runs, against the demo server in its own thread:
 
     python benchmarks/cancel.py [--runs 20]
 
-To measure another checkout's app in the terminal, put its `src` first:
-`PYTHONPATH=/path/to/checkout/src python benchmarks/cancel.py`.
+To time another checkout's app (before/after), run only the terminal row with its `src` first:
+`PYTHONPATH=/path/to/checkout/src python benchmarks/cancel.py --terminal-only`.
 """
 
 from __future__ import annotations
@@ -208,10 +208,19 @@ def bare_escape(quick: bool, runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--terminal-only", action="store_true", help="only the terminal row")
     parser.add_argument("--bare", nargs=2, metavar=("MODE", "FD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
         bare_app(args.bare[0] == "quick", int(args.bare[1]))
+        return
+    if args.terminal_only:
+        with DemoServer() as server, tempfile.TemporaryDirectory() as tmp:
+            terminal = terminal_escape(server, Path(tmp), args.runs)
+        median, worst = statistics.median(terminal) * 1000, max(terminal) * 1000
+        print(
+            f"terminal Esc byte -> close, {args.runs} runs: median {median:.1f} ms, max {worst:.1f}"
+        )
         return
     with DemoServer() as server, tempfile.TemporaryDirectory() as tmp:
         client = [asyncio.run(client_cancel(server)) for _ in range(args.runs)]
