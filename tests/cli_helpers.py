@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from parrotchat.demo import DemoServer
 
@@ -32,6 +33,11 @@ def with_server(env: dict[str, str], server: DemoServer, key: str | None = KEY) 
     if key:
         env["PARROTCHAT_API_KEY"] = key
     return env
+
+
+def history_path(env: dict[str, str]) -> Path:
+    """The history database parrotchat keeps in the environment `env` (`clean_env`'s data home)."""
+    return Path(env["XDG_DATA_HOME"]) / "parrotchat" / "parrotchat.db"
 
 
 def interruptible() -> None:

@@ -6,6 +6,8 @@ python store_worker.py stream DB CONVERSATION STOP_AFTER  # then blocks, or loop
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 
 from parrotchat.core.conversation import Message, Role, Status
@@ -43,7 +45,8 @@ def open_fresh(path: str) -> None:
         return
     with Store(path) as store:
         store.add_message(store.create_conversation(), Message(Role.USER, "hello"))
-        print(store.schema_version, flush=True)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        print(conn.execute("PRAGMA user_version").fetchone()[0], flush=True)
 
 
 def main() -> None:

@@ -72,6 +72,21 @@ def test_defaults_without_a_file() -> None:
     assert set(s.sources.values()) == {"--config", "default"}
 
 
+def test_escape_delay_from_the_file_else_escdelay_else_10(config_file) -> None:
+    s = load()
+    assert (s.escape_delay_ms, s.sources["escape_delay_ms"]) == (10, "default")
+    s = load(env={"ESCDELAY": "80"})
+    assert (s.escape_delay_ms, s.sources["escape_delay_ms"]) == (80, "env ESCDELAY")
+    path = config_file("escape_delay_ms = 40\n")
+    s = load(path, {"ESCDELAY": "80"})
+    assert (s.escape_delay_ms, s.sources["escape_delay_ms"]) == (40, "config file")
+    for bad in ("fast", "0", "5000"):
+        s = load(env={"ESCDELAY": bad})
+        assert (s.escape_delay_ms, s.sources["escape_delay_ms"]) == (10, "default")
+        problem = "it must be a whole number of milliseconds from 1 to 1000."
+        assert s.warnings == [f'ESCDELAY="{bad}" is ignored: {problem}']
+
+
 def test_default_config_path_follows_env(tmp_path: Path) -> None:
     assert default_config_path({}).name == "config.toml"
     assert "parrotchat" in str(default_config_path({}))
@@ -359,6 +374,12 @@ def test_limits_reach_the_endpoint_in_megabytes(config_file) -> None:
         ("[providers.demo]\nbase_url = 'http://h/v1'\n", 2, "demo provider's base_url cannot"),
         ("[providers]\nlocal = { base_url = 'gopher://h' }\n", 2, "providers.local.base_url must"),
         ('system_prompt = """\nrender_fps = 1\n"""\nrender_fps = 0\n', 4, "render_fps must be"),
+        (
+            "escape_delay_ms = 0\n",
+            1,
+            "escape_delay_ms must be a whole number from 1 to 1000, not 0",
+        ),
+        ("escape_delay_ms = 2.5\n", 1, "escape_delay_ms must be a whole number from 1 to 1000"),
     ],
 )
 def test_broken_file_gives_one_line_with_file_and_line(
@@ -413,6 +434,7 @@ def test_show_config_lists_values_sources_and_masked_keys(config_file) -> None:
         "model: env-model  [env PARROTCHAT_MODEL]",
         'system prompt: "Hi"  [--system]',
         "render fps: 50  [config file]",
+        "escape delay: 10 ms  [default]",
         "timeouts: connect 10s [default], read 120s [default], idle 120s [default]",
         "  parrotrouter (active)",
         f"key: sk-…9876  [config file {path}]",
@@ -443,6 +465,7 @@ def test_example_config_loads(config_file) -> None:
     s = load(path, {"OPENROUTER_API_KEY": OPENAI_KEY})
     assert list(s.providers) == ["parrotrouter", "demo", "openrouter", "openai", "ollama"]
     assert (s.provider, s.model, s.render_fps) == ("parrotrouter", "openai/gpt-4o-mini", 30)
+    assert (s.escape_delay_ms, s.sources["escape_delay_ms"]) == (10, "config file")
     assert s.providers["openrouter"].api_key == OPENAI_KEY
     assert s.providers["openrouter"].headers == {"X-Title": "parrotchat"}
     ollama = load(path, provider="ollama")

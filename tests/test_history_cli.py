@@ -18,7 +18,7 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-from cli_helpers import parrotchat, with_server
+from cli_helpers import history_path, parrotchat, with_server
 
 from parrotchat import history_cli
 from parrotchat.core.conversation import Message, Role, Status
@@ -28,10 +28,6 @@ from parrotchat.demo.behaviours import Parrot
 
 EVIL = "\x1b[2J\x1b]52;c;aGk=\x07\x9b31m\x7f"
 """Clear the screen, write the clipboard (OSC 52), a C1 CSI and DEL: must stay inert."""
-
-
-def history_path(env: dict[str, str]) -> Path:
-    return Path(env["XDG_DATA_HOME"]) / "parrotchat" / "parrotchat.db"
 
 
 @pytest.fixture

@@ -7,19 +7,14 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from cli_helpers import parrotchat, spawn, with_server
+from cli_helpers import history_path, parrotchat, spawn, with_server
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import CHECKPOINT_SECONDS
 from parrotchat.core.store import Store
 from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
-
-
-def history_path(env: dict[str, str]) -> Path:
-    return Path(env["XDG_DATA_HOME"]) / "parrotchat" / "parrotchat.db"
 
 
 def test_a_turn_is_stored_with_its_model_and_status(

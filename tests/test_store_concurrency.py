@@ -55,16 +55,21 @@ def workers() -> Iterator[list[subprocess.Popen[str]]]:
         process.communicate()
 
 
-def test_two_processes_write_side_by_side(
-    path: Path, conversation: int, workers: list[subprocess.Popen[str]]
-) -> None:
-    workers += [start_worker("write", path, conversation, 200, tag) for tag in "ab"]
+def start_together(workers: list[subprocess.Popen[str]]) -> None:
+    """Wait until every worker is ready, then tell them all to go."""
     for worker in workers:
         assert worker.stdout and worker.stdout.readline() == "ready\n", worker.stderr
     for worker in workers:
         assert worker.stdin
         worker.stdin.write("go\n")
         worker.stdin.flush()
+
+
+def test_two_processes_write_side_by_side(
+    path: Path, conversation: int, workers: list[subprocess.Popen[str]]
+) -> None:
+    workers += [start_worker("write", path, conversation, 200, tag) for tag in "ab"]
+    start_together(workers)
     for worker in workers:
         _, stderr = worker.communicate(timeout=60)
         assert worker.returncode == 0, stderr
@@ -81,12 +86,7 @@ def test_processes_creating_the_database_at_once(
     path: Path, workers: list[subprocess.Popen[str]]
 ) -> None:
     workers += [start_worker("open", path) for _ in range(4)]
-    for worker in workers:
-        assert worker.stdout and worker.stdout.readline() == "ready\n", worker.stderr
-    for worker in workers:
-        assert worker.stdin
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
+    start_together(workers)
     for worker in workers:
         stdout, stderr = worker.communicate(timeout=60)
         assert worker.returncode == 0, stderr

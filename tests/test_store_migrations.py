@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -73,11 +74,17 @@ def test_migration_1_matches_the_shipped_v1(tmp_path: Path) -> None:
     current.close()
 
 
+def user_version(path: Path) -> int:
+    """The schema version the database at `path` says it has (`PRAGMA user_version`)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
 def test_a_v1_database_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "parrotchat.db"
     make_v1(path)
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION
+        assert user_version(store.path) == SCHEMA_VERSION
         record, messages = store.load_conversation(7)
         assert record.title == "Old kingfisher chat" and record.model == "m1"
         assert [m.role for m in messages] == [Role.USER, Role.ASSISTANT, Role.ASSISTANT]
@@ -105,7 +112,7 @@ def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
     path = tmp_path / "parrotchat.db"
     Store(path).close()
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION
+        assert user_version(store.path) == SCHEMA_VERSION
 
 
 def test_a_newer_schema_is_refused_unaltered(tmp_path: Path) -> None:

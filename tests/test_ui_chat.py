@@ -9,23 +9,20 @@ from __future__ import annotations
 import gc
 import time
 import weakref
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pytest
 from textual import events
 from textual.geometry import Region
 
-from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Role, Status
-from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.demo.behaviours import Parrot
 from parrotchat.ui.chat_log import NewContentMarker
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.render.line_cache import LineBudget, render_markdown
 from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.testing import (
-    UnreachableClient,
+    hanging,
+    offline_demo_app,
     press_now,
     send_prompt,
     wait_for_reply,
@@ -36,28 +33,6 @@ if TYPE_CHECKING:
     from parrotchat.demo.server import DemoServer, RecordedRequest
 
 
-def demo_settings(server: DemoServer, tmp_path: Path, **flags: object) -> Settings:
-    return load_settings(
-        config_path=tmp_path / "none.toml", env={}, demo=True, **flags
-    ).with_demo_url(server.base_url)
-
-
-@pytest.fixture
-def offline() -> dict[str, Any]:
-    """The built-in parrotrouter provider, unreachable without touching the network."""
-    return {"parrotrouter": UnreachableClient()}
-
-
-def build(
-    server: DemoServer, tmp_path: Path, offline: dict[str, Any], **flags: object
-) -> ParrotChatApp:
-    return make_app(
-        demo_settings(server, tmp_path, **flags),
-        clients=offline,
-        paths=Paths.under(tmp_path),
-    )
-
-
 async def disconnect_of(server: DemoServer, index: int) -> RecordedRequest:
     """Wait until the client left the `index`-th chat request (earlier tests' leavings skipped)."""
     while True:
@@ -66,13 +41,8 @@ async def disconnect_of(server: DemoServer, index: int) -> RecordedRequest:
             return request
 
 
-def hanging(*texts: str) -> Script:
-    """A reply that sends `texts` and then nothing more until the client leaves."""
-    return Script([sse(chunk(text)) for text in texts], end="hang")
-
-
-async def test_send_streams_the_reply_as_markdown(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_send_streams_the_reply_as_markdown(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         sent = len(demo_server.chat_requests)
         await send_prompt(pilot, "hello parrot")
@@ -91,8 +61,8 @@ async def test_send_streams_the_reply_as_markdown(demo_server, tmp_path, offline
         assert app.prompt.has_focus
 
 
-async def test_each_request_carries_system_prompt_and_whole_history(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline, system="Answer like a parrot.")
+async def test_each_request_carries_system_prompt_and_whole_history(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path, system="Answer like a parrot.")
     async with app.run_test(size=(120, 36)) as pilot:
         sent = len(demo_server.chat_requests)
         await send_prompt(pilot, "first question")
@@ -108,8 +78,8 @@ async def test_each_request_carries_system_prompt_and_whole_history(demo_server,
         ]
 
 
-async def test_ctrl_n_starts_a_new_conversation_even_mid_stream(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_ctrl_n_starts_a_new_conversation_even_mid_stream(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await send_prompt(pilot, "old topic")
         await wait_for_reply(pilot)
@@ -130,8 +100,8 @@ async def test_ctrl_n_starts_a_new_conversation_even_mid_stream(demo_server, tmp
         assert not (tmp_path / "log").exists()  # nothing unexpected happened
 
 
-async def test_prompt_keys_newline_paste_and_recall(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_prompt_keys_newline_paste_and_recall(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         prompt = app.prompt
         await pilot.press("a", "ctrl+j", "b")
@@ -152,10 +122,10 @@ async def test_prompt_keys_newline_paste_and_recall(demo_server, tmp_path, offli
         assert prompt.text == ""
 
 
-async def test_keys_typed_ahead_of_enter_are_all_sent(demo_server, tmp_path, offline):
+async def test_keys_typed_ahead_of_enter_are_all_sent(demo_server, tmp_path):
     # A burst (typing ahead while the app starts, a fast typist, a paste without bracketed
     # paste) delivers all keys at once: Enter must send what was typed before it.
-    app = build(demo_server, tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         sent = len(demo_server.chat_requests)
         press_now(pilot, *"hello-there", "enter")
@@ -165,9 +135,9 @@ async def test_keys_typed_ahead_of_enter_are_all_sent(demo_server, tmp_path, off
 
 
 async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer(
-    demo_server, tmp_path, offline
+    demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(hanging("Partial ", "answer"))
         sent = len(demo_server.chat_requests)
@@ -198,8 +168,8 @@ async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer
         ]
 
 
-async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(hanging("Half"))
         sent = len(demo_server.chat_requests)
@@ -218,8 +188,8 @@ async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_pat
         await wait_until(pilot, lambda: not app.sidebar.has_focus_within)
 
 
-async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("escape", "escape")
         assert app.is_running and app.conversation.messages == []
@@ -230,9 +200,9 @@ async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path,
 
 
 async def test_sending_while_a_reply_streams_stops_it_and_sends_the_new_prompt(
-    demo_server, tmp_path, offline
+    demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(hanging("Half a thought"))
         sent = len(demo_server.chat_requests)
@@ -254,10 +224,8 @@ async def test_sending_while_a_reply_streams_stops_it_and_sends_the_new_prompt(
         assert roles == [Role.USER, Role.ASSISTANT, Role.USER, Role.ASSISTANT]
 
 
-async def test_view_follows_until_scrolled_up_then_marks_new_content(
-    demo_server, tmp_path, offline
-):
-    app = build(demo_server, tmp_path, offline)
+async def test_view_follows_until_scrolled_up_then_marks_new_content(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         log = app.chat_log
         marker = app.query_one("#new-below", NewContentMarker)
@@ -293,8 +261,8 @@ async def test_view_follows_until_scrolled_up_then_marks_new_content(
         await wait_for_reply(pilot)
 
 
-async def test_reasoning_and_tool_calls_show_as_blocks(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_reasoning_and_tool_calls_show_as_blocks(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(
             Parrot(
@@ -319,8 +287,8 @@ async def test_reasoning_and_tool_calls_show_as_blocks(demo_server, tmp_path, of
         assert not view.reasoning_collapsed
 
 
-async def test_ctrl_o_copies_the_last_reply_as_markdown_source(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_ctrl_o_copies_the_last_reply_as_markdown_source(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(Parrot(text="# Title\n\n**bold** and `code`"))
         await send_prompt(pilot, "copy me")
@@ -329,8 +297,8 @@ async def test_ctrl_o_copies_the_last_reply_as_markdown_source(demo_server, tmp_
         assert app.clipboard == reply.content == "# Title\n\n**bold** and `code`"
 
 
-async def test_a_tiny_terminal_never_closes_the_app(demo_server, tmp_path, offline):
-    app = build(demo_server, tmp_path, offline)
+async def test_a_tiny_terminal_never_closes_the_app(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await send_prompt(pilot, "keep this")
         await wait_for_reply(pilot)
@@ -342,11 +310,11 @@ async def test_a_tiny_terminal_never_closes_the_app(demo_server, tmp_path, offli
 
 
 async def test_a_long_answer_scrolled_back_shows_its_dropped_lines_again(
-    demo_server, tmp_path, offline, monkeypatch
+    demo_server, tmp_path, monkeypatch
 ):
     # Keep few rendered lines, so the top of the answer is dropped while it streams.
     monkeypatch.setattr(MarkdownView, "line_budget", LineBudget(60))
-    app = build(demo_server, tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await send_prompt(pilot, "Write 3000 tokens about parsers.")
         reply = await wait_for_reply(pilot, timeout=30)
@@ -365,10 +333,10 @@ async def test_a_long_answer_scrolled_back_shows_its_dropped_lines_again(
         assert shown[0].text.strip()
 
 
-async def test_a_cleared_log_lets_go_of_its_replies(demo_server, tmp_path, offline, monkeypatch):
+async def test_a_cleared_log_lets_go_of_its_replies(demo_server, tmp_path, monkeypatch):
     budget = LineBudget(1000)
     monkeypatch.setattr(MarkdownView, "line_budget", budget)
-    app = build(demo_server, tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await send_prompt(pilot, "Write 600 tokens about parsers.")
         await wait_for_reply(pilot)

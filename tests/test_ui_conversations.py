@@ -11,19 +11,21 @@ import contextlib
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+import pytest
 from textual.widgets import Input
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import LAST, open_history
-from parrotchat.core.store import Store
+from parrotchat.core.store import ConversationNotFound, Store
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.conversation_list import MATCH_STYLE, ChatEntry
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
 from parrotchat.ui.testing import (
-    offline_demo_app,
+    history_demo_app,
+    history_file,
     press_now,
     send_prompt,
     wait_for_reply,
@@ -37,24 +39,6 @@ if TYPE_CHECKING:
     from parrotchat.demo.server import DemoServer
 
 SIZE = (120, 36)
-
-
-def history_file(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "parrotchat.db"
-
-
-def build(
-    server: DemoServer, tmp_path: Path, resume: int | None = None, **flags: Any
-) -> ParrotChatApp:
-    """The app as `parrotchat --demo` starts it, with its history and exports in `tmp_path`."""
-    return offline_demo_app(
-        server.base_url,
-        tmp_path,
-        history=history_file(tmp_path),
-        resume=resume,
-        export_dir=tmp_path / "exports",
-        **flags,
-    )
 
 
 def titles(app: ParrotChatApp) -> list[str]:
@@ -125,7 +109,7 @@ def stored_conversations(tmp_path: Path) -> dict[str, list[tuple[Role, str]]]:
 
 
 async def test_the_list_is_newest_first_and_marks_the_conversation_on_screen(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert app.sidebar_tabs.active == "chats-tab"
         empty = ["No conversations yet: your chats will appear here."]
@@ -147,7 +131,7 @@ async def test_the_list_is_newest_first_and_marks_the_conversation_on_screen(dem
 
 
 async def test_search_shows_the_hits_with_the_matches_highlighted(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "tell me about parrots", "Parrots mimic cats and dogs.")
         await chat(pilot, demo_server, "and dogs?", "Dogs bark.")
@@ -179,12 +163,14 @@ async def test_search_shows_the_hits_with_the_matches_highlighted(demo_server, t
 async def test_opening_restores_messages_model_and_system_prompt_and_sends_nothing(
     demo_server, tmp_path
 ):
-    first = build(demo_server, tmp_path, system="Be brief.", model="parrot-think")
+    first = history_demo_app(
+        demo_server.base_url, tmp_path, system="Be brief.", model="parrot-think"
+    )
     async with first.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "what is a parrot", "A bird.")
 
     # A restart with other settings: the stored conversation is listed and brings its own.
-    app = build(demo_server, tmp_path, model="parrot-fast")
+    app = history_demo_app(demo_server.base_url, tmp_path, model="parrot-fast")
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: titles(app) == ["what is a parrot"])
         await chat(pilot, demo_server, "something else", "Other.")
@@ -229,7 +215,7 @@ async def test_opening_restores_messages_model_and_system_prompt_and_sends_nothi
 
 
 async def test_opening_by_click_while_a_reply_streams_saves_it_cancelled(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "older chat", "Done.")
         await pilot.press("ctrl+n")
@@ -253,7 +239,7 @@ async def test_opening_by_click_while_a_reply_streams_saves_it_cancelled(demo_se
 
 
 async def test_rename_refuses_an_empty_title_and_stores_a_new_one(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "old title", "Ok.")
         await show_chats(pilot)
@@ -276,7 +262,7 @@ async def test_rename_refuses_an_empty_title_and_stores_a_new_one(demo_server, t
 
 
 async def test_delete_asks_first_then_ctrl_z_brings_it_back(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "keep me", "Ok.")
         await chat(pilot, demo_server, "delete me", "Ok.")
@@ -294,8 +280,8 @@ async def test_delete_asks_first_then_ctrl_z_brings_it_back(demo_server, tmp_pat
         await pilot.press("enter")
         await wait_until(pilot, lambda: titles(app) == ["keep me"])
         assert "Deleted “delete me” · Ctrl+Z to undo" in notices(app)
-        with Store(history_file(tmp_path)) as store:
-            assert [record.title for record in store.list_trash()] == ["delete me"]
+        with Store(history_file(tmp_path)) as store:  # in the trash: Ctrl+Z brings it back
+            assert [record.title for record in store.list_conversations()] == ["keep me"]
 
         await pilot.press("ctrl+z")
         await wait_until(pilot, lambda: titles(app) == ["delete me", "keep me"])
@@ -305,7 +291,7 @@ async def test_delete_asks_first_then_ctrl_z_brings_it_back(demo_server, tmp_pat
 
 
 async def test_deleting_the_conversation_on_screen_starts_a_new_chat(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "on screen", "Ok.")
         await pilot.press("ctrl+p")
@@ -333,7 +319,7 @@ async def test_deleting_the_conversation_on_screen_starts_a_new_chat(demo_server
 async def test_retrying_a_reply_opened_from_the_list_replaces_it_in_the_history(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
         await send_prompt(pilot, "flaky")
@@ -352,7 +338,7 @@ async def test_retrying_a_reply_opened_from_the_list_replaces_it_in_the_history(
 
 
 async def test_export_writes_markdown_and_json_without_overwriting(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "Export me, please!", "Here **you** go.")
         for count, command in enumerate(("markdown", "json", "markdown"), start=1):
@@ -378,10 +364,10 @@ async def test_export_writes_markdown_and_json_without_overwriting(demo_server, 
 
 
 async def test_continue_after_restart_shows_the_conversation_in_the_list(demo_server, tmp_path):
-    first = build(demo_server, tmp_path)
+    first = history_demo_app(demo_server.base_url, tmp_path)
     async with first.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "remember me", "I will.")
-    again = build(demo_server, tmp_path, resume=LAST)
+    again = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with again.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: titles(again) == ["remember me"])
         ((cid, _title),) = again.chats.visible_conversations()
@@ -395,8 +381,8 @@ async def test_continue_after_restart_shows_the_conversation_in_the_list(demo_se
 
 
 async def test_two_windows_on_one_database_both_write_and_see_each_other(demo_server, tmp_path):
-    left = build(demo_server, tmp_path)
-    right = build(demo_server, tmp_path)
+    left = history_demo_app(demo_server.base_url, tmp_path)
+    right = history_demo_app(demo_server.base_url, tmp_path)
     async with left.run_test(size=SIZE) as lp, right.run_test(size=SIZE) as rp:
         for turn in range(3):
             await chat(
@@ -440,7 +426,7 @@ async def test_without_history_the_chats_view_says_so_and_chat_works(demo_server
     path = history_file(tmp_path)
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a database at all\x00" * 64)
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert app.sidebar_tabs.active == "models-tab"
         await show_chats(pilot)
@@ -459,7 +445,7 @@ async def test_without_history_the_chats_view_says_so_and_chat_works(demo_server
 async def test_narrow_terminal_ctrl_l_opens_the_chats_full_width_and_opening_closes_it(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await chat(pilot, demo_server, "narrow one", "Ok.")
         await chat(pilot, demo_server, "narrow two", "Ok.")
@@ -485,13 +471,15 @@ def test_the_trash_is_emptied_of_old_deletions_when_the_app_starts(tmp_path):
     history, _resumed = open_history(history_file(tmp_path))
     history.close_now()
     with Store(history_file(tmp_path)) as store:
-        assert [record.title for record in store.list_trash()] == ["new"]
+        with pytest.raises(ConversationNotFound):
+            store.get_conversation(old)
+        assert store.get_conversation(recent).deleted_at is not None  # still in the trash
 
 
 async def test_opening_a_conversation_another_window_deleted_says_so_and_history_stays_on(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await chat(pilot, demo_server, "doomed", "Ok.")
         await chat(pilot, demo_server, "survivor", "Ok.")

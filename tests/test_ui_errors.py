@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pytest
+from typing import Any
 
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
-from parrotchat.config import Paths, Settings, load_settings
+from parrotchat.config import Paths, load_settings
 from parrotchat.core.conversation import Status
 from parrotchat.core.error_log import LOG_NAME
 from parrotchat.demo.behaviours import HTTPError, Parrot, Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
-from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_for_reply, wait_until
-
-if TYPE_CHECKING:
-    from parrotchat.demo.server import DemoServer
+from parrotchat.ui.testing import (
+    offline_app,
+    offline_demo_app,
+    send_prompt,
+    wait_for_reply,
+    wait_until,
+)
 
 REFUSED_URL = "http://127.0.0.1:9/v1"
 """Nothing listens on port 9 (discard): a server that is down."""
@@ -26,31 +26,13 @@ MARKUP_ID = "org/model[/v2]"
 """A model id that Textual markup would read as a closing tag and crash on."""
 
 
-def demo_settings(server: DemoServer, tmp_path: Path) -> Settings:
-    return load_settings(config_path=tmp_path / "none.toml", env={}, demo=True).with_demo_url(
-        server.base_url
-    )
-
-
-@pytest.fixture
-def offline() -> dict[str, Any]:
-    """The built-in parrotrouter provider, unreachable without touching the network."""
-    return {"parrotrouter": UnreachableClient()}
-
-
-def build(
-    settings: Settings, tmp_path: Path, clients: dict[str, Any] | None = None
-) -> ParrotChatApp:
-    return make_app(settings, clients=clients, paths=Paths.under(tmp_path))
-
-
 def line(app: ParrotChatApp, selector: str) -> str:
     """The text of one status line of the latest reply."""
     return str(app.chat_log.message_views()[-1].query_one(selector).render())
 
 
-async def test_http_error_shows_one_sentence_and_ctrl_r_retries(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_http_error_shows_one_sentence_and_ctrl_r_retries(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(
             HTTPError(401, {"error": {"message": "bad key", "code": "invalid_api_key"}})
@@ -73,10 +55,8 @@ async def test_http_error_shows_one_sentence_and_ctrl_r_retries(demo_server, tmp
         assert len(app.chat_log.message_views()) == 2
 
 
-async def test_dropped_stream_keeps_the_partial_answer_marked_interrupted(
-    demo_server, tmp_path, offline
-):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_dropped_stream_keeps_the_partial_answer_marked_interrupted(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(Script([sse(chunk("Half of it"))], end="drop"))
         reply = await send_prompt(pilot, "tell me")
@@ -89,9 +69,8 @@ async def test_dropped_stream_keeps_the_partial_answer_marked_interrupted(
         assert view.answer is not None and view.answer.source == "Half of it"
 
 
-async def test_unreachable_server_is_one_line_and_the_app_keeps_running(tmp_path, offline):
-    settings = load_settings(config_path=tmp_path / "none.toml", env={}, demo=True)
-    app = build(settings.with_demo_url(REFUSED_URL), tmp_path, offline)
+async def test_unreachable_server_is_one_line_and_the_app_keeps_running(tmp_path):
+    app = offline_demo_app(REFUSED_URL, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         reply = await send_prompt(pilot, "hello?")
         await wait_for_reply(pilot, timeout=20)
@@ -111,9 +90,8 @@ class BrokenClient:
         yield  # pragma: no cover
 
 
-async def test_unexpected_error_is_logged_and_shown_as_one_line(demo_server, tmp_path, offline):
-    settings = demo_settings(demo_server, tmp_path)
-    app = build(settings, tmp_path, {**offline, "demo": BrokenClient()})
+async def test_unexpected_error_is_logged_and_shown_as_one_line(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path, clients={"demo": BrokenClient()})
     async with app.run_test(size=(120, 36)) as pilot:
         reply = await send_prompt(pilot, "hi")
         await wait_for_reply(pilot)
@@ -126,8 +104,8 @@ async def test_unexpected_error_is_logged_and_shown_as_one_line(demo_server, tmp
         assert app.is_running
 
 
-async def test_escape_sequences_in_a_reply_never_reach_the_terminal(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_escape_sequences_in_a_reply_never_reach_the_terminal(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         hostile = "copy \x1b]52;c;aGFja2Vk\x1b\\ done \x9b2J\x07"
         demo_server.push(
@@ -143,10 +121,8 @@ async def test_escape_sequences_in_a_reply_never_reach_the_terminal(demo_server,
         assert "␛]52;c;aGFja2Vk␛" in screen and "␛[31mred" in screen
 
 
-async def test_markup_like_model_ids_and_error_texts_display_literally(
-    demo_server, tmp_path, offline
-):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_markup_like_model_ids_and_error_texts_display_literally(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.sidebar.provider_state("demo") == "ready")
         app.sidebar.choose("demo", MARKUP_ID)
@@ -172,7 +148,9 @@ async def test_markup_like_model_ids_and_error_texts_display_literally(
 async def test_works_against_a_real_server_set_by_base_url(demo_server, tmp_path):
     env = {"PARROTCHAT_BASE_URL": demo_server.base_url, "PARROTCHAT_API_KEY": "sk-test-123456"}
     settings = load_settings(config_path=tmp_path / "none.toml", env=env)
-    app = build(settings.with_demo_url(demo_server.base_url), tmp_path)
+    app = make_app(  # the real clients: ParrotRouter is the demo server here
+        settings.with_demo_url(demo_server.base_url), paths=Paths.under(tmp_path)
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         assert app.provider == "parrotrouter"
         host = demo_server.base_url.split("/")[2]
@@ -188,9 +166,9 @@ async def test_works_against_a_real_server_set_by_base_url(demo_server, tmp_path
         assert request.body["model"] == settings.model
 
 
-async def test_welcome_says_how_to_set_a_key_and_that_demo_works(tmp_path, offline):
+async def test_welcome_says_how_to_set_a_key_and_that_demo_works(tmp_path):
     settings = load_settings(config_path=tmp_path / "none.toml", env={})
-    app = build(settings.with_demo_url(REFUSED_URL), tmp_path, offline)
+    app = offline_app(settings.with_demo_url(REFUSED_URL), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         welcome = str(app.query_one("Welcome").render())
         assert "PARROTCHAT_API_KEY" in welcome
@@ -201,8 +179,8 @@ async def test_welcome_says_how_to_set_a_key_and_that_demo_works(tmp_path, offli
         await wait_until(pilot, lambda: "No API key" not in str(app.query_one("Welcome").render()))
 
 
-async def test_bidi_controls_in_a_reply_never_reach_the_terminal(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_bidi_controls_in_a_reply_never_reach_the_terminal(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         trojan = "if admin \u202e} \u2066evil\u2069 {"
         demo_server.push(Parrot(text=trojan, reasoning=f"think {trojan}"))

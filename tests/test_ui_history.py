@@ -6,7 +6,7 @@ The real app against the demo server (`demo_server` from `conftest.py`) and a te
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cli_helpers import parrotchat
 
@@ -14,9 +14,10 @@ from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.history import LAST
 from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
-from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
-    offline_demo_app,
+    hanging,
+    history_demo_app,
+    history_file,
     press_now,
     send_prompt,
     wait_for_reply,
@@ -24,22 +25,9 @@ from parrotchat.ui.testing import (
 )
 
 if TYPE_CHECKING:
-    from parrotchat.demo.server import DemoServer
+    pass
 
 SIZE = (120, 36)
-
-
-def build(
-    server: DemoServer, tmp_path: Path, resume: int | None = None, **flags: Any
-) -> ParrotChatApp:
-    """The app as `parrotchat --demo` starts it, with its history in `tmp_path`."""
-    return offline_demo_app(
-        server.base_url, tmp_path, history=history_file(tmp_path), resume=resume, **flags
-    )
-
-
-def history_file(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "parrotchat.db"
 
 
 def stored(tmp_path: Path) -> list[list[Message]]:
@@ -49,12 +37,8 @@ def stored(tmp_path: Path) -> list[list[Message]]:
         return [store.load_conversation(record.id)[1] for record in reversed(records)]
 
 
-def hanging(*texts: str) -> Script:
-    return Script([sse(chunk(text)) for text in texts], end="hang")
-
-
 async def test_a_turn_is_stored_with_model_provider_and_system_prompt(demo_server, tmp_path):
-    app = build(demo_server, tmp_path, system="Be brief.")
+    app = history_demo_app(demo_server.base_url, tmp_path, system="Be brief.")
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(Parrot(text="Squawk."))
         await send_prompt(pilot, "hello parrot")
@@ -73,7 +57,7 @@ async def test_a_turn_is_stored_with_model_provider_and_system_prompt(demo_serve
 async def test_a_streaming_reply_is_checkpointed_then_stored_cancelled_on_escape(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(hanging("Partial ", "answer"))
         reply = await send_prompt(pilot, "tell me everything")
@@ -94,7 +78,7 @@ async def test_a_streaming_reply_is_checkpointed_then_stored_cancelled_on_escape
 
 
 async def test_quitting_mid_reply_stores_it_cancelled(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(hanging("Partial"))
         reply = await send_prompt(pilot, "x")
@@ -104,7 +88,7 @@ async def test_quitting_mid_reply_stores_it_cancelled(demo_server, tmp_path):
 
 
 async def test_an_error_reply_is_stored_with_its_sentence(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
         await send_prompt(pilot, "hi")
@@ -116,7 +100,7 @@ async def test_an_error_reply_is_stored_with_its_sentence(demo_server, tmp_path)
 
 
 async def test_a_retried_reply_replaces_the_failed_one_in_the_history(demo_server, tmp_path):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
         await send_prompt(pilot, "hi")
@@ -136,14 +120,16 @@ async def test_a_retried_reply_replaces_the_failed_one_in_the_history(demo_serve
 async def test_continue_shows_the_conversation_restores_its_model_and_sends_nothing(
     demo_server, tmp_path
 ):
-    first = build(demo_server, tmp_path, system="Be brief.", model="parrot-think")
+    first = history_demo_app(
+        demo_server.base_url, tmp_path, system="Be brief.", model="parrot-think"
+    )
     async with first.run_test(size=SIZE) as pilot:
         demo_server.push(Parrot(text="First answer.", reasoning=""))
         await send_prompt(pilot, "first question")
         await wait_for_reply(pilot)
     sent = len(demo_server.chat_requests)
 
-    again = build(demo_server, tmp_path, resume=LAST)
+    again = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with again.run_test(size=SIZE) as pilot:
         views = again.chat_log.message_views()
         assert [view.message.content for view in views] == ["first question", "First answer."]
@@ -169,13 +155,13 @@ async def test_continue_shows_the_conversation_restores_its_model_and_sends_noth
 
 
 async def test_retrying_a_reopened_failed_reply_replaces_it_in_the_history(demo_server, tmp_path):
-    first = build(demo_server, tmp_path)
+    first = history_demo_app(demo_server.base_url, tmp_path)
     async with first.run_test(size=SIZE) as pilot:
         demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))
         await send_prompt(pilot, "hi")
         await wait_for_reply(pilot)
 
-    again = build(demo_server, tmp_path, resume=LAST)
+    again = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with again.run_test(size=SIZE) as pilot:
         assert again.session.retryable_reply() is not None
         demo_server.push(Parrot(text="Whole answer."))
@@ -193,13 +179,15 @@ async def test_retrying_a_reopened_failed_reply_replaces_it_in_the_history(demo_
 async def test_ctrl_n_after_continue_goes_back_to_the_configured_system_prompt(
     demo_server, tmp_path
 ):
-    first = build(demo_server, tmp_path, system="Talk like a pirate.", model="parrot-think")
+    first = history_demo_app(
+        demo_server.base_url, tmp_path, system="Talk like a pirate.", model="parrot-think"
+    )
     async with first.run_test(size=SIZE) as pilot:
         demo_server.push(Parrot(text="Arr."))
         await send_prompt(pilot, "hello")
         await wait_for_reply(pilot)
 
-    again = build(demo_server, tmp_path, resume=LAST)
+    again = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with again.run_test(size=SIZE) as pilot:
         assert again.conversation.system_prompt == "Talk like a pirate."
         await pilot.press("ctrl+n")
@@ -217,7 +205,7 @@ async def test_ctrl_n_after_continue_goes_back_to_the_configured_system_prompt(
 async def test_resume_reopens_the_given_conversation_and_ctrl_n_starts_another(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(Parrot(text="one"), Parrot(text="two"))
         await send_prompt(pilot, "alpha")
@@ -234,7 +222,7 @@ async def test_resume_reopens_the_given_conversation_and_ctrl_n_starts_another(
     with Store(history_file(tmp_path)) as store:
         first_id = store.list_conversations()[-1].id
 
-    again = build(demo_server, tmp_path, resume=first_id)
+    again = history_demo_app(demo_server.base_url, tmp_path, resume=first_id)
     async with again.run_test(size=SIZE):
         contents = [view.message.content for view in again.chat_log.message_views()]
     assert contents == ["alpha", "one"]
@@ -245,7 +233,7 @@ async def test_a_corrupt_history_shows_a_notice_and_the_chat_still_works(demo_se
     path.parent.mkdir(parents=True)
     garbage = b"not a database at all\x00" * 64
     path.write_bytes(garbage)
-    app = build(demo_server, tmp_path, resume=LAST)
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with app.run_test(size=SIZE) as pilot:
 
         def notices() -> list[str]:
@@ -275,7 +263,7 @@ async def test_absurd_usage_numbers_neither_lose_the_reply_nor_show_nan(demo_ser
         '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":100000000000000000000,'
         '"total_tokens":100000000000000000001,"cost":NaN}}'
     )
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         demo_server.push(
             Script([sse(chunk("Squawk.")), sse(chunk(finish_reason="stop")), sse(usage)])

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_ui_history import build, history_file
-
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.history import LAST
 from parrotchat.core.store import Store
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages
-from parrotchat.ui.testing import send_prompt, wait_for_reply, wait_until
+from parrotchat.ui.testing import (
+    history_demo_app,
+    history_file,
+    send_prompt,
+    wait_for_reply,
+    wait_until,
+)
 
 SIZE = (100, 30)
 TURNS = 150
@@ -56,7 +60,7 @@ async def test_a_long_conversation_opens_at_its_end_with_older_messages_waiting(
     demo_server, tmp_path
 ):
     texts = store_long_conversation(tmp_path)
-    app = build(demo_server, tmp_path, resume=LAST)
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with app.run_test(size=SIZE) as pilot:
         chat_log = app.chat_log
         await wait_until(pilot, lambda: last_answer_shown(app, texts), what="the last answer")
@@ -76,7 +80,7 @@ async def test_scrolling_up_mounts_older_messages_without_moving_what_the_reader
     demo_server, tmp_path
 ):
     texts = store_long_conversation(tmp_path, turns=60)
-    app = build(demo_server, tmp_path, resume=LAST)
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with app.run_test(size=SIZE) as pilot:
         chat_log = app.chat_log
         await wait_until(pilot, lambda: last_answer_shown(app, texts), what="the last answer")
@@ -109,7 +113,7 @@ async def test_a_prompt_after_reopening_a_long_conversation_carries_all_of_it(
     demo_server, tmp_path
 ):
     texts = store_long_conversation(tmp_path, turns=60)
-    app = build(demo_server, tmp_path, resume=LAST)
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with app.run_test(size=SIZE) as pilot:
         await send_prompt(pilot, "and then?")
         await wait_for_reply(pilot)
@@ -126,7 +130,7 @@ async def test_a_prompt_after_reopening_a_long_conversation_carries_all_of_it(
 async def test_a_conversation_growing_on_screen_sets_its_oldest_messages_aside(
     demo_server, tmp_path
 ):
-    app = build(demo_server, tmp_path)
+    app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         chat_log = app.chat_log
         prompts = [f"Tell me about perch {n}, 300 tokens" for n in range(5)]
@@ -174,7 +178,7 @@ async def test_a_reopened_conversation_never_sends_stored_escape_sequences_to_th
                 error="failed \x1b]0;title\x07",
             ),
         )
-    app = build(demo_server, tmp_path, resume=LAST)
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "copy" in screen_text(app), what="the reply")
         screen = app.export_screenshot()

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pytest
-
-from parrotchat.config import Paths, Settings, load_settings
+from parrotchat.config import load_settings
 from parrotchat.core.conversation import Status
 from parrotchat.demo import Flood
-from parrotchat.ui.app import ParrotChatApp, make_app
+from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
-from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_for_reply, wait_until
-
-if TYPE_CHECKING:
-    from parrotchat.demo.server import DemoServer
-
-
-def demo_settings(server: DemoServer, tmp_path: Path, **flags: object) -> Settings:
-    return load_settings(
-        config_path=tmp_path / "none.toml", env={}, demo=True, **flags
-    ).with_demo_url(server.base_url)
-
-
-@pytest.fixture
-def offline() -> dict[str, Any]:
-    """The built-in parrotrouter provider, unreachable without touching the network."""
-    return {"parrotrouter": UnreachableClient()}
-
-
-def build(settings: Settings, tmp_path: Path, offline: dict[str, Any]) -> ParrotChatApp:
-    return make_app(settings, clients=offline, paths=Paths.under(tmp_path))
+from parrotchat.ui.testing import (
+    offline_app,
+    offline_demo_app,
+    send_prompt,
+    wait_for_reply,
+    wait_until,
+)
 
 
 async def models_loaded(pilot, app: ParrotChatApp) -> None:
@@ -40,9 +22,9 @@ async def models_loaded(pilot, app: ParrotChatApp) -> None:
 
 
 async def test_switching_model_changes_the_next_request_and_keeps_the_history(
-    demo_server, tmp_path, offline
+    demo_server, tmp_path
 ):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await models_loaded(pilot, app)
         sent = len(demo_server.chat_requests)
@@ -71,8 +53,8 @@ async def test_switching_model_changes_the_next_request_and_keeps_the_history(
         assert load_last_model(tmp_path / "state") == ("demo", "parrot-fast")
 
 
-async def test_ctrl_b_moves_into_the_sidebar_and_back_out(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_ctrl_b_moves_into_the_sidebar_and_back_out(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         sidebar = app.query_one("#sidebar")
         assert sidebar.display and app.prompt.has_focus
@@ -86,8 +68,8 @@ async def test_ctrl_b_moves_into_the_sidebar_and_back_out(demo_server, tmp_path,
         assert app.prompt.has_focus
 
 
-async def test_narrow_terminal_hides_the_sidebar_until_asked(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_narrow_terminal_hides_the_sidebar_until_asked(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         sidebar = app.query_one("#sidebar")
         chat = app.query_one("#chat-column")
@@ -105,23 +87,23 @@ async def test_narrow_terminal_hides_the_sidebar_until_asked(demo_server, tmp_pa
         assert not sidebar.display
 
 
-async def test_the_last_model_is_remembered_unless_one_is_asked_for(demo_server, tmp_path, offline):
+async def test_the_last_model_is_remembered_unless_one_is_asked_for(demo_server, tmp_path):
     state = tmp_path / "state"
     save_last_model(state, "demo", "parrot-think")
     plain = load_settings(config_path=tmp_path / "none.toml", env={}).with_demo_url(
         demo_server.base_url
     )
-    remembered = build(plain, tmp_path, offline)
+    remembered = offline_app(plain, tmp_path)
     assert (remembered.provider, remembered.model) == ("demo", "parrot-think")
 
-    demo = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    demo = offline_demo_app(demo_server.base_url, tmp_path)
     assert (demo.provider, demo.model) == ("demo", "parrot")
-    flagged = build(demo_settings(demo_server, tmp_path, model="parrot-fast"), tmp_path, offline)
+    flagged = offline_demo_app(demo_server.base_url, tmp_path, model="parrot-fast")
     assert flagged.model == "parrot-fast"
 
 
-async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path, offline):
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await models_loaded(pilot, app)
         assert app.sidebar.current == ("demo", "parrot")
@@ -136,9 +118,9 @@ async def test_sidebar_marks_the_model_in_use(demo_server, tmp_path, offline):
         assert isinstance(app.sidebar, ModelSidebar)
 
 
-async def test_a_huge_model_list_is_one_sentence_in_the_sidebar(demo_server, tmp_path, offline):
+async def test_a_huge_model_list_is_one_sentence_in_the_sidebar(demo_server, tmp_path):
     demo_server.push_models(Flood("huge_json", size=256 << 20))
-    app = build(demo_settings(demo_server, tmp_path), tmp_path, offline)
+    app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: app.sidebar.provider_state("demo") == "error")
         error = app.sidebar.provider_error("demo") or ""

@@ -19,6 +19,7 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
         resume: The conversation to reopen (an id, or `LAST`); None starts a new one.
     """
     from parrotchat.ui.app import make_app
+    from parrotchat.ui.quick_escape import quicken_escape
 
     try:
         history, resumed = open_history(paths.history, resume)
@@ -30,5 +31,6 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
         app = make_app(
             settings.with_demo_url(demo.base_url), paths=paths, history=history, resumed=resumed
         )
+        quicken_escape(app, settings.escape_delay_ms)
         app.run()
     return app.return_code or 0

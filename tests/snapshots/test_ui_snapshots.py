@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 
 from textual.pilot import Pilot
 
-from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
+from parrotchat.demo.behaviours import HTTPError
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.testing import (
     STORED_NOW,
     FixedClock,
+    hanging,
     offline_demo_app,
     press_now,
     send_prompt,
@@ -64,7 +65,7 @@ async def stream_partial(pilot: Pilot[None], server: DemoServer) -> None:
     """Send a prompt whose reply shows `PARTIAL` and then hangs."""
     app = pilot.app
     assert isinstance(app, ParrotChatApp)
-    server.push(Script([sse(chunk(text)) for text in PARTIAL], end="hang"))
+    server.push(hanging(*PARTIAL))
     reply = await send_prompt(pilot, "Tell me about parrots")
     await wait_until(pilot, lambda: reply.content == "".join(PARTIAL))
     await wait_for_rendered(pilot, reply)

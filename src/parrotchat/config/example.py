@@ -17,6 +17,10 @@ model = "openai/gpt-4o-mini"
 system_prompt = "You are a helpful assistant. Answer concisely."
 # How often a streaming reply is redrawn, in frames per second (1 to 240).
 render_fps = 30
+# How long Esc waits, in milliseconds (1 to 1000), for the rest of a key that starts with the
+# Esc byte (arrows, F-keys, Alt+key) before it counts as Esc. Raise it if those keys turn into
+# Esc over a slow ssh link. Terminals with the kitty keyboard protocol send Esc without a wait.
+escape_delay_ms = 10
 # Sampling temperature from 0 to 2; leave it out to use the provider's default.
 # temperature = 0.7
 # The longest reply, in tokens; leave it out to let the provider decide.

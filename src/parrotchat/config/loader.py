@@ -62,6 +62,7 @@ def load_settings(
         model=chosen_model,
         system_prompt=merge.scalar("system_prompt", ("--system", system)),
         render_fps=merge.scalar("render_fps", default=30),
+        escape_delay_ms=merge.escape_delay(),
         temperature=merge.scalar("temperature", ("--temperature", temperature)),
         max_tokens=merge.scalar("max_tokens", ("--max-tokens", max_tokens)),
         timeouts=merge.timeouts(),

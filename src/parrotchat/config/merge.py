@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from parrotchat.api.limits import MB, Limits
-from parrotchat.config.checks import _check_input, _env_name, _secret, _url
+from parrotchat.config.checks import _Bad, _check_input, _env_name, _secret, _show_value, _url
 from parrotchat.config.errors import ConfigError
 from parrotchat.config.schema import _FILE_SCHEMA, _LIMITS_SCHEMA, _TIMEOUTS_SCHEMA
 from parrotchat.config.settings import (
@@ -20,6 +20,7 @@ from parrotchat.config.settings import (
     DEMO_PROVIDER,
     ENV_API_KEY,
     ENV_BASE_URL,
+    ENV_ESCDELAY,
     ENV_MODEL,
     ProviderConfig,
     Timeouts,
@@ -223,6 +224,25 @@ class _Merge:
             return check(self.data[key])
         self.sources[key] = "default"
         return default
+
+    def escape_delay(self) -> int:
+        """`escape_delay_ms`: the file's, else `ESCDELAY` (read by curses programs and Textual),
+        else 10. An `ESCDELAY` out of range or not a number is ignored, with a warning."""
+        if "escape_delay_ms" in self.data:
+            return int(self.scalar("escape_delay_ms"))
+        raw = self.env_value(ENV_ESCDELAY)
+        if raw is not None:
+            try:
+                delay = int(_FILE_SCHEMA["escape_delay_ms"](int(raw.strip())))
+            except (ValueError, _Bad):
+                self.warnings.append(
+                    f"{ENV_ESCDELAY}={_show_value(raw)} is ignored: it must be a whole number"
+                    " of milliseconds from 1 to 1000."
+                )
+            else:
+                self.sources["escape_delay_ms"] = f"env {ENV_ESCDELAY}"
+                return delay
+        return int(self.scalar("escape_delay_ms", default=10))
 
     def timeouts(self) -> Timeouts:
         """The [timeouts] table over the defaults."""

@@ -61,6 +61,7 @@ _FILE_SCHEMA: dict[str, Any] = {
     "model": _name,
     "system_prompt": _text,
     "render_fps": _whole(1, 240),
+    "escape_delay_ms": _whole(1, 1000),
     "temperature": _temperature,
     "max_tokens": _whole(1),
     "timeouts": _TIMEOUTS_SCHEMA,

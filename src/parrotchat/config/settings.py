@@ -37,6 +37,8 @@ ENV_CONFIG = "PARROTCHAT_CONFIG"
 ENV_BASE_URL = "PARROTCHAT_BASE_URL"
 ENV_API_KEY = "PARROTCHAT_API_KEY"
 ENV_MODEL = "PARROTCHAT_MODEL"
+ENV_ESCDELAY = "ESCDELAY"
+"""The curses variable Textual reads for its Esc delay; `escape_delay_ms` if the file has none."""
 
 _BUILTIN_PROVIDERS: dict[str, dict[str, str]] = {
     DEFAULT_PROVIDER: {
@@ -94,9 +96,9 @@ class Settings:
     """The effective configuration, with the source of every value in `sources`.
 
     `sources` keys: `config_path`, `provider`, `model`, `base_url` (of the active provider),
-    `system_prompt`, `temperature`, `max_tokens`, `render_fps`, `timeouts.connect`,
-    `timeouts.read`, `timeouts.idle`, `limits.response_mb` (each `[limits]` key), and
-    `providers.NAME.base_url` / `.model` / `.headers`.
+    `system_prompt`, `temperature`, `max_tokens`, `render_fps`, `escape_delay_ms`,
+    `timeouts.connect`, `timeouts.read`, `timeouts.idle`, `limits.response_mb` (each `[limits]`
+    key), and `providers.NAME.base_url` / `.model` / `.headers`.
     Labels are `default`, `config file`, `env PARROTCHAT_MODEL`, `--model`, ...
     """
 
@@ -108,6 +110,9 @@ class Settings:
     """The active model id: flag > env > file `model` > the provider's default."""
     system_prompt: str | None = None
     render_fps: int = 30
+    escape_delay_ms: int = 10
+    """How long a lone Esc byte waits for the rest of an escape sequence before it is Esc (10 ms,
+    as tmux's `escape-time` since tmux 3.5; Textual's own default is 100 ms)."""
     temperature: float | None = None
     max_tokens: int | None = None
     timeouts: Timeouts = Timeouts()

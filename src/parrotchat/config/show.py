@@ -56,6 +56,7 @@ def show_config(settings: Settings) -> str:
         _row("temperature", _or(settings.temperature, "provider's default"), src("temperature")),
         _row("max tokens", _or(settings.max_tokens, "provider's default"), src("max_tokens")),
         _row("render fps", str(settings.render_fps), src("render_fps")),
+        _row("escape delay", f"{settings.escape_delay_ms} ms", src("escape_delay_ms")),
         _row("timeouts", timeouts),
         _row("limits", limits),
         "",

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -364,12 +363,6 @@ class Store:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @property
-    def schema_version(self) -> int:
-        """The database's schema version (`PRAGMA user_version`)."""
-        with self._read() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
     # -- conversations ---------------------------------------------------------------------
 
     def create_conversation(
@@ -420,15 +413,6 @@ class Store:
                 f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE deleted_at IS NULL"
                 " ORDER BY updated DESC, id DESC LIMIT ? OFFSET ?",
                 (limit, offset),
-            ).fetchall()
-        return [ConversationRecord(**dict(row)) for row in rows]
-
-    def list_trash(self) -> list[ConversationRecord]:
-        """Conversations in the trash, most recently deleted first."""
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE deleted_at IS NOT NULL"
-                " ORDER BY deleted_at DESC, id DESC"
             ).fetchall()
         return [ConversationRecord(**dict(row)) for row in rows]
 
@@ -621,10 +605,6 @@ class Store:
             return search_like(conn, query, limit)
 
     # -- export ----------------------------------------------------------------------------
-
-    def export_markdown(self, conversation_id: int, tz: tzinfo | None = None) -> str:
-        """The conversation as a readable Markdown document."""
-        return export.conversation_to_markdown(*self.load_conversation(conversation_id), tz=tz)
 
     def export_json(self, conversation_id: int) -> dict[str, Any]:
         """The whole conversation as a versioned, JSON-ready dict (`import_json` reads it)."""

@@ -11,10 +11,8 @@ costs Textual's layout something on every frame.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from textual.content import Content
-from textual.message import Message as TextualMessage
 from textual.widgets import Static
 
 from parrotchat.core.conversation import Message
@@ -59,10 +57,6 @@ class OlderMessages(Static):
         color: $text-muted;
     }
     """
-
-    @dataclass
-    class Wanted(TextualMessage):
-        """The line is on screen: mount the next batch of older messages."""
 
     def __init__(self, waiting: list[Message]) -> None:
         super().__init__()

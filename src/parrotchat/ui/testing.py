@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,13 @@ from textual.pilot import Pilot
 from parrotchat.api.errors import ConnectionFailed
 from parrotchat.api.events import Event
 from parrotchat.api.models import ModelInfo
-from parrotchat.config import Paths, load_settings
+from parrotchat.config import Paths, Settings, load_settings
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.export import conversation_to_json
 from parrotchat.core.history import open_history
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.store import Store
+from parrotchat.demo.behaviours import Script, chunk, sse
 from parrotchat.ui.app import ParrotChatApp, make_app
 
 __all__ = [
@@ -30,6 +31,11 @@ __all__ = [
     "STORED_SAMPLE",
     "FixedClock",
     "UnreachableClient",
+    "demo_settings",
+    "hanging",
+    "history_demo_app",
+    "history_file",
+    "offline_app",
     "offline_demo_app",
     "press_now",
     "send_prompt",
@@ -67,10 +73,42 @@ class UnreachableClient:
         """Nothing to close."""
 
 
+def demo_settings(base_url: str, workdir: Path, **flags: Any) -> Settings:
+    """What `parrotchat --demo` loads with no config file (in `workdir`) and no environment, on
+    the demo server at `base_url`. `flags` are `load_settings` flags such as `system=...`."""
+    settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
+    return settings.with_demo_url(base_url)
+
+
+def offline_app(
+    settings: Settings,
+    workdir: Path,
+    *,
+    clients: Mapping[str, Any] | None = None,
+    history: Path | None = None,
+    resume: int | None = None,
+    export_dir: Path | None = None,
+) -> ParrotChatApp:
+    """The real app on `settings`, its files (log, state) in `workdir`.
+
+    ParrotRouter is an `UnreachableClient`, so nothing leaves 127.0.0.1; `clients` stand in for
+    other providers (or for it) as well. `history` is a database to keep conversations in
+    (default: none, in memory only), `resume` a conversation in it to reopen (`LAST` for `-c`),
+    `export_dir` where exports go.
+    """
+    chat_history, resumed = open_history(history, resume) if history is not None else (None, None)
+    stand_ins = {"parrotrouter": UnreachableClient(), **(clients or {})}
+    paths = Paths.under(workdir)
+    if export_dir is not None:
+        paths = dataclasses.replace(paths, export_dir=export_dir)
+    return make_app(settings, paths=paths, clients=stand_ins, history=chat_history, resumed=resumed)
+
+
 def offline_demo_app(
     base_url: str,
     workdir: Path,
     *,
+    clients: Mapping[str, Any] | None = None,
     history: Path | None = None,
     resume: int | None = None,
     export_dir: Path | None = None,
@@ -78,23 +116,38 @@ def offline_demo_app(
 ) -> ParrotChatApp:
     """The real app on the demo server at `base_url`, as `parrotchat --demo` starts it.
 
-    Its files (config, log, state) live in `workdir`; ParrotRouter is an `UnreachableClient`,
-    so nothing leaves 127.0.0.1. `history` is a database to keep conversations in (default:
-    none, in memory only), `resume` a conversation in it to reopen (`LAST` for `-c`),
-    `export_dir` where exports go. `flags` are `load_settings` flags such as `system=...`.
+    `offline_app` on `demo_settings(base_url, workdir, **flags)`: its files (config, log,
+    state) live in `workdir`, ParrotRouter is unreachable.
     """
-    settings = load_settings(config_path=workdir / "none.toml", env={}, demo=True, **flags)
-    chat_history, resumed = open_history(history, resume) if history is not None else (None, None)
-    paths = Paths.under(workdir)
-    if export_dir is not None:
-        paths = dataclasses.replace(paths, export_dir=export_dir)
-    return make_app(
-        settings.with_demo_url(base_url),
-        paths=paths,
-        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
-        history=chat_history,
-        resumed=resumed,
+    settings = demo_settings(base_url, workdir, **flags)
+    return offline_app(
+        settings, workdir, clients=clients, history=history, resume=resume, export_dir=export_dir
     )
+
+
+def history_file(workdir: Path) -> Path:
+    """The database `history_demo_app` keeps its conversations in."""
+    return workdir / "data" / "parrotchat.db"
+
+
+def history_demo_app(
+    base_url: str, workdir: Path, resume: int | None = None, **flags: Any
+) -> ParrotChatApp:
+    """`offline_demo_app` with its history in `history_file(workdir)` and its exports in
+    `workdir / "exports"`; `resume` a conversation to reopen (`LAST` for `-c`)."""
+    return offline_demo_app(
+        base_url,
+        workdir,
+        history=history_file(workdir),
+        resume=resume,
+        export_dir=workdir / "exports",
+        **flags,
+    )
+
+
+def hanging(*texts: str) -> Script:
+    """A demo reply that sends `texts` and then nothing more until the client leaves."""
+    return Script([sse(chunk(text)) for text in texts], end="hang")
 
 
 STORED_NOW = datetime(2025, 6, 18, 15, 30, tzinfo=UTC).timestamp()
