@@ -16,7 +16,8 @@ import pytest
 from parrotchat.api import ChatClient, Endpoint, Finished, TextDelta, ToolCall, Usage
 from parrotchat.api.errors import APIError
 from parrotchat.core.conversation import Message, Role, Status
-from parrotchat.core.export import InvalidExport, export_text
+from parrotchat.core.export import EXPORT_VERSION, InvalidExport, export_text
+from parrotchat.core.migrations import SCHEMA_VERSION
 from parrotchat.core.records import make_title
 from parrotchat.core.search import fts_query, split_highlights
 from parrotchat.core.store import (
@@ -97,7 +98,7 @@ def test_a_new_store_is_empty_and_at_the_current_schema(store: Store) -> None:
     assert store.list_conversations() == []
     assert store.last_conversation_id() is None
     with contextlib.closing(sqlite3.connect(store.path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     journal = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert journal == "wal"
 
@@ -400,7 +401,7 @@ def test_export_json_import_round_trip(store: Store, tmp_path: Path) -> None:
     store.add_message(cid, Message(Role.USER, "question", created=1_700_000_000.0))
     store.add_message(cid, full_message())
     data = store.export_json(cid)
-    assert data["format"] == "parrotchat-conversation" and data["version"] == 1
+    assert data["format"] == "parrotchat-conversation" and data["version"] == EXPORT_VERSION == 2
     data = json.loads(json.dumps(data))
     with Store(tmp_path / "other.db") as other:
         new = other.import_json(data)

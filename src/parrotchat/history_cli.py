@@ -310,13 +310,17 @@ def _export(args: argparse.Namespace, context: Context) -> int:
         if conversation_id is None:
             raise CommandError(NOTHING_TO_EXPORT)
         try:
-            record, messages = store.load_conversation(conversation_id)
+            record, messages, active = store.load_tree(conversation_id)
         except ConversationNotFound as error:
             raise CommandError(
                 f"there is no conversation {conversation_id}; `parrotchat list` shows the ids"
             ) from error
     text = export_text(
-        record, messages, "json" if args.format == "json" else "markdown", tz=context.tz
+        record,
+        messages,
+        "json" if args.format == "json" else "markdown",
+        tz=context.tz,
+        active=active,
     )
     if output is None:
         context.write(text)

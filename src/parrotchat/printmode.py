@@ -17,7 +17,7 @@ from parrotchat.config import Paths, Settings
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
-from parrotchat.core.session import ChatSession, Reply
+from parrotchat.core.session import ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -102,7 +102,9 @@ async def _answer(
     stats: bool,
 ) -> int:
     demo = None
-    if settings.active.is_demo and settings.active.base_url.startswith("builtin:"):
+    # The provider the turn goes to: a resumed conversation's own, unless a flag chose one.
+    active = resumed_settings(settings, resumed[0]).active if resumed else settings.active
+    if active.is_demo and active.base_url.startswith("builtin:"):
         from parrotchat.demo import DemoServer
 
         demo = DemoServer()
@@ -144,6 +146,9 @@ class _PrintView:
 
     async def message_removed(self, message: Message) -> None:
         """Print mode never retries."""
+
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        """Print mode never branches."""
 
     def reply_ended(self, reply: Reply) -> None:
         """The exit code says how it ended."""

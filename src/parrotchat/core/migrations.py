@@ -97,6 +97,20 @@ INSERT INTO conversations_fts (rowid, title) SELECT id, title FROM conversations
 """
 
 
+V3_TREES = """
+ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE;
+ALTER TABLE conversations ADD COLUMN active_leaf INTEGER;
+UPDATE messages SET parent_id = (
+    SELECT max(earlier.id) FROM messages AS earlier
+    WHERE earlier.conversation_id = messages.conversation_id AND earlier.id < messages.id
+);
+CREATE INDEX messages_by_parent ON messages (conversation_id, parent_id);
+"""
+"""Conversations become trees: each message follows its parent (the one before it, for the
+conversations stored so far: one path each); `active_leaf` is the message the conversation is
+shown at (NULL: its newest)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One step forward: the SQL that takes the schema from `version - 1` to `version`."""
@@ -121,6 +135,7 @@ def has_fts5(conn: sqlite3.Connection) -> bool:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations and messages", V1_TABLES),
     Migration(2, "full-text search index", V2_SEARCH, applies=has_fts5),
+    Migration(3, "conversation trees", V3_TREES),
 )
 """Every migration, in order; `MIGRATIONS[n - 1].version == n`."""
 

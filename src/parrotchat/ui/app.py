@@ -323,6 +323,22 @@ class ParrotChatApp(App[None]):
                 await view.remove()
                 heap.expect_garbage()
 
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        """An edit, a regeneration or a switch changed the end of the path: its views go, the
+        new end's come (a long conversation whose removed part is set aside is shown anew)."""
+        chat_log = self.chat_log
+        gone = {id(message) for message in removed}
+        views = [view for view in chat_log.message_views() if id(view.message) in gone]
+        if len(views) < len(removed):
+            await self._show_conversation(self.conversation.messages[: -1 or None])
+            return
+        for view in views:
+            await view.remove()
+        heap.expect_garbage()
+        chat_log.follow()
+        for message in shown:
+            await chat_log.add_message(message)
+
     def reply_ended(self, reply: Reply) -> None:
         """A reply's task is over; its stream shows the final state at its next flush."""
         self._streams.pop(reply, None)
@@ -498,10 +514,12 @@ class ParrotChatApp(App[None]):
         if loaded is None:
             self.notify("Nothing to export yet: send a prompt first.", markup=False)
             return
-        record, messages = loaded
+        record, messages, active = loaded
         folder = self.paths.export_dir
         try:
-            path = await asyncio.to_thread(export_conversation, record, messages, kind, folder)
+            path = await asyncio.to_thread(
+                export_conversation, record, messages, kind, folder, active
+            )
         except OSError as error:
             reason = neutralize(error.strerror or str(error))
             self.notify(
