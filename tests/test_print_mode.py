@@ -253,3 +253,14 @@ def test_a_broken_server_answer_is_one_line_not_a_traceback(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_parallel_tool_calls_one_per_chunk_are_shown_apart(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    calls = [("get_weather", {"location": "Paris"}), ("get_timezone", {"tz": "CET"})]
+    demo_server.push(Parrot(tool_calls=calls, tool_call_style="one_per_chunk"))
+    result = parrotchat("-p", "weather?", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    assert 'tool call: get_weather({"location":"Paris"})' in result.stderr
+    assert 'tool call: get_timezone({"tz":"CET"})' in result.stderr
