@@ -29,6 +29,9 @@ def run_tui(settings: Settings, history_path: Path | None = None, resume: int | 
         return 2
     # The demo provider is always listed in the sidebar, so its server always runs.
     with DemoServer() as demo:
-        app = make_app(settings.with_demo_url(demo.base_url), history=history, resumed=resumed)
+        settings = settings.with_demo_url(demo.base_url)
+        app = make_app(
+            settings, history=history, resumed=resumed, local_ports=settings.local_ports()
+        )
         app.run()
     return app.return_code or 0

@@ -11,8 +11,10 @@ from typing import Any
 from parrotchat.config.checks import (
     _Bad,
     _env_name,
+    _flag,
     _headers,
     _name,
+    _ports,
     _seconds,
     _secret,
     _show_value,
@@ -52,6 +54,7 @@ _PROVIDER_SCHEMA: dict[str, Any] = {
     "model": _name,
 }
 _TIMEOUTS_SCHEMA: dict[str, Any] = {"connect": _seconds, "read": _seconds, "idle": _seconds}
+_DISCOVERY_SCHEMA: dict[str, Any] = {"ports": _ports}
 _FILE_SCHEMA: dict[str, Any] = {
     "default_provider": _name,
     "model": _name,
@@ -60,6 +63,8 @@ _FILE_SCHEMA: dict[str, Any] = {
     "temperature": _temperature,
     "max_tokens": _whole(1),
     "timeouts": _TIMEOUTS_SCHEMA,
+    "discover_local": _flag,
+    "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }
 

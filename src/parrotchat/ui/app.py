@@ -35,6 +35,7 @@ from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.error_log import ErrorLog
 from parrotchat.ui.history import ChatHistory, Resumed
 from parrotchat.ui.last_model import load_last_model
+from parrotchat.ui.local_servers import find_local_servers
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.reply_stream import ReplyStream
@@ -129,6 +130,7 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
         history: ChatHistory | None = None,
         resumed: Resumed | None = None,
         export_dir: Path | None = None,
+        local_ports: Mapping[int, str] | None = None,
     ) -> None:
         """
         Args:
@@ -140,8 +142,11 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
             history: Where conversations are kept (default: nowhere, in memory only).
             resumed: A stored conversation to show and carry on.
             export_dir: Where exports are written (default: the downloads folder).
+            local_ports: Ports of 127.0.0.1 to look for servers on once the app shows
+                (`Settings.local_ports`); default: none.
         """
         super().__init__()
+        self._local_ports: dict[int, str] = dict(local_ports or {})
         self.settings: Settings = settings
         self.state_dir: Path = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
         self.error_log: ErrorLog = ErrorLog(log_dir)
@@ -199,6 +204,7 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
             await self._show_resumed(*self._resumed)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
+        self.call_after_refresh(find_local_servers, self, self._local_ports)
 
     async def _show_resumed(self, record: ConversationRecord, messages: list[Message]) -> None:
         """Show a reopened conversation as it was stored; nothing is sent."""
@@ -521,6 +527,7 @@ def make_app(
     history: ChatHistory | None = None,
     resumed: Resumed | None = None,
     export_dir: Path | None = None,
+    local_ports: Mapping[int, str] | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -533,6 +540,8 @@ def make_app(
         resumed: The conversation to reopen (from `open_history`); it starts on its model and
             system prompt unless flags chose others.
         export_dir: Where exported conversations go (default: the downloads folder).
+        local_ports: Ports of 127.0.0.1 to look for servers on after start-up (port -> name);
+            default: none.
     """
     state_dir = state_dir or Path(platformdirs.user_state_dir("parrotchat"))
     current = None
@@ -554,4 +563,5 @@ def make_app(
         history=history,
         resumed=resumed,
         export_dir=export_dir,
+        local_ports=local_ports,
     )
