@@ -147,7 +147,7 @@ printf '[discovery]\nports = [%s]\n' "$PORT" >"$WORK/home-found/config/parrotcha
 # parrotrouter is pointed at a closed port: this run needs no network.
 fresh_env found PARROTCHAT_BASE_URL="http://127.0.0.1:9/v1" "$PYTHON" -m parrotchat \
     --list-models 2>/dev/null | grep -v '^demo' | tee "$WORK/found.txt" | sed 's/^/   /'
-grep -q "^local-$PORT	$MODEL	[0-9]" "$WORK/found.txt" || fail "the server was not found on this machine"
+grep -q "^llamacpp	$MODEL	[0-9]" "$WORK/found.txt" || fail "the server was not found on this machine"
 
 say "TUI: found in the sidebar, chosen, streamed, stopped with Esc"
 fresh_env tui "$PYTHON" - "$PORT" "$MODEL" "$LOG" <<'EOF' || fail "the TUI check failed"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -98,25 +99,46 @@ async def test_all_ports_are_asked_at_once(mute_port: int, local_server: DemoSer
     assert time.monotonic() - started < 1.0 + 0.5  # one deadline, not one per port
 
 
+def answering(raw: bytes) -> Any:
+    """A connection handler that answers any request with the bytes `raw`, then closes."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(raw)
+        await writer.drain()
+        writer.close()
+
+    return answer
+
+
+async def test_a_llama_cpp_server_is_named_so_on_any_port() -> None:
+    models = {
+        "object": "list",
+        "data": [
+            {"id": "gemma-3-270m.gguf", "object": "model", "owned_by": "llamacpp",
+             "meta": {"n_vocab": 262144, "n_ctx_train": 32768}}
+        ],
+    }  # fmt: skip
+    body = json.dumps(models).encode()
+    raw = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
+    server = await asyncio.start_server(answering(raw), LOOPBACK, 0)
+    try:
+        port = server.sockets[0].getsockname()[1]
+        found = await discover({port: f"local-{port}"})
+    finally:
+        server.close()
+    assert [(s.name, [(m.id, m.context_length) for m in s.models]) for s in found] == [
+        ("llamacpp", [("gemma-3-270m.gguf", 32768)])
+    ]
+
+
 async def test_what_is_not_a_model_list_is_not_a_server() -> None:
     bodies = [
         b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 13\r\n\r\n<html></html>",
         b"HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\n\r\n{}",
         b'HTTP/1.1 200 OK\r\ncontent-length: 15\r\n\r\n{"status":"ok"}',
     ]
-    servers = []
-
-    def answering(raw: bytes) -> Any:
-        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.write(raw)
-            await writer.drain()
-            writer.close()
-
-        return answer
-
-    for raw in bodies:
-        servers.append(await asyncio.start_server(answering(raw), LOOPBACK, 0))
+    servers = [await asyncio.start_server(answering(raw), LOOPBACK, 0) for raw in bodies]
     try:
         ports = {server.sockets[0].getsockname()[1]: "web" for server in servers}
         assert await discover(ports) == []

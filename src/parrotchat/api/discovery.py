@@ -42,6 +42,8 @@ LOOPBACK = "127.0.0.1"
 """The only host discovery ever asks."""
 PROBE_TIMEOUT = 0.3
 """Seconds one port may take to answer, from connecting to the last byte."""
+_OWNERS: Mapping[str, str] = {"llamacpp": "llamacpp", "vllm": "vllm"}
+"""`owned_by` values that tell which server answers, and the name to list it under."""
 _MAX_BODY = 4 * 1024 * 1024
 """A model list larger than this is not a local server's."""
 
@@ -106,14 +108,16 @@ async def _probe(
 
     try:
         async with asyncio.timeout(timeout):
-            models = await _models(client, port)
+            items = await _model_items(client, port)
     except (TimeoutError, httpx.HTTPError, OSError, ValueError, RecursionError):
         return None
-    return None if models is None else FoundServer(name, port, models)
+    if items is None:
+        return None
+    return FoundServer(_server_name(items) or name, port, parse_models(items))
 
 
-async def _models(client: httpx.AsyncClient, port: int) -> list[ModelInfo] | None:
-    """The port's model list, or None when what answers is not an OpenAI-compatible server."""
+async def _model_items(client: httpx.AsyncClient, port: int) -> list[object] | None:
+    """The port's list of models, or None when what answers is not an OpenAI-compatible server."""
     async with client.stream("GET", f"http://{LOOPBACK}:{port}/v1/models") as response:
         if response.status_code != 200:
             return None
@@ -124,4 +128,13 @@ async def _models(client: httpx.AsyncClient, port: int) -> list[ModelInfo] | Non
                 return None
     payload = json.loads(body)
     items = payload.get("data", payload.get("models")) if isinstance(payload, dict) else None
-    return parse_models(payload) if isinstance(items, list) else None
+    return items if isinstance(items, list) else None
+
+
+def _server_name(items: list[object]) -> str | None:
+    """The server's own name when its models say it (`owned_by`), whatever port it is on."""
+    owners = {item.get("owned_by") for item in items if isinstance(item, dict)}
+    if len(owners) == 1:
+        owner = owners.pop()
+        return _OWNERS.get(owner) if isinstance(owner, str) else None
+    return None
