@@ -318,3 +318,26 @@ def test_the_list_models_flag(clean_env: dict[str, str]) -> None:
     result = parrotchat("--list-models", "--provider", "parrotrouter", env=gone)
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr.startswith("parrotchat: parrotrouter: Could not connect")
+
+
+async def test_the_model_used_last_on_a_found_server_is_chosen_again(
+    tmp_path: Path, demo_server: DemoServer, local_server: DemoServer
+) -> None:
+    from parrotchat.ui.last_model import save_last_model
+
+    save_last_model(tmp_path / "state", "llamacpp", "parrot-fast")
+    settings = settings_for(tmp_path).with_demo_url(demo_server.base_url)
+    app = make_app(
+        settings,
+        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+        log_dir=tmp_path / "log",
+        state_dir=tmp_path / "state",
+        local_ports=settings.local_ports({local_server.port: "llamacpp"}),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert (app.provider, app.model) == ("parrotrouter", "openai/gpt-4o-mini")
+        await wait_until(pilot, lambda: app.provider == "llamacpp", what="the last model")
+        assert app.model == "parrot-fast" and app.sidebar.current == ("llamacpp", "parrot-fast")
+        await send_prompt(pilot, "again")
+        await wait_for_reply(pilot)
+    assert [r.body["model"] for r in local_server.chat_requests] == ["parrot-fast"]

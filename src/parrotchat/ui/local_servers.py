@@ -2,7 +2,7 @@
 
 The search starts after the first screen is painted and runs beside everything else, so it
 never delays the app; each server found becomes a provider (no key, no headers) that the next
-request can go to.
+request can go to, and the app goes back to the model used last if it was one of theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from parrotchat.api.discovery import discover
+from parrotchat.ui.last_model import load_last_model
 
 if TYPE_CHECKING:
     from parrotchat.ui.app import ParrotChatApp
@@ -29,12 +30,34 @@ def find_local_servers(app: ParrotChatApp, ports: Mapping[int, str]) -> None:
 
 async def _find(app: ParrotChatApp, ports: dict[int, str]) -> None:
     try:
-        found = await discover(ports)
-        for server in found:
+        listed: dict[str, set[str]] = {}
+        for server in await discover(ports):
             name = app.settings.add_found(server)
             client = app.client_for(name)
             if client is not None:
                 app.sidebar.add_provider(name, client, models=server.models, note=FOUND_NOTE)
+                listed[name] = {model.id for model in server.models}
+        _back_to_last_model(app, listed)
     except Exception as error:
         # Looking for local servers is a convenience: a failure must never bother the user.
         app.error_log.record(error, "looking for local servers")
+
+
+def _back_to_last_model(app: ParrotChatApp, listed: dict[str, set[str]]) -> None:
+    """Go back to the model used last when it was a found server's, as for configured ones.
+
+    Only while the app is where it started (nothing chosen, asked or reopened yet) and no flag
+    or setting named a model: the app could not know that model before the server was found.
+    """
+    settings = app.settings
+    last = load_last_model(app.state_dir)
+    if (
+        last is None
+        or last[1] not in listed.get(last[0], ())
+        or settings.model_explicit
+        or settings.sources.get("provider", "default") not in ("default", "config file")
+        or (app.provider, app.model) != (settings.provider, settings.model)
+        or app.conversation.messages
+    ):
+        return
+    app.sidebar.choose(*last)
