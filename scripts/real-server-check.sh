@@ -99,7 +99,8 @@ trap cleanup EXIT
 say "llama-server: $SERVER ($("$SERVER" --version 2>&1 | grep -m1 -i version || echo 'version unknown'))"
 say "model: $MODEL_FILE"
 say "chat template: ${TEMPLATE:-the one in the model}"
-ARGS=(-m "$MODEL_FILE" --host 127.0.0.1 --port "$PORT" -c 4096 -t "$JOBS")
+ARGS=(-m "$MODEL_FILE" --alias "$(basename "$MODEL_FILE" .gguf)" --host 127.0.0.1 --port "$PORT"
+    -c 4096 -t "$JOBS")
 [ -n "$TEMPLATE" ] && ARGS+=(--chat-template-file "$TEMPLATE")
 "$SERVER" "${ARGS[@]}" >"$LOG" 2>&1 &
 SERVER_PID=$!
@@ -138,12 +139,13 @@ fresh_env print PARROTCHAT_BASE_URL="$URL" "$PYTHON" -m parrotchat -p "Name thre
 sed 's/^/   answer: /' "$WORK/answer.txt" | head -5
 sed 's/^/   /' "$WORK/stats.txt"
 
-say "model list"
+say "model list: parrotchat --list-models --provider parrotrouter (its base URL: the server)"
 fresh_env list PARROTCHAT_BASE_URL="$URL" "$PYTHON" -m parrotchat --list-models \
     --provider parrotrouter | tee "$WORK/models.txt" | sed 's/^/   /'
 grep -q "^parrotrouter	$MODEL	[0-9]" "$WORK/models.txt" || fail "the model list lacks $MODEL or its context"
 mkdir -p "$WORK/home-found/config/parrotchat"
 printf '[discovery]\nports = [%s]\n' "$PORT" >"$WORK/home-found/config/parrotchat/config.toml"
+say "found on this machine: parrotchat --list-models, no provider configured there"
 # parrotrouter is pointed at a closed port: this run needs no network.
 fresh_env found PARROTCHAT_BASE_URL="http://127.0.0.1:9/v1" "$PYTHON" -m parrotchat \
     --list-models 2>/dev/null | grep -v '^demo' | tee "$WORK/found.txt" | sed 's/^/   /'
