@@ -22,6 +22,7 @@ from parrotchat.model_listing import run_list_models
 from parrotchat.ui.app import make_app
 from parrotchat.ui.local_servers import FOUND_NOTE
 from parrotchat.ui.testing import UnreachableClient, send_prompt, wait_for_reply, wait_until
+from parrotchat.ui.welcome import Welcome
 
 KEY = "sk-discovery-test-0123456789"
 
@@ -283,6 +284,9 @@ async def test_the_sidebar_lists_a_found_server_and_its_model_takes_the_next_req
         await wait_until(pilot, lambda: "llamacpp" in dict(sidebar.known_models()), what="found")
         assert sidebar.provider_state("llamacpp") == "ready"
         assert ("llamacpp", "parrot-tools") in sidebar.known_models()
+        welcome = str(app.query_one(Welcome).render())
+        assert "Found on this machine: llamacpp. Pick one of its models" in welcome
+
         await pilot.press("ctrl+b", *"tools")
         model_list = sidebar.option_list()
         shown = [model_list.render_line(y).text.strip() for y in range(model_list.size.height)]
@@ -341,3 +345,47 @@ async def test_the_model_used_last_on_a_found_server_is_chosen_again(
         await send_prompt(pilot, "again")
         await wait_for_reply(pilot)
     assert [r.body["model"] for r in local_server.chat_requests] == ["parrot-fast"]
+
+
+async def test_continuing_a_chat_held_with_a_found_server_goes_back_to_it(
+    tmp_path: Path, demo_server: DemoServer, local_server: DemoServer
+) -> None:
+    from parrotchat.core.conversation import Message, Role
+    from parrotchat.core.export import conversation_to_json
+    from parrotchat.core.history import LAST
+    from parrotchat.core.records import ConversationRecord
+    from parrotchat.core.store import Store
+    from parrotchat.ui.history import open_history
+
+    database = tmp_path / "history.db"
+    record = ConversationRecord(0, "Earlier", 1.0, 1.0, model="parrot-think", provider="llamacpp")
+    earlier = [
+        Message(Role.USER, "earlier question", created=1.0),
+        Message(Role.ASSISTANT, "earlier answer", model="parrot-think", provider="llamacpp",
+                created=1.0),
+    ]  # fmt: skip
+    with Store(database) as store:
+        store.import_json(conversation_to_json(record, earlier))
+    history, resumed = open_history(database, LAST)
+    settings = settings_for(tmp_path).with_demo_url(demo_server.base_url)
+    app = make_app(
+        settings,
+        clients={"parrotrouter": UnreachableClient()},  # type: ignore[dict-item]
+        log_dir=tmp_path / "log",
+        state_dir=tmp_path / "state",
+        history=history,
+        resumed=resumed,
+        local_ports=settings.local_ports({local_server.port: "llamacpp"}),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.provider == "llamacpp", what="the chat's server")
+        assert app.model == "parrot-think"
+        await send_prompt(pilot, "and now?")
+        await wait_for_reply(pilot)
+    [request] = local_server.chat_requests
+    assert request.body["model"] == "parrot-think"
+    assert [m["content"] for m in request.body["messages"]] == [
+        "earlier question",
+        "earlier answer",
+        "and now?",
+    ]

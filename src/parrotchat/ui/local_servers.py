@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from parrotchat.api.discovery import discover
+from parrotchat.core.conversation import Role
 from parrotchat.ui.last_model import load_last_model
+from parrotchat.ui.welcome import Welcome, welcome_text
 
 if TYPE_CHECKING:
     from parrotchat.ui.app import ParrotChatApp
@@ -37,27 +39,37 @@ async def _find(app: ParrotChatApp, ports: dict[int, str]) -> None:
             if client is not None:
                 app.sidebar.add_provider(name, client, models=server.models, note=FOUND_NOTE)
                 listed[name] = {model.id for model in server.models}
-        _back_to_last_model(app, listed)
+        if listed:
+            _back_to_last_model(app, listed)
+            _tell_in_welcome(app)
     except Exception as error:
         # Looking for local servers is a convenience: a failure must never bother the user.
         app.error_log.record(error, "looking for local servers")
 
 
-def _back_to_last_model(app: ParrotChatApp, listed: dict[str, set[str]]) -> None:
-    """Go back to the model used last when it was a found server's, as for configured ones.
+def _tell_in_welcome(app: ParrotChatApp) -> None:
+    """Name the servers found in the welcome text of a new conversation."""
+    if not app.conversation.messages:
+        for welcome in app.chat_log.query_children(Welcome):
+            welcome.update(welcome_text(app.settings, app.provider))
 
-    Only while the app is where it started (nothing chosen, asked or reopened yet) and no flag
-    or setting named a model: the app could not know that model before the server was found.
+
+def _back_to_last_model(app: ParrotChatApp, listed: dict[str, set[str]]) -> None:
+    """Go back to the model used last when it was a found server's, as for configured ones:
+    the model of the conversation's last reply, or for a new one the model remembered.
+
+    Only while the app is where it started (nothing chosen yet) and no flag or setting named a
+    model: the app could not know that model before the server was found.
     """
     settings = app.settings
-    last = load_last_model(app.state_dir)
+    replies = [m for m in app.conversation.messages if m.role is Role.ASSISTANT]
+    last = (replies[-1].provider, replies[-1].model) if replies else load_last_model(app.state_dir)
     if (
         last is None
-        or last[1] not in listed.get(last[0], ())
+        or last[1] not in listed.get(last[0] or "", ())
         or settings.model_explicit
         or settings.sources.get("provider", "default") not in ("default", "config file")
         or (app.provider, app.model) != (settings.provider, settings.model)
-        or app.conversation.messages
     ):
         return
-    app.sidebar.choose(*last)
+    app.sidebar.choose(last[0], last[1])
