@@ -389,3 +389,20 @@ async def test_continuing_a_chat_held_with_a_found_server_goes_back_to_it(
         "earlier answer",
         "and now?",
     ]
+
+
+def test_list_models_into_a_closed_pipe_stops_quietly(clean_env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat", "--list-models", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # as `| head -0` would, before anything is printed
+    with process.stderr as errors:
+        assert process.wait(30) == 0
+        assert errors.read() == b""

@@ -8,6 +8,8 @@ machine; a provider that cannot be asked gets one line on stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 from collections.abc import Mapping
 from typing import TextIO
@@ -52,9 +54,16 @@ def run_list_models(
         )
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    for line in lines:
-        print(line, file=out)
-    out.flush()
+    try:
+        for line in lines:
+            print(line, file=out)
+        out.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other Unix tools do, and keep the
+        # interpreter's final flush from complaining about the closed pipe.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return EXIT_OK
     for provider, problem in failures:
         print(f"parrotchat: {one_line(provider)}: {one_line(problem)}", file=err)
     if only_active:
