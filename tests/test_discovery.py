@@ -37,6 +37,19 @@ def local_server() -> Iterator[DemoServer]:
 @pytest.fixture
 async def mute_port() -> AsyncIterator[int]:
     """A port that accepts connections and never answers."""
+    async with mute_server() as port:
+        yield port
+
+
+@pytest.fixture
+async def other_mute_port() -> AsyncIterator[int]:
+    """A second port that accepts connections and never answers."""
+    async with mute_server() as port:
+        yield port
+
+
+@contextlib.asynccontextmanager
+async def mute_server() -> AsyncIterator[int]:
     held: list[asyncio.StreamWriter] = []
 
     async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -89,15 +102,17 @@ async def test_a_mute_port_times_out_within_the_bound(mute_port: int) -> None:
     elapsed = time.monotonic() - started
     assert found == []
     assert PROBE_TIMEOUT == 0.3
-    assert elapsed < PROBE_TIMEOUT + 0.5  # the deadline plus scheduling on a busy machine
+    assert elapsed < PROBE_TIMEOUT + 0.7  # the deadline plus scheduling on a busy machine
 
 
-async def test_all_ports_are_asked_at_once(mute_port: int, local_server: DemoServer) -> None:
-    ports = {mute_port: "mute", local_server.port: "vllm", closed_port(): "gone"}
+async def test_all_ports_are_asked_at_once(
+    mute_port: int, other_mute_port: int, local_server: DemoServer
+) -> None:
+    ports = {mute_port: "mute", local_server.port: "vllm", other_mute_port: "mute too"}
     started = time.monotonic()
     found = await discover(ports, timeout=1.0)
     assert [s.name for s in found] == ["vllm"]
-    assert time.monotonic() - started < 1.0 + 0.5  # one deadline, not one per port
+    assert time.monotonic() - started < 1.9  # one deadline of 1 s, not one per mute port
 
 
 def answering(raw: bytes) -> Any:
