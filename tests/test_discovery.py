@@ -50,6 +50,7 @@ async def other_mute_port() -> AsyncIterator[int]:
 
 @contextlib.asynccontextmanager
 async def mute_server() -> AsyncIterator[int]:
+    """Listen on a free port of 127.0.0.1, accept every connection, never answer; its port."""
     held: list[asyncio.StreamWriter] = []
 
     async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
