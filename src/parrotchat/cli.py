@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the effective configuration and where each value came from, then exit",
     )
+    add(
+        "--list-models",
+        action="store_true",
+        help="print every provider's models, configured and found on this machine, one per "
+        "line: provider<TAB>model[<TAB>context]; with --provider or --demo, that one only",
+    )
     add("--version", action="version", version=f"parrotchat {__version__}")
     return parser
 
@@ -141,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show_config:
         print(show_config(settings))
         return EXIT_OK
+    if args.list_models:
+        from parrotchat.model_listing import run_list_models
+
+        return run_list_models(settings, only_active=args.demo or args.provider is not None)
     if args.prompt is not None:
         from parrotchat.printmode import run_print_mode
 

@@ -28,8 +28,13 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
         return 2
     # The demo provider is always listed in the sidebar, so its server always runs.
     with DemoServer() as demo:
+        settings = settings.with_demo_url(demo.base_url)
         app = make_app(
-            settings.with_demo_url(demo.base_url), paths=paths, history=history, resumed=resumed
+            settings,
+            paths=paths,
+            history=history,
+            resumed=resumed,
+            local_ports=settings.local_ports(),
         )
         quicken_escape(app, settings.escape_delay_ms)
         app.run()

@@ -11,8 +11,10 @@ from typing import Any
 from parrotchat.config.checks import (
     _Bad,
     _env_name,
+    _flag,
     _headers,
     _name,
+    _ports,
     _seconds,
     _secret,
     _show_value,
@@ -56,6 +58,7 @@ _TIMEOUTS_SCHEMA: dict[str, Any] = {"connect": _seconds, "read": _seconds, "idle
 _LIMITS_SCHEMA: dict[str, Any] = {
     f"{name}_mb": _whole(1, 1024) for name in ("response", "models", "event", "line", "reply")
 }
+_DISCOVERY_SCHEMA: dict[str, Any] = {"ports": _ports}
 _FILE_SCHEMA: dict[str, Any] = {
     "default_provider": _name,
     "model": _name,
@@ -66,6 +69,8 @@ _FILE_SCHEMA: dict[str, Any] = {
     "max_tokens": _whole(1),
     "timeouts": _TIMEOUTS_SCHEMA,
     "limits": _LIMITS_SCHEMA,
+    "discover_local": _flag,
+    "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }
 

@@ -35,6 +35,7 @@ from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
 from parrotchat.ui.last_model import load_last_model, save_last_model
+from parrotchat.ui.local_servers import find_local_servers
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
@@ -111,15 +112,20 @@ class ParrotChatApp(App[None]):
     narrow: var[bool] = var(False, init=False)
     """True when the terminal is narrower than `NARROW_WIDTH`."""
 
-    def __init__(self, session: ChatSession, paths: Paths) -> None:
+    def __init__(
+        self, session: ChatSession, paths: Paths, *, local_ports: Mapping[int, str] | None = None
+    ) -> None:
         """
         Args:
             session: The chat this app shows and drives (it may hold a reopened conversation).
             paths: Where the last model is remembered and exports go.
+            local_ports: Ports of 127.0.0.1 to look for servers on once the app shows
+                (`Settings.local_ports`); default: none.
         """
         super().__init__()
         self.session: ChatSession = session
         self.paths: Paths = paths
+        self._local_ports: dict[int, str] = dict(local_ports or {})
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
         self._streams: dict[Reply, ReplyStream] = {}
@@ -192,6 +198,7 @@ class ParrotChatApp(App[None]):
             await self._show_conversation(self.conversation.messages)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
+        self.call_after_refresh(find_local_servers, self, self._local_ports)
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
@@ -657,6 +664,7 @@ def make_app(
     clients: Mapping[str, ChatClient] | None = None,
     history: History | None = None,
     resumed: Resumed | None = None,
+    local_ports: Mapping[int, str] | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -667,6 +675,8 @@ def make_app(
         history: The history (`open_history`); default: none, the chat lives in memory only.
         resumed: The conversation to reopen (from `open_history`); it starts on its model and
             system prompt unless flags chose others.
+        local_ports: Ports of 127.0.0.1 to look for servers on after start-up (port -> name);
+            default: none.
     """
     current = None
     if resumed is not None:
@@ -686,4 +696,4 @@ def make_app(
         resumed=resumed,
         clock=time.monotonic,
     )
-    return ParrotChatApp(session, paths)
+    return ParrotChatApp(session, paths, local_ports=local_ports)
