@@ -27,13 +27,17 @@ from parrotchat.core.records import ConversationRecord, make_title
 from parrotchat.core.store import Store
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
+from parrotchat.ui.clipboard import ClipboardPart, counted
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_export import ConversationExport
 from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.error_log import ErrorLog
 from parrotchat.ui.history import ChatHistory, Resumed
+from parrotchat.ui.keys_help import KeysHelpPart
 from parrotchat.ui.last_model import load_last_model
+from parrotchat.ui.message_cursor import MessageCursorPart
+from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
@@ -53,7 +57,14 @@ PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last p
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
 
-class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
+class ParrotChatApp(
+    StoredConversations,
+    ConversationExport,
+    SidebarActions,
+    MessageCursorPart,
+    KeysHelpPart,
+    ClipboardPart,
+):
     """Chat with a model: type, watch the answer stream in, Esc to stop, switch models.
 
     Its parts: `StoredConversations` (open, rename, delete, undo), `ConversationExport`,
@@ -308,7 +319,9 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
         if action == "stop_reply":
-            return self.streaming and self.screen is self.screen_stack[0]
+            # Not while a message has the focus: Esc takes the reader back to the prompt first.
+            on_message = isinstance(self.screen.focused, MessageView)
+            return self.streaming and self.screen is self.screen_stack[0] and not on_message
         if action == "retry":
             return self.retryable_reply() is not None
         if action == "undo_delete":
@@ -483,9 +496,10 @@ class ParrotChatApp(StoredConversations, ConversationExport, SidebarActions):
     def action_copy_reply(self) -> None:
         """Copy the Markdown source of the last reply (the answer view draws lines itself)."""
         replies = [m for m in self.conversation.messages if m.role is Role.ASSISTANT]
-        if replies and replies[-1].content:
-            self.copy_to_clipboard(replies[-1].content)
-            self.notify("Copied the last reply as Markdown.", markup=False)
+        if replies and (text := replies[-1].content):
+            self.send_to_clipboard(
+                text, f"Copied the last reply · {counted(len(text), 'character')}"
+            )
 
     def action_toggle_reasoning(self) -> None:
         """Fold every reasoning block, or unfold them all if all are folded."""

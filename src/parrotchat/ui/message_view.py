@@ -1,7 +1,9 @@
 """One message in the chat log: who wrote it, the answer as Markdown, reasoning, tool calls, stats.
 
 `MessageView` is the `ReplySink`: the answer is a line-cached `MarkdownView`. Every text that
-came from the network is shown through `Content` objects, never parsed as markup.
+came from the network is shown through `Content` objects, never parsed as markup. A message can
+take the focus (the chat log's message cursor, `ChatLog`): it is marked, and its code blocks
+show their numbers.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ToolCallView(Static):
         )
 
 
-class MessageView(Vertical):
+class MessageView(Vertical, can_focus=True):
     """One message: a role line, then (for replies) reasoning, answer, tool calls, status lines."""
 
     DEFAULT_CSS = """
@@ -111,6 +113,11 @@ class MessageView(Vertical):
         &.-cancelled > .stats { color: $text-warning; }
         &.-error { border-left: outer $error; }
         &.-interrupted { border-left: outer $warning; }
+        &:focus {
+            background: $boost;
+            border-left: thick $accent;
+            & > .role { color: $text-accent; }
+        }
     }
     """
 
@@ -156,6 +163,14 @@ class MessageView(Vertical):
 
     def on_mount(self) -> None:
         self._show_state()
+
+    def on_focus(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(True)
+
+    def on_blur(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(False)
 
     def _role_line(self) -> Content:
         message = self.message

@@ -4,19 +4,36 @@ Per frame, only the live last block is rendered again and only its lines are rep
 finished blocks are rendered once per width (kept packed, within the shared `line_budget`), and
 only the lines on screen are asked for. A burst renders what is visible first and the rest over
 the next frames, within `FRAME_RENDER_BUDGET`.
+
+It takes part in Textual's text selection as its own Line API widget must: lines carry their
+`offset` only when the screen asks where the pointer is (not when painted), a selection is drawn
+over the lines it covers, and the copy is the text shown (`shown_text`). While its message is
+focused, each code block shows its `[N lang]` label (`code_labels`); a click on one copies the
+block. With no selection and no labels, a line costs what it did before.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.dom import NoScreen
 from textual.errors import NoWidget
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
+from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from parrotchat.ui.render.code_labels import CodeLabels
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
+from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
 
 __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
@@ -27,6 +44,10 @@ REPAINT_ALL_AFTER = 300
 KEPT_LINES = 20_000
 """Rendered lines kept across all answers (about 1 KB each, packed); the least recently shown
 blocks are dropped beyond that."""
+WIDE = 4096
+"""The widest render used to find where lines wrapped (for copies; longer lines stay wrapped)."""
+_WORD = re.compile(r"\w+|[^\w\s]+|\s+")
+"""What a double click selects: a word, a run of punctuation, or a run of blanks."""
 
 
 class MarkdownView(Widget):
@@ -35,8 +56,26 @@ class MarkdownView(Widget):
     DEFAULT_CSS = """
     MarkdownView {
         height: auto;
+        & > .markdown-view--code-label {
+            background: $accent;
+            color: $text;
+            text-style: bold;
+        }
     }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"markdown-view--code-label"}
+
+    @dataclass
+    class CodeLabelClicked(Message):
+        """The reader clicked the `[N lang]` label of code block `number`."""
+
+        markdown_view: MarkdownView
+        number: int
+
+        @property
+        def control(self) -> MarkdownView:
+            return self.markdown_view
 
     line_budget: LineBudget = LineBudget(KEPT_LINES)
     """Shared by every answer: bounds the rendered lines (and objects) the app keeps."""
@@ -51,6 +90,18 @@ class MarkdownView(Widget):
         """Lines added since the last full repaint."""
         self._line_style: Style = Style()
         """The widget's style, looked up once per repaint rather than once per line."""
+        self._painting = False
+        """True while lines are drawn for the screen (they need no `offset` meta then)."""
+        self._selection: Selection | None = None
+        """The part of the text selected, in (character, line) offsets."""
+        self._code_labels: CodeLabels | None = None
+        """Set while the code blocks show their labels (the message is focused)."""
+        self._marked = False
+        """A selection or labels are drawn over the lines."""
+        self._selection_style = Style()
+        self._label_style = Style()
+        self._labels: dict[int, tuple[int, str]] = {}
+        """Line -> code block number and language, for the lines being drawn."""
         if source:
             self._add(source)
             self._cache.finish()
@@ -137,7 +188,13 @@ class MarkdownView(Widget):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._line_style = self.rich_style
-        return super().render_lines(crop)
+        if self._marked:
+            self._prepare_marks(crop)
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
@@ -150,4 +207,135 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
             self._schedule()
         style = self._line_style
-        return line.crop_extend(0, width, style).apply_style(style)
+        strip = line.crop_extend(0, width, style).apply_style(style)
+        if self._marked:
+            strip = self._mark(strip, y, width)
+        if not self._painting:
+            # The screen asks where the pointer is (a selection starts or grows).
+            strip = strip.apply_offsets(0, y)
+        return strip
+
+    # --- selection and code labels ----------------------------------------------------------
+
+    def show_code_labels(self, show: bool) -> None:
+        """Show or hide the `[N lang]` label in the top-right corner of each code block."""
+        if show == (self._code_labels is not None):
+            return
+        self._code_labels = CodeLabels() if show else None
+        self._labels = {}
+        self._update_marked()
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._selection = selection
+        self._update_marked()
+
+    def _update_marked(self) -> None:
+        self._marked = self._selection is not None or self._code_labels is not None
+        self.refresh()
+
+    def _prepare_marks(self, crop: Region) -> None:
+        """Look up what a repaint of the lines in `crop` draws over them."""
+        if self._selection is not None:
+            screen = self.screen
+            style = screen.get_component_rich_style("screen--selection")
+            if screen.get_component_rich_style("screen--selection", partial=True).color is None:
+                # A transparent foreground (the default): the text keeps its colours.
+                style = Style(bgcolor=style.bgcolor)
+            self._selection_style = style
+        if self._code_labels is not None:
+            self._label_style = self.get_component_rich_style("markdown-view--code-label")
+            self._cache.set_width(self.content_size.width)
+            self._labels = self._code_labels.between(self._cache, crop.y, crop.bottom)
+
+    def _mark(self, strip: Strip, y: int, width: int) -> Strip:
+        """Line `y` with the selection and a code label drawn over it."""
+        selection = self._selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            text = strip.text
+            start, end = span
+            end = len(text.rstrip()) if end == -1 else min(end, len(text))
+            if start < end:
+                strip = _restyle(
+                    strip, cell_len(text[:start]), cell_len(text[:end]), self._selection_style
+                )
+        label = self._labels.get(y) if self._code_labels is not None else None
+        if label is not None:
+            number, language = label
+            text = f"[{number} {language[:20]}]" if language else f"[{number}]"
+            if width >= len(text) + 8:
+                style = self._label_style + Style.from_meta({"@click": f"copy_code({number})"})
+                strip = Strip.join(
+                    [strip.crop(0, width - len(text)), Strip([Segment(text, style)])]
+                )
+        return strip
+
+    def action_copy_code(self, number: int) -> None:
+        """A click on a code block's label: ask for that block to be copied."""
+        self.post_message(self.CodeLabelClicked(self, number))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as shown: padding left out, wrapped lines joined again."""
+        cache = self._cache
+        start, end = selection
+        first = start.y if start is not None else 0
+        last = end.y if end is not None else max(cache.height - 1, 0)
+        shown: list[ShownLine] = []
+        top: int | None = None
+        for index, line, strips in cache.spans(first, last):
+            top = line if top is None else top
+            shown.extend(self._shown_lines(index, strips))
+        if top is None:
+            return None
+        begin = (start.x, start.y - top) if start is not None else None
+        finish = (end.x, end.y - top) if end is not None else None
+        return selected_text(shown, begin, finish), "\n"
+
+    def _shown_lines(self, index: int, strips: list[Strip]) -> list[ShownLine]:
+        block, spaced = self._cache.block(index)
+        narrow = [strip.text for strip in strips]
+        before = [ShownLine(narrow.pop(0))] if spaced and narrow else []
+        longest = max(map(len, block.source.splitlines()), default=0)
+        width = max(min(len(block.source) if block.kind != "fence" else longest, WIDE), 1) + 8
+        wide = [strip.text for strip in self._render_source(block.source, width)]
+        return before + shown_lines(narrow, wide, code=block.kind == "fence")
+
+    async def _on_click(self, event: events.Click) -> None:
+        # Textual's own handler (a double click selects the whole widget, a triple click the
+        # whole chat log) would run after this one: this one decides.
+        event.prevent_default()
+        if event.chain not in (2, 3) or not self._can_select(event):
+            await super()._on_click(event)
+            return
+        # A double click selects the word under the pointer, a triple click the whole answer.
+        if event.chain == 3:
+            self.text_select_all()
+        elif (offset := event.get_content_offset(self)) is not None:
+            self._select_word(offset)
+        await self.broker_event("click", event)
+
+    def _can_select(self, event: events.Click) -> bool:
+        return (
+            event.widget is self
+            and self.allow_select
+            and self.screen.allow_select
+            and self.app.ALLOW_SELECT
+        )
+
+    def _select_word(self, offset: Offset) -> None:
+        self._cache.set_width(self.content_size.width)
+        text = self._cache.line(offset.y).text
+        cells = 0
+        for match in _WORD.finditer(text):
+            cells += cell_len(match.group())
+            if cells > offset.x:
+                if not match.group().isspace():
+                    start, end = Offset(match.start(), offset.y), Offset(match.end(), offset.y)
+                    self.screen.selections = {self: Selection(start, end)}
+                return
+
+
+def _restyle(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """`strip` with `style` over its cells `start`..`end`."""
+    before, middle, after = strip.divide([start, end, strip.cell_length])
+    marked = Strip(Segment.apply_style(middle, post_style=style), middle.cell_length)
+    return Strip.join([before, marked, after])

@@ -1,0 +1,246 @@
+"""The keys screen (F1, or `?` in an empty prompt): every key of the screen in use, as bound now.
+
+It reads the live bindings, after the keymap, so a remapped key shows as remapped: first the
+keys of the focused widget and the widgets around it, then those of the screen's other parts
+(the messages, the sidebar), then Textual's own editing and scrolling keys.
+
+`KeysHelpPart` is a part of `ParrotChatApp` (see `AppPart`): it adds F1 and the action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.keys import format_key, key_to_character
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from parrotchat.ui.app_part import AppPart
+
+if TYPE_CHECKING:
+    from textual.app import App, ComposeResult
+
+__all__ = ["KeysHelpPart", "KeysScreen", "key_name", "key_sections"]
+
+Section = tuple[str, list[tuple[str, str]]]
+"""A title, and its rows: the keys (`Ctrl+B / F2`) and what they do."""
+
+_NAMES = {
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "space": "Space",
+    "backspace": "Backspace",
+    "delete": "Delete",
+    "insert": "Insert",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "home": "Home",
+    "end": "End",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
+_TITLES = {
+    "PromptInput": "Prompt",
+    "ChatLog": "A focused message (Alt+Up, or click one)",
+    "ConversationSidebar": "Chats",
+    "ModelSidebar": "Models",
+}
+"""Section titles by widget class (others use their `BINDING_GROUP_TITLE` or class name)."""
+_MORE_TITLES = {"PromptInput": "Editing the prompt", "ChatLog": "Scrolling the chat"}
+"""Titles of the keys Textual's own classes give those widgets."""
+
+
+def key_name(key: str) -> str:
+    """A key as the help screen writes it: `ctrl+shift+up` -> `Ctrl+Shift+↑`."""
+    *modifiers, name = key.split("+") if key != "+" else [key]
+    if name in _NAMES:
+        shown = _NAMES[name]
+    elif len(name) > 1 and name[0] == "f" and name[1:].isdigit():
+        shown = name.upper()
+    else:
+        character = key_to_character(name)
+        shown = character.upper() if character and modifiers else character or format_key(name)
+    return "+".join([*(modifier.capitalize() for modifier in modifiers), shown])
+
+
+def _own_actions(node_type: type) -> set[str]:
+    """Actions bound by parrotchat's own classes in `node_type`'s ancestry (not Textual's)."""
+    actions: set[str] = set()
+    for cls in node_type.__mro__:
+        if cls.__module__.startswith("parrotchat."):
+            for binding in cls.__dict__.get("BINDINGS", []):
+                if isinstance(binding, Binding):
+                    actions.add(binding.action)
+                else:
+                    actions.add(binding[1])
+    return actions
+
+
+def _title(node: DOMNode, own: bool) -> str:
+    from textual.app import App
+
+    if isinstance(node, App | Screen):
+        return "Everywhere"
+    titles = _TITLES if own else _MORE_TITLES
+    name = next(
+        (titles[cls.__name__] for cls in type(node).__mro__ if cls.__name__ in titles), None
+    )
+    if name is None:
+        name = node.BINDING_GROUP_TITLE or type(node).__name__
+        name = name if own else f"{name}: more keys"
+    return name
+
+
+def _rows(app: App[object], bindings: BindingsMap, only: set[str] | None) -> dict[str, list[str]]:
+    """Description -> keys, for the bindings of one node (each key once, in binding order)."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for key, binding in bindings:
+        if not binding.description or (only is not None and binding.action not in only):
+            continue
+        keys = rows.setdefault((binding.action, binding.description), [])
+        shown = binding.key_display if binding.key_display and key == binding.key else None
+        name = shown or key_name(key)
+        if name not in keys:
+            keys.append(name)
+    return {description: keys for (_action, description), keys in rows.items()}
+
+
+def key_sections(app: App[object], screen: Screen[object]) -> list[Section]:
+    """Every key of `screen`: the focused widget's chain first, then the screen's other parts.
+
+    Args:
+        app: The app (its keymap applies).
+        screen: The screen in use (not the keys screen itself).
+    """
+    keymap = app._keymap
+    sections: dict[str, dict[str, list[str]]] = {}
+    textual_sections: dict[str, dict[str, list[str]]] = {}
+    seen: set[type] = set()
+
+    def add(node: DOMNode, bindings: BindingsMap, *, textual_too: bool) -> None:
+        from textual.app import App
+
+        own = _own_actions(type(node))
+        if isinstance(node, App | Screen) or type(node).__module__.startswith("textual."):
+            own = {binding.action for _key, binding in bindings}
+        into = sections.setdefault(_title(node, True), {})
+        for description, keys in _rows(app, bindings, own).items():
+            into.setdefault(description, []).extend(
+                k for k in keys if k not in into.get(description, [])
+            )
+        if textual_too:
+            others = {b.action for _key, b in bindings if b.action not in own}
+            if others:
+                rows = _rows(app, bindings, others)
+                textual_sections.setdefault(_title(node, False), {}).update(rows)
+
+    for node, bindings in screen._binding_chain:
+        seen.add(type(node))
+        add(node, bindings, textual_too=True)
+    for node in _parts_with_keys(screen.walk_children(with_self=False), seen):
+        bindings = node._bindings.copy()
+        if keymap:
+            bindings.apply_keymap(keymap)
+        add(node, bindings, textual_too=False)
+    result: list[Section] = []
+    for group in (sections, textual_sections):
+        for title, rows in group.items():
+            if rows:
+                result.append((title, [(" / ".join(keys), text) for text, keys in rows.items()]))
+    everywhere = [section for section in result if section[0] == "Everywhere"]
+    others = [section for section in result if section[0] != "Everywhere"]
+    return others[:1] + everywhere + others[1:]
+
+
+def _parts_with_keys(nodes: Iterable[DOMNode], seen: set[type]) -> Iterable[DOMNode]:
+    """One node of each parrotchat class with keys of its own, not in the focus chain."""
+    for node in nodes:
+        node_type = type(node)
+        if node_type in seen or not _own_actions(node_type):
+            continue
+        seen.add(node_type)
+        yield node
+
+
+class KeysScreen(ModalScreen[None]):
+    """Every key of the screen in use, by where it works; Esc (or F1) closes it."""
+
+    DEFAULT_CSS = """
+    KeysScreen {
+        align: center middle;
+        background: $background 60%;
+        & > Vertical {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 90%;
+            padding: 0 1;
+            border: round $primary;
+            border-title-color: $text-accent;
+            border-subtitle-color: $text-muted;
+            background: $surface;
+        }
+        VerticalScroll { height: auto; max-height: 100%; }
+        .keys-section { margin-bottom: 1; }
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,question_mark,q", "close", "Close", id="close_keys"),
+    ]
+
+    def __init__(self, sections: list[Section]) -> None:
+        """
+        Args:
+            sections: What to list (`key_sections`).
+        """
+        super().__init__()
+        self.sections: list[Section] = sections
+        """The sections shown, in order."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Keys"
+            box.border_subtitle = "Esc closes"
+            with VerticalScroll(can_focus=True):
+                for title, rows in self.sections:
+                    yield Static(self._section(title, rows), classes="keys-section")
+
+    @staticmethod
+    def _section(title: str, rows: list[tuple[str, str]]) -> Content:
+        width = max((len(keys) for keys, _text in rows), default=0) + 2
+        lines = [Content.styled(title, "bold $text-accent")]
+        for keys, text in rows:
+            lines.append(Content.assemble(Content.styled(keys.ljust(width), "bold"), text))
+        return Content("\n").join(lines)
+
+    def text(self) -> str:
+        """The sections as plain text (for tests and a quick look)."""
+        return "\n\n".join(str(self._section(title, rows)) for title, rows in self.sections)
+
+    def action_close(self) -> None:
+        """Close the keys screen."""
+        self.dismiss()
+
+
+class KeysHelpPart(AppPart):
+    """F1 opens the keys screen. A part of `ParrotChatApp` (see `AppPart`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "show_keys", "Keys", show=False, id="show_keys", tooltip="Every key"),
+    ]
+
+    def action_show_keys(self) -> None:
+        """Open the keys screen for the screen in use (F1 on it closes it)."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(KeysScreen(key_sections(self, self.screen)))
