@@ -25,6 +25,7 @@ from parrotchat.api import (
     ToolCallDelta,
 )
 from parrotchat.api.errors import StreamInterrupted
+from parrotchat.code_output import CodeOutput, write_code
 from parrotchat.config import Settings
 from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.history import History, NoConversation, StoredReply, resumed_settings
@@ -45,12 +46,14 @@ def run_print_mode(
     stderr: TextIO | None = None,
     history_path: Path | None = None,
     resume: int | None = None,
+    extract_code: bool = False,
 ) -> int:
     """Answer `prompt` (plus piped stdin) and return the exit code.
 
     Args:
         history_path: The history database; None keeps no history.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
+        extract_code: Print only the answer's code blocks, once it is complete (`-x`).
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -63,7 +66,7 @@ def run_print_mode(
     if not text.strip():
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
-    printer = _Printer(out, err, raw=raw)
+    printer = _Printer(CodeOutput(out, err) if extract_code else out, err, raw=raw)
     history = History.open(history_path, printer.history_unavailable)
     try:
         settings, turn = _start_turn(settings, history, resume)
@@ -172,6 +175,7 @@ async def _answer(
         if demo is not None:
             await demo.stop()
     printer.end_answer()
+    write_code(printer.out, complete=reply.notice is None)
     if stats:
         printer.stats(reply)
     return 0
@@ -240,6 +244,7 @@ class _Printer:
 
     def _finished(self, event: Finished, reply: Message) -> None:
         reply.usage = event.usage
+        reply.notice = event.notice
         if event.usage and event.usage.completion_tokens:
             reply.tokens = event.usage.completion_tokens
         for call in event.tool_calls:
