@@ -10,7 +10,7 @@ from parrotchat.demo import DemoServer
 from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
 
 ANSWER = (
-    "Run this:\n\n```bash\nfor f in *.txt; do\n  wc -l \"$f\"\ndone\n```\n\n"
+    'Run this:\n\n```bash\nfor f in *.txt; do\n  wc -l "$f"\ndone\n```\n\n'
     "Or, in Python:\n\n- like so:\n\n  ```python\n  print('hi')\n  ```\n\nDone.\n"
 )
 

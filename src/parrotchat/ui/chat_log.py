@@ -6,9 +6,10 @@ anchor keeps the view pinned to the bottom during layout, so the view never lags
 the content.
 
 The log is also the message cursor: once a message has the focus (Alt+Up in the prompt, or a
-click), Up/Down and k/j move between messages, `c` copies the focused message's Markdown
-source, `1`..`9` its code blocks, and Esc or a printable key go back to the prompt
-(`BackToPrompt`). A message with the focus or a selection is never set aside.
+click), Up/Down and k/j move between replies (with Shift, between all messages, prompts too),
+`c` copies the focused message's Markdown source, `1`..`9` its code blocks, and Esc or a
+printable key go back to the prompt (`BackToPrompt`). A message with the focus or a selection
+is never set aside.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from parrotchat.core.code_blocks import code_blocks
-from parrotchat.core.conversation import Message
+from parrotchat.core.conversation import Message, Role
 from parrotchat.ui.clipboard import copy_with_notice, counted
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, tail_start
@@ -77,8 +78,26 @@ class ChatLog(VerticalScroll, can_focus=False):
             )
             for n in range(2, 10)
         ),
-        Binding("up,k", "move_cursor(-1)", "Previous", id="previous_message"),
-        Binding("down,j", "move_cursor(1)", "Next", id="next_message"),
+        Binding(
+            "up,k", "move_cursor(-1)", "Previous", id="previous_reply", tooltip="The reply above"
+        ),
+        Binding(
+            "down,j",
+            "move_cursor(1)",
+            "Next",
+            id="next_reply",
+            tooltip="The reply below (past the newest: back to the prompt)",
+        ),
+        Binding(
+            "shift+up,K",
+            "move_cursor(-1, False)",
+            "Previous message",
+            show=False,
+            id="previous_message",
+        ),
+        Binding(
+            "shift+down,J", "move_cursor(1, False)", "Next message", show=False, id="next_message"
+        ),
         Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
     ]
 
@@ -356,18 +375,27 @@ class ChatLog(VerticalScroll, can_focus=False):
             self.stop_following()
         self.scroll_to(y=self.scroll_y + delta, animate=False)
 
-    async def action_move_cursor(self, step: int) -> None:
-        """Move the focus to the message `step` places away (past the newest: the prompt)."""
+    async def action_move_cursor(self, step: int, replies: bool = True) -> None:
+        """Move the focus to the reply `step` places away (any message if not `replies`).
+
+        Past the newest: back to the prompt. Older messages set aside come back on the way up.
+        """
         view = self.focused_view
-        views = self.message_views()
-        if view is None or view not in views:
+        if view is None or not view.is_attached:
             return
-        index = views.index(view) + step
-        if index < 0 and self._older is not None and not self._loading_older:
-            self._loading_older = True
-            await self._mount_older()
+        for _batch in range(10_000):
             views = self.message_views()
             index = views.index(view) + step
+            while (
+                0 <= index < len(views)
+                and replies
+                and views[index].message.role is not Role.ASSISTANT
+            ):
+                index += step
+            if index >= 0 or self._older is None or self._loading_older:
+                break
+            self._loading_older = True
+            await self._mount_older()
         if index < 0:
             self.app.bell()
         elif index >= len(views):

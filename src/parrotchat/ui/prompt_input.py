@@ -99,7 +99,9 @@ class PromptInput(TextArea):
             self.action_submit()
             return
         if event.is_printable and not self.text and self._bound_here(event.key):
-            # Not typed: the key bubbles up to its binding (`?` opens the keys screen).
+            # Not typed (TextArea's own handler is skipped): the key bubbles up to its binding,
+            # so `?` opens the keys screen.
+            event.prevent_default()
             return
         await super()._on_key(event)
 
