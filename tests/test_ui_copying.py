@@ -324,17 +324,15 @@ async def test_the_keys_screen_lists_the_keys_in_use_as_remapped(demo_server, tm
         assert not isinstance(app.screen, KeysScreen)
         await pilot.press("f5")
         assert isinstance(app.screen, KeysScreen)
-        sections = dict(app.screen.sections)
-        message_keys = dict(
-            (text, keys)
-            for keys, text in sections[
-                next(title for title in sections if title.startswith("A focused message"))
-            ]
+        titles = [title for title, _rows in app.screen.sections]
+        assert titles[:3] == ["Prompt", "Everywhere", "A focused message"]
+        keys = {title: {text: keys for keys, text in rows} for title, rows in app.screen.sections}
+        assert keys["A focused message"]["Copy the message's Markdown"] == "y"
+        assert keys["A focused message"]["Copy its code block 1, 2, … 9"] == "1 … 9"
+        assert keys["Prompt"]["Focus the newest message: then copy it, or its code blocks"] == (
+            "Alt+↑"
         )
-        assert message_keys["Copy"] == "y"
-        assert message_keys["Copy code"] == "1-9"
-        assert dict((text, keys) for keys, text in sections["Prompt"])["Messages"] == "Alt+↑"
-        assert dict((text, keys) for keys, text in sections["Everywhere"])["Keys"] == "F5"
+        assert keys["Everywhere"]["Every key"] == "F5"
         assert "Ctrl+C" in app.screen.text() and "Copy selected text" in app.screen.text()
         await pilot.press("escape")
         assert not isinstance(app.screen, KeysScreen)

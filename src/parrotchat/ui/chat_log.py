@@ -94,9 +94,15 @@ class ChatLog(VerticalScroll, can_focus=False):
             "Previous message",
             show=False,
             id="previous_message",
+            tooltip="The message above, your prompts too",
         ),
         Binding(
-            "shift+down,J", "move_cursor(1, False)", "Next message", show=False, id="next_message"
+            "shift+down,J",
+            "move_cursor(1, False)",
+            "Next message",
+            show=False,
+            id="next_message",
+            tooltip="The message below, your prompts too",
         ),
         Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
     ]

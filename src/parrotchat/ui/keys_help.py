@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual.app import App
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -23,7 +24,7 @@ from textual.widgets import Static
 from parrotchat.ui.app_part import AppPart
 
 if TYPE_CHECKING:
-    from textual.app import App, ComposeResult
+    from textual.app import ComposeResult
 
 __all__ = ["KeysHelpPart", "KeysScreen", "key_name", "key_sections"]
 
@@ -49,13 +50,16 @@ _NAMES = {
 }
 _TITLES = {
     "PromptInput": "Prompt",
-    "ChatLog": "A focused message (Alt+Up, or click one)",
+    "ChatLog": "A focused message",
     "ConversationSidebar": "Chats",
+    "ConversationList": "The list of chats",
     "ModelSidebar": "Models",
 }
 """Section titles by widget class (others use their `BINDING_GROUP_TITLE` or class name)."""
 _MORE_TITLES = {"PromptInput": "Editing the prompt", "ChatLog": "Scrolling the chat"}
 """Titles of the keys Textual's own classes give those widgets."""
+_ORDER = {"Everywhere": 1, "A focused message": 2}
+"""Where a section goes after the focused widget's own (the first), if not last."""
 
 
 def key_name(key: str) -> str:
@@ -85,8 +89,6 @@ def _own_actions(node_type: type) -> set[str]:
 
 
 def _title(node: DOMNode, own: bool) -> str:
-    from textual.app import App
-
     if isinstance(node, App | Screen):
         return "Everywhere"
     titles = _TITLES if own else _MORE_TITLES
@@ -99,48 +101,49 @@ def _title(node: DOMNode, own: bool) -> str:
     return name
 
 
-def _rows(app: App[object], bindings: BindingsMap, only: set[str] | None) -> dict[str, list[str]]:
-    """Description -> keys, for the bindings of one node (each key once, in binding order)."""
-    rows: dict[tuple[str, str], list[str]] = {}
+_CODE_ACTIONS = [f"copy_code({n})" for n in range(1, 10)]
+"""The `1`..`9` copies: one row while they are bound to their own digits."""
+
+
+def _rows(bindings: BindingsMap, actions: set[str]) -> dict[str, tuple[str, list[str]]]:
+    """Action -> (what it does, its keys) for the bindings of one node that run `actions`."""
+    rows: dict[str, tuple[str, list[str]]] = {}
     for key, binding in bindings:
-        if not binding.description or (only is not None and binding.action not in only):
+        if not binding.description or binding.action not in actions:
             continue
-        keys = rows.setdefault((binding.action, binding.description), [])
-        shown = binding.key_display if binding.key_display and key == binding.key else None
-        name = shown or key_name(key)
-        if name not in keys:
+        text = binding.tooltip or binding.description
+        _text, keys = rows.setdefault(binding.action, (text[0].upper() + text[1:], []))
+        if (name := key_name(key)) not in keys:
             keys.append(name)
-    return {description: keys for (_action, description), keys in rows.items()}
+    if all(rows.get(action, ("", []))[1] == [str(n)] for n, action in enumerate(_CODE_ACTIONS, 1)):
+        for action in _CODE_ACTIONS[1:]:
+            del rows[action]
+        rows[_CODE_ACTIONS[0]] = ("Copy its code block 1, 2, … 9", ["1 … 9"])
+    return rows
 
 
 def key_sections(app: App[object], screen: Screen[object]) -> list[Section]:
-    """Every key of `screen`: the focused widget's chain first, then the screen's other parts.
+    """Every key of `screen`: the focused widget's first, everywhere, the other parts, Textual's.
 
     Args:
         app: The app (its keymap applies).
         screen: The screen in use (not the keys screen itself).
     """
     keymap = app._keymap
-    sections: dict[str, dict[str, list[str]]] = {}
-    textual_sections: dict[str, dict[str, list[str]]] = {}
+    sections: dict[str, dict[str, tuple[str, list[str]]]] = {}
+    textual_sections: dict[str, dict[str, tuple[str, list[str]]]] = {}
     seen: set[type] = set()
 
     def add(node: DOMNode, bindings: BindingsMap, *, textual_too: bool) -> None:
-        from textual.app import App
-
-        own = _own_actions(type(node))
-        if isinstance(node, App | Screen) or type(node).__module__.startswith("textual."):
-            own = {binding.action for _key, binding in bindings}
+        every = {binding.action for _key, binding in bindings}
+        textual = isinstance(node, App | Screen) or type(node).__module__.startswith("textual.")
+        own = every if textual else _own_actions(type(node))
         into = sections.setdefault(_title(node, True), {})
-        for description, keys in _rows(app, bindings, own).items():
-            into.setdefault(description, []).extend(
-                k for k in keys if k not in into.get(description, [])
-            )
-        if textual_too:
-            others = {b.action for _key, b in bindings if b.action not in own}
-            if others:
-                rows = _rows(app, bindings, others)
-                textual_sections.setdefault(_title(node, False), {}).update(rows)
+        for action, (text, keys) in _rows(bindings, own).items():
+            known = into.setdefault(action, (text, []))[1]
+            known.extend(key for key in keys if key not in known)
+        if textual_too and (others := every - own):
+            textual_sections.setdefault(_title(node, False), {}).update(_rows(bindings, others))
 
     for node, bindings in screen._binding_chain:
         seen.add(type(node))
@@ -150,14 +153,13 @@ def key_sections(app: App[object], screen: Screen[object]) -> list[Section]:
         if keymap:
             bindings.apply_keymap(keymap)
         add(node, bindings, textual_too=False)
-    result: list[Section] = []
-    for group in (sections, textual_sections):
-        for title, rows in group.items():
-            if rows:
-                result.append((title, [(" / ".join(keys), text) for text, keys in rows.items()]))
-    everywhere = [section for section in result if section[0] == "Everywhere"]
-    others = [section for section in result if section[0] != "Everywhere"]
-    return others[:1] + everywhere + others[1:]
+    first, *others = [item for item in sections.items() if item[1]]
+    others.sort(key=lambda item: _ORDER.get(item[0], len(_ORDER) + 1))
+    return [
+        (title, [(" / ".join(keys), text) for text, keys in rows.values()])
+        for title, rows in [first, *others, *textual_sections.items()]
+        if rows
+    ]
 
 
 def _parts_with_keys(nodes: Iterable[DOMNode], seen: set[type]) -> Iterable[DOMNode]:
