@@ -113,6 +113,11 @@ async def test_double_click_selects_a_word_and_triple_click_the_whole_answer(dem
         await pilot.click(answer, offset=(x, 0), times=3)
         assert app.screen.get_selected_text() == "Polly wants a cracker now.\n\nMore."
         assert reply.content.startswith("Polly wants a **cracker**")
+        # A new width wraps the lines anew: a selection made on the old lines goes.
+        await pilot.click(answer, offset=(x, 0), times=2)
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert app.screen.selections == {}
 
 
 async def test_a_selection_survives_2000_tokens_streamed_below_it_while_following(

@@ -94,6 +94,8 @@ class MarkdownView(Widget):
         """True while lines are drawn for the screen (they need no `offset` meta then)."""
         self._selection: Selection | None = None
         """The part of the text selected, in (character, line) offsets."""
+        self._selected_width = 0
+        """The width the selection was made at."""
         self._code_labels: CodeLabels | None = None
         """Set while the code blocks show their labels (the message is focused)."""
         self._marked = False
@@ -179,7 +181,10 @@ class MarkdownView(Widget):
     def on_unmount(self) -> None:
         self._cache.release()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        if self._selection is not None and event.size.width != self._selected_width:
+            # The lines wrap anew: the selection's (character, line) offsets mean other text now.
+            self.screen.clear_selection()
         self._schedule()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -227,6 +232,7 @@ class MarkdownView(Widget):
 
     def selection_updated(self, selection: Selection | None) -> None:
         self._selection = selection
+        self._selected_width = self.content_size.width
         self._update_marked()
 
     def _update_marked(self) -> None:
