@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.geometry import Offset
 from textual.selection import Selection
 
@@ -105,11 +106,15 @@ async def test_a_selection_inside_an_answer_is_the_text_shown_unwrapped(demo_ser
 async def test_double_click_selects_a_word_and_triple_click_the_whole_answer(demo_server, tmp_path):
     app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        reply = await ask(pilot, demo_server, "words", "Polly wants a **cracker** now.\n\nMore.")
+        prompt = "what do parrots want?"
+        reply = await ask(pilot, demo_server, prompt, "Polly wants a **cracker** now.\n\nMore.")
         answer = answer_of(app, 1)
         x = answer.render_line(0).text.index("cracker") + 2
         await pilot.click(answer, offset=(x, 0), times=2)
         assert app.screen.get_selected_text() == "cracker"
+        user_text = app.chat_log.message_views()[0].query_one(".user-text")
+        await pilot.click(user_text, offset=(prompt.index("parrots") + 3, 0), times=2)
+        assert app.screen.get_selected_text() == "parrots"
         await pilot.click(answer, offset=(x, 0), times=3)
         assert app.screen.get_selected_text() == "Polly wants a cracker now.\n\nMore."
         assert reply.content.startswith("Polly wants a **cracker**")
@@ -261,6 +266,11 @@ async def test_esc_or_typing_goes_back_to_the_prompt_even_while_a_reply_streams(
         assert isinstance(app.focused, MessageView)
         await pilot.press("h", "i")
         assert app.focused is app.prompt and app.prompt.text == "hi"
+        await pilot.press("alt+up")
+        assert isinstance(app.focused, MessageView)
+        app.focused.post_message(events.Paste(" there"))  # a paste is typing too
+        await wait_until(pilot, lambda: app.prompt.text == "hi there")
+        assert app.focused is app.prompt
 
         app.prompt.clear()
         demo_server.push(Script([sse(chunk("still talking"))], end="hang"))
@@ -374,3 +384,13 @@ async def test_ctrl_o_copies_the_last_reply_with_a_notice(demo_server, tmp_path)
 def test_a_selection_state_is_the_screen_selection(tmp_path: Path) -> None:
     # Textual's `Selection` is what the screen hands `MarkdownView.get_selection`.
     assert Selection(Offset(1, 0), None).get_span(0) == (1, -1)
+
+
+async def test_selection_in_the_prompt_still_copies_and_says_so(demo_server, tmp_path):
+    app = offline_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.prompt.load_text("a draft\nto copy")
+        app.prompt.select_all()
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "a draft\nto copy"
+        assert notices(app)[-1] == "Copied 2 lines, 15 characters"

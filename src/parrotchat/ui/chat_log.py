@@ -424,6 +424,12 @@ class ChatLog(VerticalScroll, can_focus=False):
         event.prevent_default()
         self.post_message(self.BackToPrompt(self, event.character))
 
+    def on_paste(self, event: events.Paste) -> None:
+        # Pasting is typing too: into the prompt.
+        if self.focused_view is not None and event.text:
+            event.stop()
+            self.post_message(self.BackToPrompt(self, event.text))
+
     def action_copy_message(self) -> None:
         """Copy the focused message's Markdown source, exactly as the model sent it."""
         view = self.focused_view

@@ -20,11 +20,20 @@ from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
+from parrotchat.ui.render.word_select import WordSelect
 from parrotchat.ui.stats import format_stats
 
-__all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]
+__all__ = ["MessageText", "MessageView", "ReasoningBlock", "ToolCallView"]
 
 RETRY_HINT = "Press Ctrl+R to retry."
+
+
+class MessageText(WordSelect, Static):
+    """Plain text of a message (a prompt, reasoning): a double click selects a word."""
+
+    def selection_line(self, y: int) -> str:
+        lines = str(self.visual).split("\n")
+        return lines[y] if 0 <= y < len(lines) else ""
 
 
 class ReasoningBlock(Collapsible):
@@ -44,7 +53,7 @@ class ReasoningBlock(Collapsible):
     """
 
     def __init__(self, text: str = "") -> None:
-        self.body: Static = Static(Content(text), classes="reasoning-text")
+        self.body: Static = MessageText(Content(text), classes="reasoning-text")
         """The reasoning text; updated once per frame while it streams."""
         self.text: str = text
         super().__init__(self.body, title="Reasoning", collapsed=False)
@@ -144,7 +153,7 @@ class MessageView(Vertical, can_focus=True):
         message = self.message
         yield Static(self._role_line(), classes="role")
         if message.role is not Role.ASSISTANT:
-            yield Static(Content(neutralize(message.content)), classes="user-text")
+            yield MessageText(Content(neutralize(message.content)), classes="user-text")
             return
         if message.reasoning:
             self._reasoning = ReasoningBlock(neutralize(message.reasoning))

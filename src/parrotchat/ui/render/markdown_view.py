@@ -14,7 +14,6 @@ block. With no selection and no labels, a line costs what it did before.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,7 +23,7 @@ from rich.style import Style
 from textual import events
 from textual.dom import NoScreen
 from textual.errors import NoWidget
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
@@ -34,6 +33,7 @@ from parrotchat.ui.render.code_labels import CodeLabels
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
 from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
+from parrotchat.ui.render.word_select import WordSelect
 
 __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
@@ -46,11 +46,9 @@ KEPT_LINES = 20_000
 blocks are dropped beyond that."""
 WIDE = 4096
 """The widest render used to find where lines wrapped (for copies; longer lines stay wrapped)."""
-_WORD = re.compile(r"\w+|[^\w\s]+|\s+")
-"""What a double click selects: a word, a run of punctuation, or a run of blanks."""
 
 
-class MarkdownView(Widget):
+class MarkdownView(WordSelect, Widget):
     """Markdown text that grows at its end; `source` is everything appended."""
 
     DEFAULT_CSS = """
@@ -267,12 +265,11 @@ class MarkdownView(Widget):
         label = self._labels.get(y) if self._code_labels is not None else None
         if label is not None:
             number, language = label
-            text = f"[{number} {language[:20]}]" if language else f"[{number}]"
-            if width >= len(text) + 8:
+            tag = f"[{number} {language[:20]}]" if language else f"[{number}]"
+            cells = cell_len(tag)
+            if width >= cells + 8:
                 style = self._label_style + Style.from_meta({"@click": f"copy_code({number})"})
-                strip = Strip.join(
-                    [strip.crop(0, width - len(text)), Strip([Segment(text, style)])]
-                )
+                strip = Strip.join([strip.crop(0, width - cells), Strip([Segment(tag, style)])])
         return strip
 
     def action_copy_code(self, number: int) -> None:
@@ -305,39 +302,10 @@ class MarkdownView(Widget):
         wide = [strip.text for strip in self._render_source(block.source, width)]
         return before + shown_lines(narrow, wide, code=block.kind == "fence")
 
-    async def _on_click(self, event: events.Click) -> None:
-        # Textual's own handler (a double click selects the whole widget, a triple click the
-        # whole chat log) would run after this one: this one decides.
-        event.prevent_default()
-        if event.chain not in (2, 3) or not self._can_select(event):
-            await super()._on_click(event)
-            return
-        # A double click selects the word under the pointer, a triple click the whole answer.
-        if event.chain == 3:
-            self.text_select_all()
-        elif (offset := event.get_content_offset(self)) is not None:
-            self._select_word(offset)
-        await self.broker_event("click", event)
-
-    def _can_select(self, event: events.Click) -> bool:
-        return (
-            event.widget is self
-            and self.allow_select
-            and self.screen.allow_select
-            and self.app.ALLOW_SELECT
-        )
-
-    def _select_word(self, offset: Offset) -> None:
+    def selection_line(self, y: int) -> str:
+        """Line `y` as drawn (the selection's offsets count its characters)."""
         self._cache.set_width(self.content_size.width)
-        text = self._cache.line(offset.y).text
-        cells = 0
-        for match in _WORD.finditer(text):
-            cells += cell_len(match.group())
-            if cells > offset.x:
-                if not match.group().isspace():
-                    start, end = Offset(match.start(), offset.y), Offset(match.end(), offset.y)
-                    self.screen.selections = {self: Selection(start, end)}
-                return
+        return self._cache.line(y).text
 
 
 def _restyle(strip: Strip, start: int, end: int, style: Style) -> Strip:
