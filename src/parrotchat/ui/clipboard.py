@@ -8,7 +8,10 @@ nowhere: copied text reaches the terminal only base64-encoded inside OSC 52. Not
 raises into the UI; a notice says what was copied.
 
 `ClipboardPart` is a part of `ParrotChatApp` (see `AppPart`): every copy of the app, Textual's
-own included (Ctrl+C on a selection, the prompt's copy and cut), goes through it.
+own included (Ctrl+C on a selection, the prompt's copy and cut), goes through it. The tool is
+looked for once, at start-up, in the session's environment (`PATH`, `DISPLAY`,
+`WAYLAND_DISPLAY`), as a terminal program finds its display; never in a headless run (tests,
+screenshots), which must not touch the clipboard of the machine they run on.
 """
 
 from __future__ import annotations
