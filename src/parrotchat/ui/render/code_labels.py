@@ -31,16 +31,29 @@ def _languages(kind: str, source: str) -> tuple[str, ...]:
     return tuple(block.language for block in code_blocks(source))
 
 
-def code_starts(strips: list[Strip]) -> list[int]:
-    """The lines of `strips` where a code block begins (its top margin)."""
+def code_starts(strips: list[Strip], count: int) -> list[int] | None:
+    """The lines of `strips` where each of its `count` code blocks begins (its top margin).
+
+    Code blocks side by side (two fences in one list item) draw as one run of code lines: the
+    bottom margin of one and the top margin of the next make two blank code lines in a row.
+    Where blank pairs inside the code make that ambiguous, None: no label beats a wrong one.
+    """
     starts: list[int] = []
-    inside = False
+    pairs: list[int] = []
+    inside = blank = False
     for number, strip in enumerate(strips):
         code = any(style is not None and style.bgcolor == _CODE_BACKGROUND for _, style, _ in strip)
         if code and not inside:
             starts.append(number)
+        elif code and blank and not strip.text.strip(" ▌"):
+            pairs.append(number)
         inside = code
-    return starts
+        blank = code and not strip.text.strip(" ▌")
+    if len(starts) == count:
+        return starts
+    if len(starts) + len(pairs) == count:
+        return sorted(starts + pairs)
+    return None
 
 
 class CodeLabels:
@@ -63,19 +76,26 @@ class CodeLabels:
         return count
 
     def between(self, cache: LineCache, first: int, last: int) -> dict[int, tuple[int, str]]:
-        """Line -> (block number, language) for the code blocks beginning on lines first..last."""
+        """Line -> (block number, language) of the code blocks in the blocks on lines first..last.
+
+        Numbers count every code block before them, off screen too.
+        """
         labels: dict[int, tuple[int, str]] = {}
         indices = cache.indices(first, last)
         if not indices:
             return labels
         number = self._count_before(cache, indices.start)
         for index in indices:
-            block, _spaced = cache.block(index)
+            block, spaced = cache.block(index)
             languages = _languages(block.kind, block.source)
             if not languages:
                 continue
-            starts = code_starts(cache.strips(index))
-            if len(starts) == len(languages):
+            # A fence of its own begins on its first line: no need to look (it may be long).
+            if block.kind == "fence":
+                starts: list[int] | None = [int(spaced)]
+            else:
+                starts = code_starts(cache.strips(index), len(languages))
+            if starts is not None:
                 line = cache.start(index)
                 for offset, (start, language) in enumerate(zip(starts, languages, strict=True)):
                     labels[line + start] = (number + offset + 1, language)
