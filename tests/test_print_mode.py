@@ -213,6 +213,7 @@ def test_help_lists_every_flag(clean_env: dict[str, str]) -> None:
         "--max-tokens",
         "--stats",
         "--raw",
+        "--extract-code",
         "--config",
         "--show-config",
         "--version",

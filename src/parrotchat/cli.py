@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print mode: time to first token, tokens, tokens/s and cost on stderr",
     )
     add(
+        "-x",
+        "--extract-code",
+        action="store_true",
+        help="print mode: print only the answer's code blocks, once it is complete "
+        "(separated by a blank line; nothing if the answer fails)",
+    )
+    add(
         "--raw",
         action="store_true",
         help="print mode: pass control characters through instead of neutralising them",
@@ -161,9 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw=args.raw,
             paths=paths,
             resume=args.resume,
+            extract_code=args.extract_code,
         )
-    if args.stats or args.raw:
-        parser.error("--stats and --raw go with -p/--print")
+    if args.stats or args.raw or args.extract_code:
+        parser.error("--stats, --raw and --extract-code go with -p/--print")
     from parrotchat.tui import run_tui
 
     return run_tui(settings, paths, args.resume)

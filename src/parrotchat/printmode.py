@@ -13,6 +13,7 @@ import os
 import sys
 from typing import TextIO
 
+from parrotchat.code_output import CodeOutput, write_code
 from parrotchat.config import Paths, Settings
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
@@ -34,12 +35,14 @@ def run_print_mode(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     resume: int | None = None,
+    extract_code: bool = False,
 ) -> int:
     """Answer `prompt` (plus piped stdin) and return the exit code.
 
     Args:
         paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
+        extract_code: Print only the answer's code blocks, once it is complete (`-x`).
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -52,7 +55,7 @@ def run_print_mode(
     if not text.strip():
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
-    printer = _Printer(out, err, raw=raw)
+    printer = _Printer(CodeOutput(out, err) if extract_code else out, err, raw=raw)
     try:
         history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
@@ -127,6 +130,7 @@ async def _answer(
     if message.status is not Status.COMPLETE:
         printer.error(message.error or f"the reply ended {message.status}")
         return 1
+    write_code(printer.out, complete=message.notice is None)
     if stats:
         printer.stats(message)
     return 0

@@ -8,6 +8,7 @@ is sent, what a reply's status is and what is stored; the widgets own their own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
@@ -31,11 +32,15 @@ from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
+from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
+from parrotchat.ui.keys_help import KeysScreen, key_name, key_sections
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.local_servers import find_local_servers
+from parrotchat.ui.message_commands import message_commands
+from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
@@ -91,6 +96,7 @@ class ParrotChatApp(App[None]):
             tooltip="Jump to the newest content and follow it",
         ),
         Binding("ctrl+t", "toggle_reasoning", "Reasoning", show=False, id="toggle_reasoning"),
+        Binding("f1", "show_keys", "Keys", show=False, id="show_keys", tooltip="Every key"),
         Binding(
             "ctrl+o",
             "copy_reply",
@@ -113,7 +119,12 @@ class ParrotChatApp(App[None]):
     """True when the terminal is narrower than `NARROW_WIDTH`."""
 
     def __init__(
-        self, session: ChatSession, paths: Paths, *, local_ports: Mapping[int, str] | None = None
+        self,
+        session: ChatSession,
+        paths: Paths,
+        *,
+        local_ports: Mapping[int, str] | None = None,
+        clipboard: SystemClipboard | None = None,
     ) -> None:
         """
         Args:
@@ -121,10 +132,13 @@ class ParrotChatApp(App[None]):
             paths: Where the last model is remembered and exports go.
             local_ports: Ports of 127.0.0.1 to look for servers on once the app shows
                 (`Settings.local_ports`); default: none.
+            clipboard: The system clipboard tool every copy also goes to, besides OSC 52.
         """
         super().__init__()
         self.session: ChatSession = session
         self.paths: Paths = paths
+        self.system_clipboard: SystemClipboard | None = clipboard
+        """Where copies go besides OSC 52 (none in tests: never the machine's clipboard)."""
         self._local_ports: dict[int, str] = dict(local_ports or {})
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
@@ -287,7 +301,9 @@ class ParrotChatApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
         if action == "stop_reply":
-            return self.streaming and self.screen is self.screen_stack[0]
+            # Not while a message has the focus: Esc takes the reader back to the prompt first.
+            on_message = isinstance(self.screen.focused, MessageView)
+            return self.streaming and self.screen is self.screen_stack[0] and not on_message
         if action == "retry":
             return self.session.retryable_reply() is not None
         if action == "undo_delete":
@@ -630,9 +646,10 @@ class ParrotChatApp(App[None]):
     def action_copy_reply(self) -> None:
         """Copy the Markdown source of the last reply (the answer view draws lines itself)."""
         replies = [m for m in self.conversation.messages if m.role is Role.ASSISTANT]
-        if replies and replies[-1].content:
-            self.copy_to_clipboard(replies[-1].content)
-            self.notify("Copied the last reply as Markdown.", markup=False)
+        if replies and (text := replies[-1].content):
+            self.send_to_clipboard(
+                text, f"Copied the last reply · {counted(len(text), 'character')}"
+            )
 
     def action_toggle_reasoning(self) -> None:
         """Fold every reasoning block, or unfold them all if all are folded."""
@@ -642,9 +659,53 @@ class ParrotChatApp(App[None]):
             view.toggle_reasoning(collapsed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette's own commands, and the conversation commands."""
+        """The palette's own commands, the conversation's and the message cursor's."""
         yield from super().get_system_commands(screen)
         yield from conversation_commands(self)
+        yield from message_commands(screen, self._key_of)
+
+    def _key_of(self, binding_id: str, default: str) -> str:
+        """The key bound to `binding_id` now (the keymap's, if it remaps it)."""
+        keys = self._keymap.get(binding_id, default)
+        return key_name(keys.split(",")[0])
+
+    def action_show_keys(self) -> None:
+        """F1: the keys screen for the screen in use (F1 on it closes it)."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(KeysScreen(key_sections(self, self.screen)))
+
+    # --- copying ----------------------------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Textual's copies (a selection with Ctrl+C, the prompt's copy and cut), with a notice."""
+        self.send_to_clipboard(text, copy_notice(text))
+
+    def send_to_clipboard(self, text: str, notice: str) -> None:
+        """Copy `text` through OSC 52 and the system tool, and say `notice`."""
+        with contextlib.suppress(Exception):  # a closed driver: the copy is still in `clipboard`
+            super().copy_to_clipboard(text)
+        if self.system_clipboard is not None:
+            with contextlib.suppress(Exception):
+                self.system_clipboard.copy(text)
+        self.notify(notice, markup=False, timeout=3)
+
+    # --- the message cursor -----------------------------------------------------------------
+
+    @on(PromptInput.MessagesWanted)
+    def _messages_wanted(self, event: PromptInput.MessagesWanted) -> None:
+        event.stop()
+        if not self.chat_log.focus_newest():
+            self.bell()
+
+    @on(ChatLog.BackToPrompt)
+    def _back_to_prompt_from_messages(self, event: ChatLog.BackToPrompt) -> None:
+        event.stop()
+        prompt = self.prompt
+        prompt.focus()
+        if event.text:
+            prompt.insert(event.text)
 
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
@@ -665,6 +726,7 @@ def make_app(
     history: History | None = None,
     resumed: Resumed | None = None,
     local_ports: Mapping[int, str] | None = None,
+    clipboard: SystemClipboard | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -677,6 +739,8 @@ def make_app(
             system prompt unless flags chose others.
         local_ports: Ports of 127.0.0.1 to look for servers on after start-up (port -> name);
             default: none.
+        clipboard: The system clipboard tool copies also go to (`tui.py` finds it); default:
+            none, OSC 52 only.
     """
     current = None
     if resumed is not None:
@@ -696,4 +760,4 @@ def make_app(
         resumed=resumed,
         clock=time.monotonic,
     )
-    return ParrotChatApp(session, paths, local_ports=local_ports)
+    return ParrotChatApp(session, paths, local_ports=local_ports, clipboard=clipboard)

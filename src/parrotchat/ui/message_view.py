@@ -1,7 +1,9 @@
 """One message in the chat log: who wrote it, the answer as Markdown, reasoning, tool calls, stats.
 
 `MessageView` is the `ReplySink`: the answer is a line-cached `MarkdownView`. Every text that
-came from the network is shown through `Content` objects, never parsed as markup.
+came from the network is shown through `Content` objects, never parsed as markup. A message can
+take the focus (the chat log's message cursor, `ChatLog`): it is marked, and its code blocks
+show their numbers.
 """
 
 from __future__ import annotations
@@ -18,11 +20,20 @@ from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
+from parrotchat.ui.render.word_select import WordSelect
 from parrotchat.ui.stats import format_stats
 
-__all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]
+__all__ = ["MessageText", "MessageView", "ReasoningBlock", "ToolCallView"]
 
 RETRY_HINT = "Press Ctrl+R to retry."
+
+
+class MessageText(WordSelect, Static):
+    """Plain text of a message (a prompt, reasoning): a double click selects a word."""
+
+    def selection_line(self, y: int) -> str:
+        lines = str(self.visual).split("\n")
+        return lines[y] if 0 <= y < len(lines) else ""
 
 
 class ReasoningBlock(Collapsible):
@@ -42,7 +53,7 @@ class ReasoningBlock(Collapsible):
     """
 
     def __init__(self, text: str = "") -> None:
-        self.body: Static = Static(Content(text), classes="reasoning-text")
+        self.body: Static = MessageText(Content(text), classes="reasoning-text")
         """The reasoning text; updated once per frame while it streams."""
         self.text: str = text
         super().__init__(self.body, title="Reasoning", collapsed=False)
@@ -90,7 +101,7 @@ class ToolCallView(Static):
         )
 
 
-class MessageView(Vertical):
+class MessageView(Vertical, can_focus=True):
     """One message: a role line, then (for replies) reasoning, answer, tool calls, status lines."""
 
     DEFAULT_CSS = """
@@ -111,6 +122,11 @@ class MessageView(Vertical):
         &.-cancelled > .stats { color: $text-warning; }
         &.-error { border-left: outer $error; }
         &.-interrupted { border-left: outer $warning; }
+        &:focus {
+            background: $boost;
+            border-left: thick $accent;
+            & > .role { color: $text-accent; }
+        }
     }
     """
 
@@ -137,7 +153,7 @@ class MessageView(Vertical):
         message = self.message
         yield Static(self._role_line(), classes="role")
         if message.role is not Role.ASSISTANT:
-            yield Static(Content(neutralize(message.content)), classes="user-text")
+            yield MessageText(Content(neutralize(message.content)), classes="user-text")
             return
         if message.reasoning:
             self._reasoning = ReasoningBlock(neutralize(message.reasoning))
@@ -156,6 +172,14 @@ class MessageView(Vertical):
 
     def on_mount(self) -> None:
         self._show_state()
+
+    def on_focus(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(True)
+
+    def on_blur(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(False)
 
     def _role_line(self) -> Content:
         message = self.message

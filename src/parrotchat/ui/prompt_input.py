@@ -1,4 +1,8 @@
-"""The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts."""
+"""The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts.
+
+Alt+Up asks for the messages (`MessagesWanted`: the chat log's message cursor), and `?` in an
+empty prompt opens the keys screen.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +46,16 @@ class PromptInput(TextArea):
         ),
         Binding("pageup", "app.scroll_chat(-1)", "Scroll up", show=False, id="scroll_up"),
         Binding("pagedown", "app.scroll_chat(1)", "Scroll down", show=False, id="scroll_down"),
+        Binding(
+            "alt+up",
+            "focus_messages",
+            "Messages",
+            show=False,
+            id="focus_messages",
+            tooltip="Focus the newest message: then copy it, or its code blocks",
+        ),
+        # Only while the prompt is empty (see `_on_key`); otherwise `?` is typed.
+        Binding("question_mark", "app.show_keys", "Keys", show=False, id="show_keys_prompt"),
     ]
 
     @dataclass
@@ -50,6 +64,16 @@ class PromptInput(TextArea):
 
         prompt_input: PromptInput
         text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    @dataclass
+    class MessagesWanted(Message):
+        """The user wants the message cursor (Alt+Up)."""
+
+        prompt_input: PromptInput
 
         @property
         def control(self) -> PromptInput:
@@ -74,7 +98,21 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        if event.is_printable and not self.text and self._bound_here(event.key):
+            # Not typed (TextArea's own handler is skipped): the key bubbles up to its binding,
+            # so `?` opens the keys screen.
+            event.prevent_default()
+            return
         await super()._on_key(event)
+
+    def _bound_here(self, key: str) -> bool:
+        """True if `key` is one of this prompt's own bindings (after the keymap)."""
+        active = self.app.active_bindings.get(key)
+        return active is not None and active.node is self
+
+    def action_focus_messages(self) -> None:
+        """Hand the focus to the newest message (the chat log does it)."""
+        self.post_message(self.MessagesWanted(self))
 
     def action_submit(self) -> None:
         """Send the prompt (unless it is blank) and clear the box."""
