@@ -218,8 +218,12 @@ async def test_c_copies_the_raw_markdown_the_screen_shows_neutralised(demo_serve
         reply = await wait_for_reply(pilot)
         assert reply.content == raw
         answer = answer_of(app, 1)
-        shown = "".join(answer.render_line(y).text for y in range(answer.size.height))
-        assert "\x1b" not in shown and "␛[31m" in shown
+
+        def shown() -> str:
+            return "".join(answer.render_line(y).text for y in range(answer.size.height))
+
+        await wait_until(pilot, lambda: "␛[31m" in shown(), what="the answer on screen")
+        assert "\x1b" not in shown()
 
         await pilot.press("alt+up")
         await pilot.press("c")

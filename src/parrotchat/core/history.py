@@ -50,7 +50,8 @@ LIST_LIMIT = 200
 T = TypeVar("T")
 
 Resumed = tuple[ConversationRecord, list[Message]]
-"""A stored conversation: its record and its messages."""
+"""A stored conversation reopened: its record (with `active_leaf`) and every message of every
+branch, oldest first (`Conversation.from_tree` makes it a conversation on its active path)."""
 
 
 class NoConversation(Exception):
@@ -213,7 +214,8 @@ class History:
             if conversation_id is None:
                 return _Refusal("there is no conversation to continue yet")
             try:
-                return store.load_conversation(conversation_id)
+                record, nodes, _active = store.load_tree(conversation_id)
+                return record, nodes
             except ConversationNotFound:
                 return _Refusal(f"there is no conversation {which}")
 
@@ -250,8 +252,9 @@ class History:
         return await self.ask(Store.search, query, limit)
 
     async def load(self, conversation_id: int) -> Resumed | None:
-        """A stored conversation's record and messages."""
-        return await self.ask(Store.load_conversation, conversation_id)
+        """A stored conversation's record and every message of every branch (`Resumed`)."""
+        loaded = await self.ask(Store.load_tree, conversation_id)
+        return None if loaded is None else (loaded[0], loaded[1])
 
     async def load_tree(
         self, conversation_id: int

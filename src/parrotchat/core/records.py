@@ -45,6 +45,9 @@ class ConversationRecord:
     provider: str | None = None
     deleted_at: float | None = None
     """When the conversation was moved to the trash; None while it is not in the trash."""
+    active_leaf: int | None = None
+    """The id of the message the conversation is shown at (None: its newest), when loaded
+    with every branch (`Store.load_tree`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,9 @@ class ChatSession:
             record, messages = resumed
             restored = resumed_settings(settings, record)
             provider, model = restored.provider, restored.model
-            self.conversation = Conversation(restored.system_prompt, list(messages))
+            self.conversation = Conversation.from_tree(
+                restored.system_prompt, list(messages), record.active_leaf
+            )
             self.conversation_id, self.title = record.id, record.title
         self.provider, self.model = current or (provider, model)
 
@@ -419,8 +421,9 @@ class ChatSession:
         streams on). Nothing is sent.
 
         Returns:
-            The conversation, and a sentence if its provider is no longer configured (it goes
-            on with the current one); None if history is off.
+            The conversation as stored (`Resumed`: every branch; `self.conversation.messages`
+            is the path shown), and a sentence if its provider is no longer configured (it
+            goes on with the current one); None if history is off.
 
         Raises:
             HistoryRefused: The conversation is gone, or the database is busy.
@@ -432,7 +435,9 @@ class ChatSession:
         self.end_replies()  # no await from here on: nothing slips in
         self.latest = None
         notice = self._restore_model(record)
-        self.conversation = Conversation(record.system_prompt, list(messages))
+        self.conversation = Conversation.from_tree(
+            record.system_prompt, list(messages), record.active_leaf
+        )
         self.conversation_id, self.title = record.id, record.title
         return loaded, notice
 

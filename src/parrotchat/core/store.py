@@ -17,6 +17,7 @@ Exceptions (all carry one user-facing sentence):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -610,6 +611,7 @@ class Store:
                 " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
+        record = dataclasses.replace(record, active_leaf=active)
         return record, [_row_message(row) for row in rows], active
 
     def message_counts(self, conversation_ids: Sequence[int]) -> dict[int, int]:

@@ -75,7 +75,15 @@ class ParrotChatApp(App[None]):
             id="stop_reply",
             tooltip="Stop the reply",
         ),
-        Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Ask again for the last reply"),
+        Binding(
+            "ctrl+r",
+            "retry",
+            "Ask again",
+            id="retry",
+            tooltip="Ask again for the last reply (the earlier answer stays as an alternative)",
+        ),
+        # Abandons an edit from the empty prompt; `check_action` hides it otherwise.
+        Binding("escape", "cancel_edit", "Cancel edit", id="cancel_edit"),
         Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
         Binding("ctrl+b,f2", "toggle_sidebar", "Models", id="toggle_sidebar"),
         Binding(
@@ -142,6 +150,8 @@ class ParrotChatApp(App[None]):
         self._local_ports: dict[int, str] = dict(local_ports or {})
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
+        self.editing: Message | None = None
+        """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
@@ -305,7 +315,10 @@ class ParrotChatApp(App[None]):
             on_message = isinstance(self.screen.focused, MessageView)
             return self.streaming and self.screen is self.screen_stack[0] and not on_message
         if action == "retry":
-            return self.session.retryable_reply() is not None
+            messages = self.conversation.messages
+            return not self.streaming and bool(messages) and messages[-1].role is Role.ASSISTANT
+        if action == "cancel_edit":
+            return self.editing is not None and not self.prompt.text
         if action == "undo_delete":
             return self.can_undo_delete and self.screen is self.screen_stack[0]
         return True
@@ -337,6 +350,7 @@ class ParrotChatApp(App[None]):
         self._streams[reply] = stream
         stream.start(self, self.settings.render_fps)
         self.streaming = True
+        self._show_alternatives()
         return stream
 
     async def message_removed(self, message: Message) -> None:
@@ -353,7 +367,9 @@ class ParrotChatApp(App[None]):
         gone = {id(message) for message in removed}
         views = [view for view in chat_log.message_views() if id(view.message) in gone]
         if len(views) < len(removed):
-            await self._show_conversation(self.conversation.messages[: -1 or None])
+            path = self.conversation.messages
+            # Without `shown`, the path already ends with the reply about to start.
+            await self._show_conversation(path if shown else path[:-1])
             return
         for view in views:
             await view.remove()
@@ -361,6 +377,7 @@ class ParrotChatApp(App[None]):
         chat_log.follow()
         for message in shown:
             await chat_log.add_message(message)
+        self._show_alternatives()
 
     def reply_ended(self, reply: Reply) -> None:
         """A reply's task is over; its stream shows the final state at its next flush."""
@@ -400,7 +417,13 @@ class ParrotChatApp(App[None]):
 
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        await self.send(event.text)
+        editing, self.editing = self.editing, None
+        if editing is not None and editing in self.conversation.messages:
+            self._show_editing()
+            await self.session.edit(self.conversation.messages.index(editing), event.text)
+        else:
+            self._show_editing()
+            await self.send(event.text)
 
     async def send(self, text: str) -> None:
         """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
@@ -415,8 +438,69 @@ class ParrotChatApp(App[None]):
         self.stop_reply()
 
     async def action_retry(self) -> None:
-        """Ask again for the last reply that failed or was stopped (with the current model)."""
-        await self.session.retry()
+        """Ctrl+R: ask again for the last reply (with the model now chosen); the earlier answer
+        stays as an alternative (an empty failed one is replaced)."""
+        if self.session.retryable_reply() is not None:
+            await self.session.retry()
+        else:
+            await self.session.regenerate()
+
+    # --- branches ---------------------------------------------------------------------------
+
+    @on(ChatLog.BranchWanted)
+    async def _branch_wanted(self, event: ChatLog.BranchWanted) -> None:
+        event.stop()
+        messages = self.conversation.messages
+        if event.message not in messages:
+            return
+        index = messages.index(event.message)
+        if event.action == "edit":
+            self.editing = event.message
+            self._show_editing()
+            prompt = self.prompt
+            prompt.load_text(event.message.content)
+            prompt.focus()
+            prompt.move_cursor(prompt.document.end)
+        elif event.action == "regenerate":
+            self.prompt.focus()
+            await self.session.regenerate(index)
+        elif event.action == "switch":
+            if self.streaming:
+                self.notify("Wait for the reply to end, or stop it (Esc), to switch.")
+            elif not await self.session.switch(index, event.step):
+                self.bell()
+            else:
+                self._focus_message(self.conversation.messages[index])
+
+    def _focus_message(self, message: Message) -> None:
+        for view in self.chat_log.message_views():
+            if view.message is message:
+                self.chat_log.focus_message(view)
+
+    def action_cancel_edit(self) -> None:
+        """Esc in the empty prompt while editing: the edit is abandoned, nothing changes."""
+        self.editing = None
+        self._show_editing()
+
+    def _show_editing(self) -> None:
+        """Say in the prompt's border which message is being edited, if one is."""
+        prompt = self.prompt
+        editing = self.editing
+        if editing is None or editing not in self.conversation.messages:
+            prompt.border_title = None
+            return
+        number = self.conversation.messages.index(editing) + 1
+        prompt.border_title = (
+            f"Editing message {number} · Enter sends it as a new branch · Esc (empty) cancels"
+        )
+
+    def _show_alternatives(self) -> None:
+        """Mark each message on screen that has alternatives with `‹ 2/3 ›`."""
+        position = {id(message): n for n, message in enumerate(self.conversation.messages)}
+        for view in self.chat_log.message_views():
+            index = position.get(id(view.message))
+            if index is not None:
+                view.show_alternatives(*self.session.alternatives(index))
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -443,6 +527,7 @@ class ParrotChatApp(App[None]):
         self._show_title()
         self.chats.current = self.session.conversation_id
         await self.chat_log.show_messages(messages)
+        self._show_alternatives()
 
     @work(exclusive=True, group="open-conversation", exit_on_error=False)
     async def open_conversation(self, conversation_id: int) -> None:
@@ -467,12 +552,12 @@ class ParrotChatApp(App[None]):
         if opened is None:
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
-        (_record, messages), notice = opened
+        _loaded, notice = opened
         self._abandon_streams()  # the session stopped and saved them
         if notice is not None:
             self.notify(neutralize(notice), severity="warning", markup=False)
         self._follow_session_model()
-        await self._show_conversation(messages)
+        await self._show_conversation(self.conversation.messages)
         self._back_to_prompt()
 
     def _follow_session_model(self) -> None:

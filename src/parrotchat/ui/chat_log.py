@@ -104,6 +104,28 @@ class ChatLog(VerticalScroll, can_focus=False):
             id="next_message",
             tooltip="The message below, your prompts too",
         ),
+        Binding(
+            "e", "edit", "Edit", id="edit_message", tooltip="Edit this prompt and send it anew"
+        ),
+        Binding(
+            "r", "regenerate", "Ask again", id="regenerate", tooltip="Ask again for this reply"
+        ),
+        Binding(
+            "left,h",
+            "switch(-1)",
+            "‹ Alternative",
+            key_display="←/→",
+            id="previous_alternative",
+            tooltip="Show the message's previous alternative and the branch below it",
+        ),
+        Binding(
+            "right,l",
+            "switch(1)",
+            "Alternative ›",
+            show=False,
+            id="next_alternative",
+            tooltip="Show the message's next alternative and the branch below it",
+        ),
         Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
     ]
 
@@ -129,6 +151,20 @@ class ChatLog(VerticalScroll, can_focus=False):
 
         chat_log: ChatLog
         text: str = ""
+
+        @property
+        def control(self) -> ChatLog:
+            return self.chat_log
+
+    @dataclass
+    class BranchWanted(TextualMessage):
+        """The reader asked to branch at a message: `edit` it, `regenerate` it, or `switch` to
+        its alternative `step` places away."""
+
+        chat_log: ChatLog
+        message: Message
+        action: str
+        step: int = 0
 
         @property
         def control(self) -> ChatLog:
@@ -412,6 +448,42 @@ class ChatLog(VerticalScroll, can_focus=False):
     def action_leave(self) -> None:
         """Back to the prompt."""
         self.post_message(self.BackToPrompt(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Edit offers itself on prompts, Ask again on replies, the arrows where there are
+        alternatives (shown dimmed otherwise, as Textual does for a disabled key)."""
+        view = self.focused_view
+        if view is None:
+            return True
+        if action == "edit":
+            return view.message.role is Role.USER
+        if action == "regenerate":
+            return view.message.role is Role.ASSISTANT
+        if action == "switch":
+            return None if view.alternatives[1] < 2 else True
+        return True
+
+    def action_edit(self) -> None:
+        """Put the focused prompt in the prompt box, to send it anew as a new branch."""
+        self._branch("edit")
+
+    def action_regenerate(self) -> None:
+        """Ask again for the focused reply; the earlier answer stays as an alternative."""
+        self._branch("regenerate")
+
+    def action_switch(self, step: int) -> None:
+        """Show the focused message's alternative `step` places away."""
+        self._branch("switch", step)
+
+    def _branch(self, action: str, step: int = 0) -> None:
+        view = self.focused_view
+        if view is not None:
+            self.post_message(self.BranchWanted(self, view.message, action, step))
+
+    @on(MessageView.AlternativeClicked)
+    def _alternative_clicked(self, event: MessageView.AlternativeClicked) -> None:
+        event.stop()
+        self.post_message(self.BranchWanted(self, event.view.message, "switch", event.step))
 
     def on_key(self, event: events.Key) -> None:
         # A printable key that is not one of the cursor's goes to the prompt, and the reader

@@ -9,10 +9,13 @@ show their numbers.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.widgets import Collapsible, Static
 
 from parrotchat.api.events import ToolCall
@@ -101,6 +104,24 @@ class ToolCallView(Static):
         )
 
 
+class AlternativesLine(Static):
+    """`‹ 2/3 ›` under the role line of a message with alternatives; a click on an arrow
+    shows the alternative on that side."""
+
+    def __init__(self, view: MessageView) -> None:
+        super().__init__("", classes="alternatives")
+        self._view = view
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        # "‹ 2/3 ›": the left arrow is the first cell; the right one ends the counter.
+        counter = f"‹ {self._view.alternatives[0]}/{self._view.alternatives[1]} ›"
+        if event.x <= 1:
+            self.post_message(MessageView.AlternativeClicked(self._view, -1))
+        elif len(counter) - 2 <= event.x <= len(counter):
+            self.post_message(MessageView.AlternativeClicked(self._view, 1))
+
+
 class MessageView(Vertical, can_focus=True):
     """One message: a role line, then (for replies) reasoning, answer, tool calls, status lines."""
 
@@ -111,6 +132,8 @@ class MessageView(Vertical, can_focus=True):
         margin: 0 0 1 0;
         border-left: outer $primary 50%;
         & > .role { color: $text-muted; }
+        & > .alternatives { color: $text-accent; display: none; }
+        &.-alternatives > .alternatives { display: block; }
         & > .user-text { padding: 0 0 0 0; }
         & > MarkdownView { padding: 0; margin: 0; }
         & > .tool-calls { height: auto; }
@@ -148,10 +171,14 @@ class MessageView(Vertical, can_focus=True):
         """The stats line shown last fit on one line."""
         self._notice = Static(classes="notice")
         self._error = Static(classes="error")
+        self.alternatives: tuple[int, int] = (1, 1)
+        """Which of its alternatives the message is, and how many there are."""
+        self._alternatives = AlternativesLine(self)
 
     def compose(self) -> ComposeResult:
         message = self.message
         yield Static(self._role_line(), classes="role")
+        yield self._alternatives
         if message.role is not Role.ASSISTANT:
             yield MessageText(Content(neutralize(message.content)), classes="user-text")
             return
@@ -172,6 +199,23 @@ class MessageView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self._show_state()
+
+    @dataclass
+    class AlternativeClicked(TextualMessage):
+        """A click on an arrow of the alternatives line: show the one `step` away."""
+
+        view: MessageView
+        step: int
+
+    def show_alternatives(self, position: int, count: int) -> None:
+        """Show `‹ 2/3 ›` when the message has alternatives (`position` of `count`)."""
+        if (position, count) == self.alternatives:
+            return
+        self.alternatives = (position, count)
+        self.set_class(count > 1, "-alternatives")
+        self._alternatives.update(
+            f"‹ {position}/{count} ›  alternatives: ←/→ on the focused message" if count > 1 else ""
+        )
 
     def on_focus(self) -> None:
         if self.answer is not None:
