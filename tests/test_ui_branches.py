@@ -147,3 +147,35 @@ async def test_esc_in_the_empty_prompt_abandons_an_edit(
         await chat(pilot, demo_server, "a new turn", "after")
         assert on_screen(app) == ["keep me", "kept", "a new turn", "after"]
         assert alternatives(app) == [(1, 1)] * 4
+
+
+async def test_a_search_opens_the_branch_where_it_found_the_words(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, demo_server, "tell me a fact", "kingfishers dive")
+        demo_server.push(Parrot(text="herons wade"))
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: on_screen(app)[-1] == "herons wade")
+        await wait_for_reply(pilot)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: on_screen(app) == [])
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: app.focused is app.chats.query_one("#chat-search"))
+        await pilot.press(*"kingfishers")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.chats.shown_query == "kingfishers"
+                and len(app.chats.visible_conversations()) == 1
+            ),
+            what="the hit in the earlier answer",
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: on_screen(app) == ["tell me a fact", "kingfishers dive"])
+        assert alternatives(app)[-1] == (1, 2)
+        await app.history.drain()
+    with Store(history_file(tmp_path)) as store:
+        _record, path = store.load_conversation(store.last_conversation_id() or 0)
+    assert path[-1].content == "kingfishers dive"  # remembered as the branch shown

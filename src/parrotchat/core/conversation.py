@@ -190,6 +190,26 @@ class Conversation:
         self.messages[index:] = self._path_to(leaf)[index:]
         return True
 
+    def show_branch_of(self, message_id: int) -> bool:
+        """Make the path go through the stored message `message_id` (to the newest leaf below
+        it); False if there is no such message. Nothing changes if it is on the path already."""
+        target = next(
+            (m for kids in self._children.values() for m in kids if m.id == message_id), None
+        )
+        if target is None:
+            return False
+        if any(message is target for message in self.messages):
+            return True
+        leaf, newest = target, self._order.get(id(target), 0)
+        stack = list(self._children.get(id(target), []))
+        while stack:
+            node = stack.pop()
+            if self._order.get(id(node), 0) > newest:
+                leaf, newest = node, self._order[id(node)]
+            stack.extend(self._children.get(id(node), []))
+        self.messages = self._path_to(leaf)
+        return True
+
     def remove_last(self) -> Message:
         """Take the path's last message out of the tree (a failed reply with nothing in it)."""
         message = self.messages.pop()

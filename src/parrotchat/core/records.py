@@ -65,6 +65,8 @@ class SearchHit:
     snippet: str
     """A few words around the best match in the messages, or "" when only the title matches."""
     updated: float
+    message_id: int | None = None
+    """The message the snippet comes from (on any branch), if the messages match."""
 
 
 _SPACE = re.compile(r"\s+")

@@ -414,11 +414,17 @@ class ChatSession:
         self.conversation_id = None
         self.title = None
 
-    async def open(self, conversation_id: int) -> tuple[Resumed, str | None] | None:
+    async def open(
+        self, conversation_id: int, at: int | None = None
+    ) -> tuple[Resumed, str | None] | None:
         """Make a stored conversation the one on screen, with its model and system prompt.
 
         A reply in flight is stopped once the conversation is loaded (if the load fails, it
         streams on). Nothing is sent.
+
+        Args:
+            at: A stored message (a search's hit) whose branch is shown, and then remembered
+                as the one shown; default: the branch shown last.
 
         Returns:
             The conversation as stored (`Resumed`: every branch; `self.conversation.messages`
@@ -439,6 +445,11 @@ class ChatSession:
             record.system_prompt, list(messages), record.active_leaf
         )
         self.conversation_id, self.title = record.id, record.title
+        path = self.conversation.messages
+        if at is not None and path and self.conversation.show_branch_of(at):
+            leaf = self.conversation.messages[-1]
+            if leaf is not path[-1] and leaf.id is not None:
+                await self.history.set_active_leaf(record.id, leaf.id)
         return loaded, notice
 
     def _restore_model(self, record: ConversationRecord) -> str | None:

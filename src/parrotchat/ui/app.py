@@ -530,21 +530,21 @@ class ParrotChatApp(App[None]):
         self._show_alternatives()
 
     @work(exclusive=True, group="open-conversation", exit_on_error=False)
-    async def open_conversation(self, conversation_id: int) -> None:
+    async def open_conversation(self, conversation_id: int, at: int | None = None) -> None:
         """Show a stored conversation with its model and system prompt; nothing is sent.
 
         A reply still streaming is stopped once the conversation is loaded, its partial answer
         saved as Esc saves it; if the load fails, it streams on.
         """
         try:
-            await self._open_conversation(conversation_id)
+            await self._open_conversation(conversation_id, at)
         except Exception as error:  # a bug: one sentence and the log, never a traceback
             message = self.error_log.record(error, "opening a conversation")
             self.notify(message, severity="error", markup=False)
 
-    async def _open_conversation(self, conversation_id: int) -> None:
+    async def _open_conversation(self, conversation_id: int, at: int | None = None) -> None:
         try:
-            opened = await self.session.open(conversation_id)
+            opened = await self.session.open(conversation_id, at)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
             self.chats.refresh_list()
@@ -646,7 +646,7 @@ class ParrotChatApp(App[None]):
     @on(ConversationSidebar.Opened)
     def _conversation_chosen(self, event: ConversationSidebar.Opened) -> None:
         event.stop()
-        self.open_conversation(event.conversation_id)
+        self.open_conversation(event.conversation_id, event.message_id)
 
     @on(ConversationSidebar.Renamed)
     def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
