@@ -238,3 +238,18 @@ async def test_continue_after_a_switch_carries_on_the_branch_shown(
     assert result.returncode == 0, result.stderr
     sent = demo_server.chat_requests[-1].body["messages"]
     assert [m["content"] for m in sent] == ["first", "one", "second"]
+
+
+def test_the_markdown_export_writes_other_branches_when_asked(clean_env: dict[str, str]) -> None:
+    path = history_path(clean_env)
+    path.parent.mkdir(parents=True)
+    with Store(path) as store:
+        cid = stored_tree(store)
+    shown = parrotchat("export", str(cid), "--format", "md", env=clean_env)
+    every = parrotchat("export", str(cid), "--format", "md", "--all-branches", env=clean_env)
+    assert shown.returncode == every.returncode == 0, every.stderr
+    assert "a2 new" in shown.stdout and "\na2\n" not in shown.stdout
+    assert every.stdout.startswith(shown.stdout)
+    tail = every.stdout[len(shown.stdout) :]
+    assert "# Branch 2 of 2 · from message 3 on" in tail
+    assert tail.index("q2") < tail.index("\na2\n") and "q1" not in tail

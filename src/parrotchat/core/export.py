@@ -286,18 +286,50 @@ def export_text(
     tz: tzinfo | None = None,
     *,
     active: int | None = None,
+    all_branches: bool = False,
 ) -> str:
     """A conversation as an export file's text, terminal-safe whichever the format.
 
     The database keeps the model's raw text; Markdown shows control characters as visible
     symbols, JSON escapes them (and reads back as the same text). JSON holds every branch of
-    `messages`; Markdown the active path (to the message whose id is `active`).
+    `messages`; Markdown the active path (to the message whose id is `active`), and with
+    `all_branches` every other branch after it.
     """
     if kind == "json":
         return dump_json(conversation_to_json(record, messages, active))
-    if any(message.id is not None for message in messages):
-        messages = active_path(messages, active)
-    return neutralize(conversation_to_markdown(record, messages, tz=tz))
+    if not any(message.id is not None for message in messages):
+        return neutralize(conversation_to_markdown(record, messages, tz=tz))
+    path = active_path(messages, active)
+    text = conversation_to_markdown(record, path, tz=tz)
+    if all_branches:
+        text += other_branches_markdown(messages, path, tz)
+    return neutralize(text)
+
+
+def other_branches_markdown(
+    nodes: list[Message], path: list[Message], tz: tzinfo | None = None
+) -> str:
+    """Every branch but `path`, each under a heading saying where it leaves the path before
+    it, oldest first: what `--all-branches` adds to the Markdown export."""
+    children: dict[int | None, list[Message]] = {}
+    for message in nodes:
+        children.setdefault(message.parent_id, []).append(message)
+    leaves = [m for m in nodes if m.id is not None and not children.get(m.id)]
+    shown = {id(message) for message in path}
+    lines: list[str] = []
+    others = [leaf for leaf in leaves if id(leaf) not in shown]
+    for number, leaf in enumerate(others, 2):
+        branch = active_path(nodes, leaf.id)
+        fork = next(
+            (n for n, message in enumerate(branch) if id(message) not in shown), len(branch)
+        )
+        lines += [
+            "",
+            f"# Branch {number} of {len(others) + 1} · from message {fork + 1} on",
+            "",
+        ]
+        lines += _message_lines(branch[fork:], tz)
+    return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
 
 
 def dump_json(data: Any) -> str:
@@ -351,6 +383,13 @@ def conversation_to_markdown(
     lines.append("")
     if record.system_prompt:
         lines += ["## System prompt", "", record.system_prompt, ""]
+    lines += _message_lines(messages, tz)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _message_lines(messages: list[Message], tz: tzinfo | None) -> list[str]:
+    """The Markdown of each message: a heading (role, model, time, status), then its parts."""
+    lines: list[str] = []
     for message in messages:
         heading = [_ROLE_NAMES[message.role]]
         if message.role is Role.ASSISTANT and (name := _model_name(message.model, None)):
@@ -370,4 +409,4 @@ def conversation_to_markdown(
             lines += [f"*{message.notice}*", ""]
         if message.error:
             lines += [f"**Error:** {message.error}", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines
