@@ -5,7 +5,8 @@ A conversation of 1,000 messages (500 prompts, 500 Markdown replies from the dem
 run loads the conversation from the store and shows it, and is timed until the first frame is
 painted with the last message on screen (the target is 200 ms). Also printed: how many messages
 were mounted by then (older ones go in above as the reader scrolls up), the longest event-loop
-stall meanwhile, and the time from scrolling to the top to the repaint with older messages in.
+stall meanwhile, the time from scrolling to the top to the repaint with older messages in, and
+switching the second message to its alternative and back to the 1,000-message branch.
 
     python benchmarks/open.py [--runs 5] [--messages 1000] [--chars 2000000]
 """
@@ -34,6 +35,8 @@ class Run:
     mounted: int
     stall_ms: float
     older_ms: float
+    switch_ms: float
+    """Switching the second message to its alternative and back to the long branch."""
 
 
 def make_database(path: Path, messages: int, chars: int) -> int:
@@ -62,6 +65,13 @@ def make_database(path: Path, messages: int, chars: int) -> int:
                     status=Status.COMPLETE,
                 ),
             )
+        # An alternative second message (an answer asked for again at the start), not shown.
+        _record, path = store.load_conversation(cid)
+        store.add_message(
+            cid,
+            Message(Role.ASSISTANT, "Another answer.", model="parrot", parent_id=path[0].id),
+        )
+        store.set_active_leaf(cid, path[-1].id or 0)
         return cid
 
 
@@ -70,7 +80,7 @@ async def measure(path: Path, cid: int) -> Run:
     from parrotchat.ui.testing import offline_demo_app, wait_until
 
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-bench-"))
-    app = offline_demo_app("http://127.0.0.1:9/v1", workdir)
+    app = offline_demo_app("http://127.0.0.1:9/v1", workdir, history=path)
     frames = count_frames(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -118,7 +128,22 @@ async def measure(path: Path, cid: int) -> Run:
             seen = len(frames)
             await wait_until(pilot, lambda n=seen: len(frames) > n, timeout=60, what="a repaint")
             loads.append(frames[seen] - top_started)
-    return Run(shown * 1000, mounted, stall * 1000, statistics.median(loads) * 1000)
+
+        # Branches: to the short alternative of message 2, and back to the long branch, painted.
+        assert await app.session.open(cid) is not None
+        await app.chat_log.show_messages(app.conversation.messages)
+        last = app.conversation.messages[-1]
+        await wait_until(pilot, last_on_screen, timeout=120, what="the long branch")
+        switched = time.monotonic()
+        assert await app.session.switch(1, 1)
+        await wait_until(pilot, lambda: len(app.chat_log.message_views()) == 2, timeout=60)
+        assert await app.session.switch(1, -1)
+        last = app.conversation.messages[-1]
+        await wait_until(pilot, last_on_screen, timeout=120, what="the long branch again")
+        seen = len(frames)
+        await wait_until(pilot, lambda: len(frames) > seen, timeout=60, what="a frame")
+        switch = frames[seen] - switched
+    return Run(shown * 1000, mounted, stall * 1000, statistics.median(loads) * 1000, switch * 1000)
 
 
 def main() -> None:
@@ -141,6 +166,10 @@ def main() -> None:
     print(f"  messages mounted:    {median('mounted'):8.0f}")
     print(f"  longest stall:       {median('stall_ms'):8.1f} ms")
     print(f"  older batch shown:   {median('older_ms'):8.1f} ms  (scroll to the top -> repaint)")
+    print(
+        f"  branch switch:       {median('switch_ms'):8.1f} ms  (to an alternative of message 2"
+        " and back, painted; target 200 ms each way)"
+    )
 
 
 if __name__ == "__main__":

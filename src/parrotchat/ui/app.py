@@ -52,6 +52,8 @@ __all__ = ["ParrotChatApp", "make_app"]
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
+REMOUNT_AFTER = 4
+"""Messages a branch switch may add one by one; a longer branch is shown anew, last first."""
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
@@ -362,11 +364,12 @@ class ParrotChatApp(App[None]):
 
     async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
         """An edit, a regeneration or a switch changed the end of the path: its views go, the
-        new end's come (a long conversation whose removed part is set aside is shown anew)."""
+        new end's come (a long branch, or one whose removed part is set aside, is shown anew)."""
         chat_log = self.chat_log
         gone = {id(message) for message in removed}
         views = [view for view in chat_log.message_views() if id(view.message) in gone]
-        if len(views) < len(removed):
+        if len(views) < len(removed) or len(shown) > REMOUNT_AFTER:
+            # A long branch is shown as a reopened conversation is: its last screens first.
             path = self.conversation.messages
             # Without `shown`, the path already ends with the reply about to start.
             await self._show_conversation(path if shown else path[:-1])

@@ -111,7 +111,7 @@ class ChatLog(VerticalScroll, can_focus=False):
             "r", "regenerate", "Ask again", id="regenerate", tooltip="Ask again for this reply"
         ),
         Binding(
-            "left,h",
+            "left",
             "switch(-1)",
             "‹ Alternative",
             key_display="←/→",
@@ -119,7 +119,7 @@ class ChatLog(VerticalScroll, can_focus=False):
             tooltip="Show the message's previous alternative and the branch below it",
         ),
         Binding(
-            "right,l",
+            "right",
             "switch(1)",
             "Alternative ›",
             show=False,
