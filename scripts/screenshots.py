@@ -180,7 +180,27 @@ async def copying(pilot: Pilot[None], server: DemoServer) -> None:
     await pilot.mouse_up(answer, offset=(26, line))
 
 
-WITH_HISTORY = {"chats"}
+async def branches(pilot: Pilot[None], server: DemoServer) -> None:
+    """An edited first prompt: its alternatives marked ‹ 2/2 ›, the reply asked again."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    server.push(Parrot(text="Parrots mimic the sounds of their flock."))
+    await send_prompt(pilot, "How do parrots learn words?")
+    await wait_for_reply(pilot)
+    await pilot.press("alt+up", "shift+up", "e")
+    app.prompt.load_text("How do parrots learn words? One sentence, for a child.")
+    server.push(Parrot(text="They copy the sounds they hear, like you copy a song."))
+    await pilot.press("enter")
+    reply = await wait_for_reply(pilot)
+    server.push(Parrot(text="Because talking is how they stay close to their family."))
+    await pilot.press("ctrl+r")
+    reply = await wait_for_reply(pilot)
+    await wait_for_rendered(pilot, reply)
+    await pilot.press("alt+up")
+
+
+WITH_HISTORY = {"chats", "branches"}
 """Scenes whose app keeps a history holding the sample conversations."""
 
 SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
@@ -195,6 +215,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "error": (error, WIDE),
     "small-terminal": (small, SMALL),
     "copying": (copying, WIDE),
+    "branches": (branches, WIDE),
 }
 
 

@@ -197,6 +197,10 @@ class ChatSession:
         """Report to `view` from now on."""
         self.view = view
 
+    def detach(self) -> None:
+        """Report to nobody from now on (the view is going away)."""
+        self.view = _NoView()
+
     # --- providers and models ---------------------------------------------------------------
 
     def select(self, provider: str, model: str) -> None:

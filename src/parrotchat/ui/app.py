@@ -228,7 +228,9 @@ class ParrotChatApp(App[None]):
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
-        # history closes, not left for the next start to find interrupted and empty.
+        # history closes, not left for the next start to find interrupted and empty. The
+        # screens are gone by now: the replies' ends are no longer shown.
+        self.session.detach()
         await self.session.aclose()
 
     def _model_sources(self) -> dict[str, ChatClient]:

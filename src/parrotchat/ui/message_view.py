@@ -213,9 +213,8 @@ class MessageView(Vertical, can_focus=True):
             return
         self.alternatives = (position, count)
         self.set_class(count > 1, "-alternatives")
-        self._alternatives.update(
-            f"‹ {position}/{count} ›  alternatives: ←/→ on the focused message" if count > 1 else ""
-        )
+        hint = f"‹ {position}/{count} ›  alternatives (←/→ on the focused message)"
+        self._alternatives.update(hint if count > 1 else "")
 
     def on_focus(self) -> None:
         if self.answer is not None:
