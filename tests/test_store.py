@@ -17,6 +17,7 @@ from parrotchat.api import ChatClient, Endpoint, Finished, TextDelta, ToolCall, 
 from parrotchat.api.errors import APIError
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.export import InvalidExport, export_text
+from parrotchat.core.migrations import SCHEMA_VERSION
 from parrotchat.core.records import make_title
 from parrotchat.core.search import fts_query, split_highlights
 from parrotchat.core.store import (
@@ -97,7 +98,7 @@ def test_a_new_store_is_empty_and_at_the_current_schema(store: Store) -> None:
     assert store.list_conversations() == []
     assert store.last_conversation_id() is None
     with contextlib.closing(sqlite3.connect(store.path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     journal = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert journal == "wal"
 

@@ -2,7 +2,8 @@
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
 errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation), 130 interrupted. The turn is stored in the history as it streams.
+unknown conversation, a file that cannot be attached), 130 interrupted. The turn is stored in
+the history as it streams.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import asyncio
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from parrotchat.config import Paths, Settings
+from parrotchat.core.attachments import Attachment, AttachmentError, read_attachments
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
@@ -34,12 +38,14 @@ def run_print_mode(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     resume: int | None = None,
+    attach: Sequence[Path] = (),
 ) -> int:
-    """Answer `prompt` (plus piped stdin) and return the exit code.
+    """Answer `prompt` (plus piped stdin, plus the files in `attach`) and return the exit code.
 
     Args:
         paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
+        attach: Files to attach (`-a`), read relative to the working folder.
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -49,10 +55,15 @@ def run_print_mode(
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
     piped = "" if stdin is None or stdin.closed or stdin.isatty() else _read_text(stdin)
     text = f"{prompt}\n\n{piped}" if prompt.strip() and piped.strip() else prompt or piped
-    if not text.strip():
+    printer = _Printer(out, err, raw=raw)
+    try:
+        attachments = read_attachments(attach, Path.cwd(), settings.attachments)
+    except AttachmentError as error:
+        printer.error(str(error))
+        return 2
+    if not text.strip() and not attachments:
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
-    printer = _Printer(out, err, raw=raw)
     try:
         history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
@@ -61,7 +72,9 @@ def run_print_mode(
     history.attach(printer.history_unavailable)
     error_log = ErrorLog(paths.log_dir if paths else None)
     try:
-        return asyncio.run(_answer(settings, text, printer, history, resumed, error_log, stats))
+        return asyncio.run(
+            _answer(settings, text, attachments, printer, history, resumed, error_log, stats)
+        )
     except KeyboardInterrupt:
         printer.end_answer()
         print("parrotchat: interrupted", file=err, flush=True)
@@ -95,6 +108,7 @@ def _read_text(stream: TextIO) -> str:
 async def _answer(
     settings: Settings,
     text: str,
+    attachments: list[Attachment],
     printer: _Printer,
     history: History,
     resumed: Resumed | None,
@@ -111,7 +125,7 @@ async def _answer(
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     session.attach(_PrintView(printer))
     try:
-        reply = await session.send(text)
+        reply = await session.send(text, attachments)
         message = await session.wait(reply)
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()

@@ -48,6 +48,13 @@ line_mb = 8
 # The text of one reply: answer, reasoning and tool-call arguments together.
 reply_mb = 16
 
+[attachments]
+# Files attached to a prompt (@ or Ctrl+A in the prompt, -a FILE in print mode), in KB.
+# The largest single file (text, or an image counted raw).
+max_file_kb = 512
+# The most attached to one message, every file together.
+max_message_kb = 2048
+
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.
 

@@ -29,6 +29,12 @@ from typing import Any
 
 from parrotchat.api.numbers import clean_usage, count_or_none, finite_or_none
 from parrotchat.core import export
+from parrotchat.core.attachment_store import (
+    delete_orphans,
+    load_attachments,
+    save_attachments,
+    search_names,
+)
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.export import InvalidExport
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
@@ -456,6 +462,7 @@ class Store:
                 "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at <= ?",
                 (time.time() - older_than,),
             )
+            delete_orphans(conn)
             return cursor.rowcount
 
     # -- messages --------------------------------------------------------------------------
@@ -475,14 +482,18 @@ class Store:
             )
             self._touch(conn, conversation_id, message, now)
             message.id = int(cursor.lastrowid or 0)
-            if message.role is Role.USER and message.content.strip():
+            if message.attachments:
+                save_attachments(conn, message.id, message.attachments)
+            # A prompt of attached files only is titled by their names.
+            words = message.content.strip() or " ".join(a.name for a in message.attachments)
+            if message.role is Role.USER and words:
                 title = conn.execute(
                     "SELECT title FROM conversations WHERE id = ?", (conversation_id,)
                 ).fetchone()[0]
                 if not title:
                     conn.execute(
                         "UPDATE conversations SET title = ? WHERE id = ?",
-                        (make_title(message.content), conversation_id),
+                        (make_title(words), conversation_id),
                     )
             return message.id
 
@@ -562,7 +573,11 @@ class Store:
                 " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
-        return record, [_row_message(row) for row in rows]
+            messages = [_row_message(row) for row in rows]
+            attached = load_attachments(conn, [m.id for m in messages if m.role is Role.USER])
+        for message in messages:
+            message.attachments = attached.get(message.id or 0, [])
+        return record, messages
 
     def message_counts(self, conversation_ids: Sequence[int]) -> dict[int, int]:
         """How many messages each of these conversations has (0 for one without any)."""
@@ -601,8 +616,12 @@ class Store:
             return []
         with self._read() as conn:
             if self.full_text:
-                return search_fts(conn, query, limit)
-            return search_like(conn, query, limit)
+                hits = search_fts(conn, query, limit)
+            else:
+                hits = search_like(conn, query, limit)
+            # Then conversations found by an attached file's name.
+            found = {hit.conversation_id for hit in hits}
+            return hits + search_names(conn, query_terms(query), limit - len(hits), found)
 
     # -- export ----------------------------------------------------------------------------
 
@@ -630,11 +649,14 @@ class Store:
                 fields,
             )
             conversation_id = int(cursor.lastrowid or 0)
-            conn.executemany(
-                f"INSERT INTO messages (conversation_id, {_MESSAGE_COLUMNS}, updated)"
-                f" VALUES (?, {', '.join('?' * 15)}, ?)",
-                [(conversation_id, *_message_values(m), m.created) for m in messages],
-            )
+            for message in messages:
+                inserted = conn.execute(
+                    f"INSERT INTO messages (conversation_id, {_MESSAGE_COLUMNS}, updated)"
+                    f" VALUES (?, {', '.join('?' * 15)}, ?)",
+                    (conversation_id, *_message_values(message), message.created),
+                )
+                if message.attachments:
+                    save_attachments(conn, int(inserted.lastrowid or 0), message.attachments)
             return conversation_id
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on, work
@@ -30,6 +31,8 @@ from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize, one_line
+from parrotchat.ui.attach import AttachmentActions
+from parrotchat.ui.attachment_chips import AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
@@ -51,7 +54,7 @@ PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last p
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
 
-class ParrotChatApp(App[None]):
+class ParrotChatApp(AttachmentActions, App[None]):
     """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
 
     CSS_PATH = "app.tcss"
@@ -111,13 +114,15 @@ class ParrotChatApp(App[None]):
     narrow: var[bool] = var(False, init=False)
     """True when the terminal is narrower than `NARROW_WIDTH`."""
 
-    def __init__(self, session: ChatSession, paths: Paths) -> None:
+    def __init__(self, session: ChatSession, paths: Paths, *, root: Path | None = None) -> None:
         """
         Args:
             session: The chat this app shows and drives (it may hold a reopened conversation).
             paths: Where the last model is remembered and exports go.
+            root: The folder files are attached from (default: the working folder).
         """
         super().__init__()
+        self.attach_root = root or Path.cwd()
         self.session: ChatSession = session
         self.paths: Paths = paths
         self.reply_stream: ReplyStream | None = None
@@ -179,6 +184,7 @@ class ParrotChatApp(App[None]):
                     if not self.conversation.messages and self.session.conversation_id is None:
                         yield Welcome(self.settings, self.provider)
                 yield NewContentMarker("Ctrl+End", id="new-below")
+                yield AttachmentTray(id="attachments")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
         yield Footer()
 
@@ -361,7 +367,7 @@ class ParrotChatApp(App[None]):
 
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        await self.send(event.text)
+        await self.send_prompt(event.text)
 
     async def send(self, text: str) -> None:
         """Send `text` as the next user turn and stream the reply (a streaming one stops)."""

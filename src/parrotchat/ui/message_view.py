@@ -16,6 +16,7 @@ from textual.widgets import Collapsible, Static
 from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.attachment_chips import MessageChips
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.stats import format_stats
@@ -138,6 +139,8 @@ class MessageView(Vertical):
         yield Static(self._role_line(), classes="role")
         if message.role is not Role.ASSISTANT:
             yield Static(Content(neutralize(message.content)), classes="user-text")
+            if message.attachments:
+                yield MessageChips(message.attachments)
             return
         if message.reasoning:
             self._reasoning = ReasoningBlock(neutralize(message.reasoning))
