@@ -119,15 +119,19 @@ class AttachmentActions:
     async def attach_path(self: ParrotChatApp, path: Path) -> Attachment | None:
         """Read and check `path` and show its chip; a sentence (and None) if it cannot go."""
         limits = self.attachment_limits
+        tray = self.tray
         try:
             attachment = await asyncio.to_thread(read_attachment, path, self.attach_root, limits)
-            check_total([*self.tray.attachments, attachment], limits)
+            if any(a.path == attachment.path for a in tray.attachments):
+                self.notify(f"{neutralize(attachment.path)} is attached already.", markup=False)
+                self.prompt.focus()
+                return None
+            check_total([*tray.attachments, attachment], limits)
         except AttachmentError as error:
             self.notify(neutralize(str(error)), severity="error", timeout=10, markup=False)
             self.prompt.focus()
             return None
-        if not await self.tray.add(attachment):
-            self.notify(f"{neutralize(attachment.path)} is attached already.", markup=False)
+        await tray.add(attachment)
         self.prompt.has_attachments = True
         self.prompt.focus()
         return attachment

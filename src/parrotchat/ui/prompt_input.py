@@ -112,7 +112,7 @@ class PromptInput(TextArea):
         return self.document.get_line(row)[column - 1].isspace()
 
     def _on_paste(self, event: events.Paste) -> None:
-        # Textual calls TextArea's own handler after this one: it inserts the text.
+        # Textual calls TextArea's own handler after this one, which inserts the text.
         if event.text.strip():
             self.post_message(self.Pasted(self, event.text))
 
