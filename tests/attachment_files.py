@@ -34,7 +34,7 @@ def make_files(folder: Path) -> dict[str, Path]:
     """A small project in `folder`: text, an image, binary, Latin-1, and ignored folders."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
-        "notes": ("docs/notes.md", "# Notes\n\nFirst line\n```py\nprint(1)\n```\n".encode()),
+        "notes": ("docs/notes.md", b"# Notes\n\nFirst line\n```py\nprint(1)\n```\n"),
         "script": ("src/tool.py", b"print('hello')\n"),
         "image": ("img/parrot.png", png(64, 32)),
         "binary": ("bin/blob.dat", bytes(range(256)) * 4),

@@ -12,8 +12,8 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-
 from attachment_files import make_files
+
 from parrotchat.core.attachments import AttachmentLimits, read_attachment
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.export import InvalidExport, dump_json, export_text

@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from attachment_files import gif, jpeg, make_files, png, webp
+
 from parrotchat.core.attachments import (
     Attachment,
     AttachmentError,

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from attachment_files import make_files
 from cli_helpers import history_path, with_server
+
 from parrotchat.core.store import Store
 from parrotchat.demo import DemoServer
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from attachment_files import make_files
 from textual.widgets import Input, OptionList
 
-from attachment_files import make_files
 from parrotchat.core.attachments import AttachmentLimits
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import LAST
