@@ -1,18 +1,22 @@
 """The `@` file picker: a filter box over the files under the current folder, fuzzily matched.
 
-The folder is walked on a thread (`core.file_walk`), in batches: the first files show at once,
-the rest join the list as they are found, and typing never waits for the disk. Enter picks the
+The folder is walked on a thread of its own (`core.file_walk`), started as the picker is made,
+so the disk is read while the screen mounts; batches are handed to the event loop without
+waiting for it: the first files show at once, the rest join the list as they are found, and
+typing never waits for the disk. Enter picks the
 highlighted file (dismissed with its path, relative to the folder); Esc dismisses with None.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,13 +25,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from parrotchat.core.file_walk import MAX_PATHS, best_matches, walk_files
+from parrotchat.core.file_walk import MAX_PATHS, PathIndex, walk_files
 from parrotchat.sanitize import neutralize
 
 __all__ = ["FilePicker"]
 
 SHOWN = 50
 """The most matches listed at once."""
+FIRST_BATCH = 60
+"""The first files are handed over as soon as this many are found (then 500 at a time)."""
 
 
 class FilePicker(ModalScreen[str | None]):
@@ -74,14 +80,20 @@ class FilePicker(ModalScreen[str | None]):
         """
         super().__init__()
         self.root: Path = root
-        self.paths: list[str] = []
+        self.paths: PathIndex = PathIndex()
         """The files found so far, relative to `root`."""
         self.walking: bool = True
         """True until the walk has ended (or stopped at `MAX_PATHS`)."""
         self.shown_at: float | None = None
-        """`time.perf_counter()` when the first files were listed (the benchmark reads it)."""
+        """`time.monotonic()` when the first files were listed (the benchmark reads it)."""
+        self.listed_query: str | None = None
+        """The filter the list shows matches for (None before the first listing)."""
+        self.listed_at: float | None = None
+        """`time.monotonic()` when the list last changed."""
         self._query = query
         self._stop = threading.Event()
+        self._loop = asyncio.get_running_loop()
+        threading.Thread(target=self._walk, name="parrotchat-file-walk", daemon=True).start()
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -91,25 +103,29 @@ class FilePicker(ModalScreen[str | None]):
             yield Static("Looking for files…", classes="status", id="picker-status")
 
     def on_mount(self) -> None:
-        self._walk()
+        self._refilter()
 
     def on_unmount(self) -> None:
         self._stop.set()
 
-    @work(thread=True, exit_on_error=False)
     def _walk(self) -> None:
+        """The walk, on its own thread: batches go to the event loop without waiting."""
         try:
-            for batch in walk_files(self.root, stop=self._stop):
+            for batch in walk_files(self.root, stop=self._stop, first_batch=FIRST_BATCH):
                 if self._stop.is_set():
                     return
-                self.app.call_from_thread(self._found, batch)
-        except OSError:
+                self._loop.call_soon_threadsafe(self._found, batch)
+        except (OSError, RuntimeError):  # RuntimeError: the loop closed (the app quit)
             pass
-        if not self._stop.is_set():
-            self.app.call_from_thread(self._walk_ended)
+        finally:
+            if not self._stop.is_set():
+                with contextlib.suppress(RuntimeError):
+                    self._loop.call_soon_threadsafe(self._walk_ended)
 
     def _found(self, batch: list[str]) -> None:
         self.paths.extend(batch)
+        if not self.is_mounted or self._stop.is_set():
+            return  # on_mount lists what came before it
         # Past a full list the ranking waits for the end of the walk: re-ranking every batch
         # of a 50,000-file tree would cost more than typing can spare.
         matches = self.option_list.option_count
@@ -120,7 +136,8 @@ class FilePicker(ModalScreen[str | None]):
 
     def _walk_ended(self) -> None:
         self.walking = False
-        self._refilter()
+        if self.is_mounted and not self._stop.is_set():
+            self._refilter()
 
     @property
     def option_list(self) -> OptionList:
@@ -133,7 +150,7 @@ class FilePicker(ModalScreen[str | None]):
         self._refilter()
 
     def _refilter(self) -> None:
-        matches = best_matches(self._query, self.paths, SHOWN)
+        matches = self.paths.matches(self._query, SHOWN)
         options = self.option_list
         highlighted = options.highlighted
         current = options.get_option_at_index(highlighted).id if highlighted is not None else None
@@ -143,7 +160,9 @@ class FilePicker(ModalScreen[str | None]):
             keep = matches.index(current) if current in matches else 0
             options.highlighted = keep
             if self.shown_at is None:
-                self.shown_at = time.perf_counter()
+                self.shown_at = time.monotonic()
+        self.listed_query = self._query
+        self.listed_at = time.monotonic()
         self._show_status(len(matches))
 
     def _show_status(self, matches: int) -> None:
