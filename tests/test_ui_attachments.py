@@ -269,10 +269,22 @@ async def test_a_reopened_conversation_shows_its_chips(demo_server, tmp_path):
 
 
 async def test_the_palette_offers_attaching(demo_server, tmp_path):
+    from textual.command import CommandPalette
+
     app, _files = project_app(demo_server, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
-        titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert "Attach a file" in titles
-        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Attach a file")
-        command.callback()
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        await pilot.press(*"Attach a file")
+        await wait_until(
+            pilot,
+            lambda: (
+                "Attach a file"
+                in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+            ),
+            what="the command listed",
+        )
+        await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, FilePicker), what="the picker")
+        await pick(pilot, app, "tool")
+        await wait_until(pilot, lambda: chips(app) == ["src/tool.py"], what="the chip")

@@ -92,6 +92,8 @@ class FilePicker(ModalScreen[str | None]):
         """`time.monotonic()` when the list last changed."""
         self._query = query
         self._stop = threading.Event()
+        self._ready = False
+        """Mounted, with its widgets: batches found before are listed by `on_mount`."""
         self._loop = asyncio.get_running_loop()
         threading.Thread(target=self._walk, name="parrotchat-file-walk", daemon=True).start()
 
@@ -103,6 +105,7 @@ class FilePicker(ModalScreen[str | None]):
             yield Static("Looking for files…", classes="status", id="picker-status")
 
     def on_mount(self) -> None:
+        self._ready = True
         self._refilter()
 
     def on_unmount(self) -> None:
@@ -124,7 +127,7 @@ class FilePicker(ModalScreen[str | None]):
 
     def _found(self, batch: list[str]) -> None:
         self.paths.extend(batch)
-        if not self.is_mounted or self._stop.is_set():
+        if not self._ready or self._stop.is_set():
             return  # on_mount lists what came before it
         # Past a full list the ranking waits for the end of the walk: re-ranking every batch
         # of a 50,000-file tree would cost more than typing can spare.
@@ -136,7 +139,7 @@ class FilePicker(ModalScreen[str | None]):
 
     def _walk_ended(self) -> None:
         self.walking = False
-        if self.is_mounted and not self._stop.is_set():
+        if self._ready and not self._stop.is_set():
             self._refilter()
 
     @property
