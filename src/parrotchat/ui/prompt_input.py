@@ -46,6 +46,7 @@ class PromptInput(TextArea):
             "ctrl+a",
             "app.attach_file",
             "Attach",
+            show=False,  # the footer is full; the palette and the README name it
             id="attach_file",
             tooltip="Attach a file or image to the prompt (or type @)",
         ),
