@@ -163,7 +163,10 @@ async def test_backspace_on_a_focused_chip_removes_it(demo_server, tmp_path):
         await attach_with_at(pilot, app, "notes")
         await attach_with_at(pilot, app, "tool")
         first, second = app.tray.query(AttachmentChip)
-        first.focus()
+        await pilot.press("shift+tab")  # from the prompt to the chip nearest it
+        assert second.has_focus
+        await pilot.press("shift+tab")
+        assert first.has_focus
         await pilot.press("backspace")
         await wait_until(pilot, lambda: chips(app) == ["src/tool.py"], what="the removal")
         assert app.tray.query_one(AttachmentChip) is second and second.has_focus
