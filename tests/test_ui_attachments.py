@@ -189,6 +189,17 @@ async def test_each_bad_file_is_one_sentence_and_nothing_is_sent(demo_server, tm
             " images can be attached.",
             "latin1": "docs/café.txt is not UTF-8 text; convert it to UTF-8 to attach it.",
         }
+        big = app.attach_root / "big.txt"
+        big.write_text("x" * 1025)
+        files["big"] = big
+        expected["big"] = (
+            "big.txt is larger than the 1 KB limit per file (max_file_kb in the [attachments]"
+            " config table)."
+        )
+        files["unreadable"] = Path("/proc/self/mem")  # a file that fails to read, even for root
+        expected["unreadable"] = (
+            "/proc/self/mem cannot be read (Input/output error); check its permissions."
+        )
         for key, sentence in expected.items():
             await app.attach_path(files[key])
             await said(pilot, app, sentence)
