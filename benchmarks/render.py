@@ -6,9 +6,11 @@ second process at full speed, so the CPU counted is the app's alone. Prints the 
 then whether each target of issue 4 is met.
 
     PYTHONPATH=src python benchmarks/render.py [--runs 5] [--sizes 2k,8k,32k,128k] [--timeout 90]
-        [--pace TOKENS_PER_SECOND]
+        [--pace TOKENS_PER_SECOND] [--select]
 
-`--history-sizes 0` (or an empty list) skips the rows below 50 finished replies.
+`--history-sizes 0` (or an empty list) skips the rows below 50 finished replies. `--select`
+keeps a mouse selection growing over the streaming answer while it streams (a drag that follows
+the text: the selection changes and the pointer is looked up 20 times a second).
 
 Columns:
 - lag: the server finished sending -> the whole answer is in the view and a frame was painted.
@@ -162,7 +164,36 @@ async def load_history(app: Any, pilot: Any) -> None:
         await pilot.pause()
 
 
-async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
+async def keep_selecting(app: Any, view: Any, done: Callable[[], bool]) -> None:
+    """A drag over the streaming answer, from its first line on screen to the bottom of the view.
+
+    What a mouse move while selecting costs: the screen asks which character is under the
+    pointer, and the selection (so its repaint) changes.
+    """
+    from textual.errors import NoWidget
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    screen = app.screen
+    while not done():
+        answer = view.answer
+        try:
+            geometry = screen.find_widget(answer)
+        except NoWidget:
+            await asyncio.sleep(0.05)
+            continue
+        visible, region = geometry.visible_region, geometry.region
+        if visible.height:
+            top = visible.y - region.y
+            bottom = top + visible.height - 1
+            screen.get_widget_and_offset_at(region.x + 30, visible.bottom - 1)
+            screen.selections = {answer: Selection(Offset(3, top), Offset(30, bottom))}
+        await asyncio.sleep(0.05)
+
+
+async def measure(
+    tokens: int, history: bool, pace: float | None = None, select: bool = False
+) -> Run:
     from parrotchat.core.reply import ReplyBuilder
     from parrotchat.ui.testing import offline_demo_app, send_prompt
 
@@ -202,7 +233,10 @@ async def measure(tokens: int, history: bool, pace: float | None = None) -> Run:
                     and answer.source == reply.content
                 )
 
+            selecting = asyncio.create_task(keep_selecting(app, view, complete)) if select else None
             await watch_until(complete, timeout=3600)
+            if selecting is not None:
+                await selecting
             shown = time.monotonic()
             painted = len(frames)
             await watch_until(lambda: len(frames) > painted, timeout=60)
@@ -257,10 +291,14 @@ def parse_sizes(text: str) -> list[int]:
     return [tokens for tokens in (parse_size(part) for part in text.split(",") if part) if tokens]
 
 
-def run_child(tokens: int, history: bool, timeout: float, pace: float | None = None) -> Run | None:
+def run_child(
+    tokens: int, history: bool, timeout: float, pace: float | None = None, select: bool = False
+) -> Run | None:
     command = [sys.executable, __file__, "--child", str(tokens)]
     if pace:
         command += ["--pace", str(pace)]
+    if select:
+        command.append("--select")
     if history:
         command.append("--history")
     try:
@@ -394,6 +432,11 @@ def main() -> None:
         type=float,
         help="the server sends this many tokens a second (default: full speed)",
     )
+    parser.add_argument(
+        "--select",
+        action="store_true",
+        help="keep selecting the answer with the mouse as it streams",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--history", action="store_true", help=argparse.SUPPRESS)
@@ -402,13 +445,15 @@ def main() -> None:
         serve(args.pace)
         return
     if args.child is not None:
-        run = asyncio.run(measure(args.child, args.history, args.pace))
+        run = asyncio.run(measure(args.child, args.history, args.pace, args.select))
         print(json.dumps(asdict(run)))
         return
 
     speed = f"{args.pace:g} tokens/s" if args.pace else "full speed"
+    selecting = ", selecting as it streams" if args.select else ""
     print(
-        f"{args.runs} runs per row (median), terminal {SIZE[0]}x{SIZE[1]}, demo server at {speed}"
+        f"{args.runs} runs per row (median), terminal {SIZE[0]}x{SIZE[1]}, "
+        f"demo server at {speed}{selecting}"
     )
     print()
     print(HEADER)
@@ -420,7 +465,7 @@ def main() -> None:
     for tokens, history in plans:
         runs: list[Run | None] = []
         for _ in range(args.runs):
-            runs.append(run_child(tokens, history, args.timeout, args.pace))
+            runs.append(run_child(tokens, history, args.timeout, args.pace, args.select))
             if runs[-1] is None:
                 break
         result = median_run(runs)

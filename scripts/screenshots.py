@@ -19,7 +19,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from parrotchat.demo.behaviours import HTTPError, Script, chunk, sse
+from parrotchat.demo.behaviours import HTTPError, Parrot, Script, chunk, sse
 from parrotchat.demo.parrot import reply_tokens
 from parrotchat.demo.server import DemoServer
 from parrotchat.ui.app import ParrotChatApp
@@ -188,6 +188,34 @@ def _png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\0\0\0\0"
 
 
+TWO_WAYS = (
+    "Here is a parrot in Python:\n\n"
+    '```python\ndef squawk(word: str) -> str:\n    return f"{word.upper()}!"\n\n\n'
+    'print(squawk("cracker"))\n```\n\n'
+    "And the same from the shell:\n\n"
+    '```bash\necho "polly wants a cracker" | tr a-z A-Z\n```\n'
+)
+
+
+async def copying(pilot: Pilot[None], server: DemoServer) -> None:
+    """A focused reply (Alt+Up) with its code blocks numbered, and words selected with the mouse."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    server.push(Parrot(text=TWO_WAYS))
+    await send_prompt(pilot, "A parrot in Python, and in the shell")
+    reply = await wait_for_reply(pilot)
+    await wait_for_rendered(pilot, reply)
+    await pilot.press("alt+up", "2")
+    await wait_until(pilot, lambda: app.clipboard.startswith("echo"))
+    answer = app.chat_log.message_views()[-1].answer
+    assert answer is not None
+    line = next(y for y in range(answer.size.height) if "the same" in answer.render_line(y).text)
+    await pilot.mouse_down(answer, offset=(4, line))
+    await pilot.hover(answer, offset=(26, line))
+    await pilot.mouse_up(answer, offset=(26, line))
+
+
 WITH_HISTORY = {"chats"}
 """Scenes whose app keeps a history holding the sample conversations."""
 
@@ -203,6 +231,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "error": (error, WIDE),
     "small-terminal": (small, SMALL),
     "attachments": (attachments, WIDE),
+    "copying": (copying, WIDE),
 }
 
 

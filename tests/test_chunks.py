@@ -92,6 +92,34 @@ def test_same_index_reused_for_a_new_call_id() -> None:
     assert [c.name for c in parser.tool_calls] == ["f", "g"]
 
 
+def test_whole_calls_one_per_chunk_without_index_and_with_empty_ids() -> None:
+    def whole(name: str, arguments: str) -> dict[str, Any]:
+        return delta(tool_calls=[{"id": "", "type": "function",
+                                  "function": {"name": name, "arguments": arguments}}])  # fmt: skip
+
+    events, parser = parse_all(
+        whole("get_weather", '{"location":"Paris"}'),
+        whole("get_timezone", '{"tz":"CET"}'),
+        whole("get_weather", '{"location":"Lima"}'),
+    )
+    assert [(c.index, c.name, c.parsed_arguments) for c in parser.tool_calls] == [
+        (0, "get_weather", {"location": "Paris"}),
+        (1, "get_timezone", {"tz": "CET"}),
+        (2, "get_weather", {"location": "Lima"}),
+    ]
+    assert [e.index for e in events if isinstance(e, ToolCallDelta)] == [0, 1, 2]
+
+
+def test_a_name_repeated_in_every_fragment_of_one_call_is_still_one_call() -> None:
+    def piece(arguments: str) -> dict[str, Any]:
+        return delta(tool_calls=[{"function": {"name": "get_weather", "arguments": arguments}}])
+
+    _, parser = parse_all(piece(""), piece('{"location":'), piece('"Paris"}'))
+    assert [(c.name, c.parsed_arguments) for c in parser.tool_calls] == [
+        ("get_weather", {"location": "Paris"})
+    ]
+
+
 def test_malformed_tool_arguments_are_kept_as_text() -> None:
     _, parser = parse_all(
         delta(tool_calls=[{"index": 0, "function": {"name": "f", "arguments": "{oops"}}])
@@ -105,6 +133,20 @@ def test_usage_with_empty_or_missing_choices() -> None:
     events, parser = parse_all({"choices": [], "usage": usage}, {"id": "x"})
     assert events == [Usage(3, 5, 8, 0.002)]
     assert parser.usage == Usage(3, 5, 8, 0.002)
+
+
+def test_groq_usage_inside_x_groq() -> None:
+    usage = {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19}
+    events, parser = parse_all(
+        {**delta(role="assistant", content=""), "x_groq": {"id": "req_1"}},
+        delta(content="Hi"),
+        {
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            "x_groq": {"id": "req_1", "usage": usage},
+        },
+    )
+    assert events == [TextDelta("Hi"), Usage(12, 7, 19)]
+    assert parser.usage == Usage(12, 7, 19) and parser.finish_reason == "stop"
 
 
 def test_finish_reason_is_remembered() -> None:

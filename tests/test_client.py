@@ -190,6 +190,14 @@ async def test_13_two_interleaved_tool_calls(demo_server: DemoServer) -> None:
     assert outcome.tool_deltas == 5
 
 
+async def test_parallel_calls_one_per_chunk_with_empty_ids(demo_server: DemoServer) -> None:
+    calls = [("get_weather", {"location": "Paris"}), ("get_timezone", {"tz": "CET"})]
+    outcome = await run(demo_server, Parrot(tool_calls=calls, tool_call_style="one_per_chunk"))
+    assert outcome.finished is not None and outcome.finished.reason == "tool_calls"
+    assert [(c.name, c.parsed_arguments) for c in outcome.finished.tool_calls] == calls
+    assert outcome.tool_deltas == 2
+
+
 async def test_14_tool_call_without_index(demo_server: DemoServer) -> None:
     writes = [
         sse(chunk(tool_calls=[{"id": "x", "function": {"name": "f", "arguments": "{}"}}])),
@@ -639,3 +647,24 @@ async def test_a_content_part_whose_text_is_not_a_string_is_a_protocol_error(
     assert outcome.text == "so far "
     assert isinstance(outcome.error, ProtocolError)
     assert "a content part's text is not a string" in outcome.error.message
+
+
+def test_llama_cpp_context_size_from_meta() -> None:
+    from parrotchat.api.models import parse_models
+
+    def llama(model_id: str, **meta: int) -> dict[str, object]:
+        return {"id": model_id, "object": "model", "owned_by": "llamacpp", "meta": meta}
+
+    body = {
+        "models": [{"name": "gemma.gguf", "model": "gemma.gguf"}],
+        "object": "list",
+        "data": [
+            llama("gemma.gguf", n_ctx_train=32768),
+            llama("qwen.gguf", n_ctx=4096, n_ctx_train=40960),
+        ],
+    }
+    models = parse_models(body)
+    assert [(m.id, m.context_length) for m in models] == [
+        ("gemma.gguf", 32768),
+        ("qwen.gguf", 4096),  # the context the server was started with comes first
+    ]

@@ -93,7 +93,7 @@ def reads(server: DemoServer, request: dict[str, Any] | None = None) -> Iterator
 def test_models_listing_has_openrouter_fields(demo_server: DemoServer) -> None:
     response = httpx.get(f"{demo_server.base_url}/models")
     models = {m["id"]: m for m in response.json()["data"]}
-    assert set(models) == {"parrot", "parrot-fast", "parrot-think"}
+    assert set(models) == {"parrot", "parrot-fast", "parrot-think", "parrot-tools"}
     for model in models.values():
         assert model["object"] == "model" and model["owned_by"] and model["name"]
         assert isinstance(model["context_length"], int)
@@ -148,7 +148,9 @@ def test_keep_alive_serves_models_then_chat_on_one_connection(demo_server: DemoS
 
 
 def test_raw_pipelined_requests_with_content_length(demo_server: DemoServer) -> None:
-    payload = json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
+    payload = json.dumps(
+        {"model": "parrot", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3}
+    )
     chat = (
         f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: {len(payload)}\r\n"
         f"\r\n{payload}"
@@ -471,3 +473,134 @@ def test_the_hostile_flag_names_every_flood() -> None:
     assert _arguments(["--hostile", "gzip-stream"]).hostile == "gzip-stream"
     with pytest.raises(SystemExit):
         _arguments(["--hostile", "nope"])
+
+
+# -- requests a real server refuses -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_body", "param", "code"),
+    [
+        ({"messages": [{"role": "user", "content": "hi"}]}, None, None),
+        ({"model": 7, "messages": []}, "model", "invalid_type"),
+        ({"model": "parrot"}, "messages", "missing_required_parameter"),
+        ({"model": "parrot", "messages": "not-a-list"}, "messages", "invalid_type"),
+        ({"model": "parrot", "messages": []}, "messages", "empty_array"),
+        ({"model": "parrot", "messages": ["hi"]}, "messages[0]", "invalid_type"),
+        ({"model": "parrot", "messages": [{"content": "hi"}]}, "messages[0].role", None),
+        ({"model": "parrot", "messages": [{"role": "robot", "content": "hi"}]},
+         "messages[0].role", "invalid_value"),
+        ({"model": "parrot", "messages": [{"role": "user"}]}, "messages[0].content", None),
+        ({"model": "parrot", "messages": [{"role": "user", "content": 5}]},
+         "messages[0].content", "invalid_type"),
+        (body(stream="yes"), "stream", "invalid_type"),
+        (body(tools="get_weather"), "tools", "invalid_type"),
+        (body(tools=[{"type": "function"}]), "tools[0].function", None),
+        (body(tools=[{"type": "function", "function": {}}]), "tools[0].function.name", None),
+    ],
+)  # fmt: skip
+def test_malformed_requests_get_openai_400s(
+    demo_server: DemoServer, request_body: dict[str, Any], param: str | None, code: str | None
+) -> None:
+    demo_server.push(Parrot(text="kept for the next good request"))
+    with httpx.Client(base_url=demo_server.base_url, timeout=5) as client:
+        refused = client.post("/chat/completions", json=request_body)
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        assert set(error) == {"message", "type", "param", "code"}
+        assert error["type"] == "invalid_request_error" and error["param"] == param
+        assert code is None or error["code"] == code
+        assert error["message"].endswith(".") or error["message"].endswith("parameter")
+        answered = client.post("/chat/completions", json=body(stream=False))
+    assert answered.json()["choices"][0]["message"]["content"] == "kept for the next good request"
+
+
+def test_not_a_list_of_messages_is_the_openai_sentence(demo_server: DemoServer) -> None:
+    refused = httpx.post(
+        f"{demo_server.base_url}/chat/completions",
+        json={"model": "parrot", "messages": "not-a-list"},
+    )
+    assert refused.json()["error"] == {
+        "message": "Invalid type for 'messages': expected an array of objects, but got a string "
+        "instead.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "invalid_type",
+    }
+
+
+# -- parrot-tools -------------------------------------------------------------------------------
+
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather at a place.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer"},
+            },
+            "required": ["location", "unit"],
+        },
+    },
+}
+CLOCK = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+
+
+def tool_fragments(parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        fragment
+        for c in parsed
+        for choice in c.get("choices", [])
+        for fragment in choice["delta"].get("tool_calls") or ()
+    ]
+
+
+def test_parrot_tools_streams_a_call_split_over_chunks_as_openai_does(
+    demo_server: DemoServer,
+) -> None:
+    request = body("Weather in Paris?", model="parrot-tools", tools=[WEATHER, CLOCK])
+    parsed = chunks(stream(demo_server, request))
+    fragments = tool_fragments(parsed)
+    first, rest = fragments[0], fragments[1:]
+    assert first == {
+        "index": 0,
+        "id": "call_parrot_0",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": ""},
+    }
+    assert len(rest) > 2 and all(set(f) == {"index", "function"} for f in rest)
+    arguments = "".join(f["function"]["arguments"] for f in rest)
+    assert json.loads(arguments) == {"location": "Paris", "unit": "celsius"}
+    finish = [choice["finish_reason"] for c in parsed for choice in c.get("choices", [])]
+    assert finish[-1] == "tool_calls" and not content(parsed)
+
+
+def test_parrot_tools_calls_every_tool_the_prompt_names_one_after_another(
+    demo_server: DemoServer,
+) -> None:
+    request = body("Use get_time and get_weather for Lima", model="parrot-tools",
+                   tools=[WEATHER, CLOCK])  # fmt: skip
+    indexes = [f["index"] for f in tool_fragments(chunks(stream(demo_server, request)))]
+    assert indexes == sorted(indexes) and set(indexes) == {0, 1}
+
+
+def test_parrot_tools_answers_in_words_after_the_results(demo_server: DemoServer) -> None:
+    call = {"id": "call_parrot_0", "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"location":"Paris"}'}}  # fmt: skip
+    request = body(model="parrot-tools", tools=[WEATHER])
+    request["messages"] += [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_parrot_0", "content": "18 C and sunny"},
+    ]
+    parsed = chunks(stream(demo_server, request))
+    assert "".join(content(parsed)) == "Squawk! The tools said: 18 C and sunny"
+    assert not tool_fragments(parsed)
+
+
+def test_parrot_tools_without_tools_is_a_plain_parrot(demo_server: DemoServer) -> None:
+    parsed = chunks(stream(demo_server, body(model="parrot-tools")))
+    assert "".join(content(parsed)) == reply_text(PROMPT) and not tool_fragments(parsed)

@@ -212,3 +212,17 @@ def test_a_reader_that_leaves_stores_the_reply_cancelled(
     with Store(history_path(clean_env)) as store:
         _record, messages = store.load_conversation(store.last_conversation_id() or 0)
     assert messages[-1].status is Status.CANCELLED and messages[-1].content
+
+
+def test_continue_a_demo_conversation_starts_the_demo_again(clean_env: dict[str, str]) -> None:
+    first = parrotchat("--demo", "-p", "hello", env=clean_env)
+    assert first.returncode == 0, first.stderr
+    again = parrotchat("-c", "-p", "and again", env=clean_env)  # no --demo: the stored provider
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip()
+    with Store(history_path(clean_env)) as store:
+        _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+    assert [(m.role, m.provider) for m in messages[2:]] == [
+        (Role.USER, None),
+        (Role.ASSISTANT, "demo"),
+    ]

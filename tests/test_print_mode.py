@@ -213,6 +213,7 @@ def test_help_lists_every_flag(clean_env: dict[str, str]) -> None:
         "--max-tokens",
         "--stats",
         "--raw",
+        "--extract-code",
         "--config",
         "--show-config",
         "--version",
@@ -317,3 +318,14 @@ def test_bidi_controls_are_neutralised_unless_raw(
     demo_server.push(Script([sse(chunk(content=trojan)), DONE]))
     raw = parrotchat("-p", "hi", "--raw", env=env)
     assert trojan in raw.stdout
+
+
+def test_parallel_tool_calls_one_per_chunk_are_shown_apart(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    calls = [("get_weather", {"location": "Paris"}), ("get_timezone", {"tz": "CET"})]
+    demo_server.push(Parrot(tool_calls=calls, tool_call_style="one_per_chunk"))
+    result = parrotchat("-p", "weather?", env=with_server(clean_env, demo_server))
+    assert result.returncode == 0, result.stderr
+    assert 'tool call: get_weather({"location":"Paris"})' in result.stderr
+    assert 'tool call: get_timezone({"tz":"CET"})' in result.stderr

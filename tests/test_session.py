@@ -72,6 +72,9 @@ class Recorder:
     async def message_removed(self, message: Message) -> None:
         self.events.append(("removed", message.content))
 
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        self.events.append(("path", [m.content for m in removed], [m.content for m in shown]))
+
     def reply_ended(self, reply: Reply) -> None:
         self.events.append(("ended", reply.message.status))
 
@@ -153,18 +156,17 @@ async def demo_server_wait(reply: Reply) -> None:
     await asyncio.wait({reply.task}, timeout=0.01)
 
 
-async def test_retry_replaces_a_failed_reply_and_several_replies_can_be_in_flight(
-    demo_server, tmp_path
-):
+async def test_retry_asks_again_and_keeps_the_failed_reply_as_an_alternative(demo_server, tmp_path):
     session, view, path = session_on(demo_server, tmp_path)
     demo_server.push(Parrot(text="Not this.", drop_after=3))
     failed = await session.wait(await session.send("again?"))
-    assert failed.status is Status.INTERRUPTED and failed.error
+    assert failed.status is Status.INTERRUPTED and failed.error and failed.content
     demo_server.push(Parrot(text="Yes, this."))
     retried = await session.retry()
     assert retried is not None
-    assert ("removed", failed.content) in view.events
+    assert ("path", [failed.content], []) in view.events
     message = await session.wait(retried)
+    assert session.alternatives(1) == (2, 2)
     assert message.content == "Yes, this."
     assert [m.content for m in session.conversation.messages] == ["again?", "Yes, this."]
     # The request carried the prompt once, without the failed reply.
@@ -172,7 +174,9 @@ async def test_retry_replaces_a_failed_reply_and_several_replies_can_be_in_fligh
     await session.aclose()
     with Store(path) as store:
         _record, messages = store.load_conversation(store.last_conversation_id() or 0)
+        _record, tree, _active = store.load_tree(store.last_conversation_id() or 0)
     assert [m.content for m in messages] == ["again?", "Yes, this."]
+    assert [m.content for m in tree] == ["again?", failed.content, "Yes, this."]
 
 
 async def test_a_provider_that_cannot_be_reached_ends_the_reply_with_a_sentence(tmp_path):

@@ -16,7 +16,7 @@ import pytest
 from parrotchat.api import ChatClient, Endpoint, Finished, TextDelta, ToolCall, Usage
 from parrotchat.api.errors import APIError
 from parrotchat.core.conversation import Message, Role, Status
-from parrotchat.core.export import InvalidExport, export_text
+from parrotchat.core.export import EXPORT_VERSION, InvalidExport, export_text
 from parrotchat.core.migrations import SCHEMA_VERSION
 from parrotchat.core.records import make_title
 from parrotchat.core.search import fts_query, split_highlights
@@ -401,7 +401,7 @@ def test_export_json_import_round_trip(store: Store, tmp_path: Path) -> None:
     store.add_message(cid, Message(Role.USER, "question", created=1_700_000_000.0))
     store.add_message(cid, full_message())
     data = store.export_json(cid)
-    assert data["format"] == "parrotchat-conversation" and data["version"] == 1
+    assert data["format"] == "parrotchat-conversation" and data["version"] == EXPORT_VERSION == 2
     data = json.loads(json.dumps(data))
     with Store(tmp_path / "other.db") as other:
         new = other.import_json(data)

@@ -115,6 +115,10 @@ async def test_a_retried_reply_replaces_the_failed_one_in_the_history(demo_serve
         (Role.USER, Status.COMPLETE, "hi"),
         (Role.ASSISTANT, Status.COMPLETE, "Whole answer."),
     ]
+    with Store(history_file(tmp_path)) as store:
+        _record, tree, _active = store.load_tree(store.last_conversation_id() or 0)
+    half = next(m for m in tree if m.content == "half")
+    assert half.status is Status.ERROR and half.parent_id == messages[0].id
 
 
 async def test_continue_shows_the_conversation_restores_its_model_and_sends_nothing(
@@ -154,7 +158,7 @@ async def test_continue_shows_the_conversation_restores_its_model_and_sends_noth
     assert [m.content for m in messages][2:] == ["and then?", "Second answer."]
 
 
-async def test_retrying_a_reopened_failed_reply_replaces_it_in_the_history(demo_server, tmp_path):
+async def test_retrying_a_reopened_failed_reply_keeps_it_as_an_alternative(demo_server, tmp_path):
     first = history_demo_app(demo_server.base_url, tmp_path)
     async with first.run_test(size=SIZE) as pilot:
         demo_server.push(Script([sse(chunk("half")), sse({"error": {"message": "boom"}})]))

@@ -33,7 +33,12 @@ from parrotchat.ui.model_sidebar import (
 if TYPE_CHECKING:
     from parrotchat.demo.server import DemoServer
 
-DEMO_MODELS = [("demo", "parrot"), ("demo", "parrot-fast"), ("demo", "parrot-think")]
+DEMO_MODELS = [
+    ("demo", "parrot"),
+    ("demo", "parrot-fast"),
+    ("demo", "parrot-think"),
+    ("demo", "parrot-tools"),
+]
 
 
 class FakeSource:
@@ -153,16 +158,18 @@ async def test_loading_state_then_models_grouped_by_provider(
         await wait_for(pilot, lambda: bar.provider_state("demo") == "ready")
         assert bar.visible_models() == DEMO_MODELS
         lines = screen_lines(app)
-        assert lines[:7] == [
-            "demo  3 models",
+        assert lines[:9] == [
+            "demo  4 models",
             "  parrot",
             "  Parrot · 32k ctx · $0.50/$1.50 per 1M",
             "  parrot-fast",
             "  Parrot Fast · 8k ctx · free",
             "  parrot-think",
             "  Parrot Think · 128k ctx · $2.00/$8.00 per 1M",
+            "  parrot-tools",
+            "  Parrot Tools · 32k ctx · $0.50/$1.50 per 1M",
         ]
-        assert lines[7] == "down"
+        assert lines[9] == "down"
         assert "loading models…" not in "\n".join(lines)
 
 
@@ -178,7 +185,7 @@ async def test_failing_provider_shows_its_error_in_place(
         assert bar.provider_state("down") == "error"
         assert error and "\n" not in error
         lines = screen_lines(app)
-        demo_at = lines.index("demo  3 models")
+        demo_at = lines.index("demo  4 models")
         assert lines[0] == "down"
         assert lines[1].startswith("⚠ ")  # wrapped lines of the error stay indented
         assert " ".join(line[2:] for line in lines[1:demo_at]) == error
@@ -200,7 +207,7 @@ async def test_server_error_text_with_markup_is_shown_literally(
             error = bar.provider_error("wrong[/x]") or ""
             assert "/v1/[/oops]/models" in error
             lines = screen_lines(app)
-            demo_at = lines.index("demo  3 models")
+            demo_at = lines.index("demo  4 models")
             assert lines[0] == "wrong[/x]"
             assert " ".join(line[2:] for line in lines[1:demo_at]) == error
             assert bar.visible_models() == DEMO_MODELS
@@ -264,7 +271,7 @@ async def test_keyboard_down_enter_and_escape(demo_client: ChatClient) -> None:
         assert filter_input.has_focus
 
         await pilot.press(*"zzz", "escape")  # clears the filter
-        assert filter_input.value == "" and len(bar.visible_models()) == 3
+        assert filter_input.value == "" and len(bar.visible_models()) == 4
         assert app.dismissed == 0
         await pilot.press("escape")  # empty filter: the sidebar is done
         await wait_for(pilot, lambda: app.dismissed == 1)

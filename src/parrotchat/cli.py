@@ -95,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print mode: time to first token, tokens, tokens/s and cost on stderr",
     )
     add(
+        "-x",
+        "--extract-code",
+        action="store_true",
+        help="print mode: print only the answer's code blocks, once it is complete "
+        "(separated by a blank line; nothing if the answer fails)",
+    )
+    add(
         "--raw",
         action="store_true",
         help="print mode: pass control characters through instead of neutralising them",
@@ -109,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--show-config",
         action="store_true",
         help="print the effective configuration and where each value came from, then exit",
+    )
+    add(
+        "--list-models",
+        action="store_true",
+        help="print every provider's models, configured and found on this machine, one per "
+        "line: provider<TAB>model[<TAB>context]; with --provider or --demo, that one only",
     )
     add("--version", action="version", version=f"parrotchat {__version__}")
     return parser
@@ -150,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.show_config:
         print(show_config(settings))
         return EXIT_OK
+    if args.list_models:
+        from parrotchat.model_listing import run_list_models
+
+        return run_list_models(settings, only_active=args.demo or args.provider is not None)
     if args.prompt is not None:
         from parrotchat.printmode import run_print_mode
 
@@ -161,9 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             paths=paths,
             resume=args.resume,
             attach=args.attach,
+            extract_code=args.extract_code,
         )
-    if args.stats or args.raw or args.attach:
-        parser.error("--stats, --raw and -a/--attach go with -p/--print")
+    if args.stats or args.raw or args.attach or args.extract_code:
+        parser.error("--stats, --raw, -a/--attach and --extract-code go with -p/--print")
     from parrotchat.tui import run_tui
 
     return run_tui(settings, paths, args.resume)

@@ -176,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
     export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    export.add_argument(
+        "--all-branches",
+        action="store_true",
+        help="Markdown: after the branch shown, every other branch under a heading "
+        "(JSON always holds them all)",
+    )
     export.set_defaults(run=_export)
 
     importing = commands.add_parser(
@@ -310,13 +316,18 @@ def _export(args: argparse.Namespace, context: Context) -> int:
         if conversation_id is None:
             raise CommandError(NOTHING_TO_EXPORT)
         try:
-            record, messages = store.load_conversation(conversation_id)
+            record, messages, active = store.load_tree(conversation_id)
         except ConversationNotFound as error:
             raise CommandError(
                 f"there is no conversation {conversation_id}; `parrotchat list` shows the ids"
             ) from error
     text = export_text(
-        record, messages, "json" if args.format == "json" else "markdown", tz=context.tz
+        record,
+        messages,
+        "json" if args.format == "json" else "markdown",
+        tz=context.tz,
+        active=active,
+        all_branches=args.all_branches,
     )
     if output is None:
         context.write(text)

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from parrotchat.code_output import CodeOutput, write_code
 from parrotchat.config import Paths, Settings
 from parrotchat.core.attachments import Attachment, AttachmentError, read_attachments
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
-from parrotchat.core.session import ChatSession, Reply
+from parrotchat.core.session import ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -39,6 +40,7 @@ def run_print_mode(
     stderr: TextIO | None = None,
     resume: int | None = None,
     attach: Sequence[Path] = (),
+    extract_code: bool = False,
 ) -> int:
     """Answer `prompt` (plus piped stdin, plus the files in `attach`) and return the exit code.
 
@@ -46,6 +48,7 @@ def run_print_mode(
         paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
         attach: Files to attach (`-a`), read relative to the working folder.
+        extract_code: Print only the answer's code blocks, once it is complete (`-x`).
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -55,7 +58,7 @@ def run_print_mode(
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
     piped = "" if stdin is None or stdin.closed or stdin.isatty() else _read_text(stdin)
     text = f"{prompt}\n\n{piped}" if prompt.strip() and piped.strip() else prompt or piped
-    printer = _Printer(out, err, raw=raw)
+    printer = _Printer(CodeOutput(out, err) if extract_code else out, err, raw=raw)
     try:
         attachments = read_attachments(attach, Path.cwd(), settings.attachments)
     except AttachmentError as error:
@@ -116,7 +119,9 @@ async def _answer(
     stats: bool,
 ) -> int:
     demo = None
-    if settings.active.is_demo and settings.active.base_url.startswith("builtin:"):
+    # The provider the turn goes to: a resumed conversation's own, unless a flag chose one.
+    active = resumed_settings(settings, resumed[0]).active if resumed else settings.active
+    if active.is_demo and active.base_url.startswith("builtin:"):
         from parrotchat.demo import DemoServer
 
         demo = DemoServer()
@@ -139,6 +144,7 @@ async def _answer(
     if message.status is not Status.COMPLETE:
         printer.error(message.error or f"the reply ended {message.status}")
         return 1
+    write_code(printer.out, complete=message.notice is None)
     if stats:
         printer.stats(message)
     return 0
@@ -158,6 +164,9 @@ class _PrintView:
 
     async def message_removed(self, message: Message) -> None:
         """Print mode never retries."""
+
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        """Print mode never branches."""
 
     def reply_ended(self, reply: Reply) -> None:
         """The exit code says how it ended."""

@@ -19,6 +19,7 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
         resume: The conversation to reopen (an id, or `LAST`); None starts a new one.
     """
     from parrotchat.ui.app import make_app
+    from parrotchat.ui.clipboard import SystemClipboard
     from parrotchat.ui.quick_escape import quicken_escape
 
     try:
@@ -28,8 +29,14 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
         return 2
     # The demo provider is always listed in the sidebar, so its server always runs.
     with DemoServer() as demo:
+        settings = settings.with_demo_url(demo.base_url)
         app = make_app(
-            settings.with_demo_url(demo.base_url), paths=paths, history=history, resumed=resumed
+            settings,
+            paths=paths,
+            history=history,
+            resumed=resumed,
+            local_ports=settings.local_ports(),
+            clipboard=SystemClipboard.from_environment(),
         )
         quicken_escape(app, settings.escape_delay_ms)
         app.run()

@@ -2,8 +2,9 @@
 
 Tolerant of how servers bend the protocol (see `protocol.md`): `content` may be null or absent,
 reasoning arrives as `reasoning` or `reasoning_content`, tool calls may lack `index`, repeat
-their ids or count from 1, a usage chunk may have `"choices": []` or no `choices` at all, and
-errors come in four shapes. Unknown fields are ignored.
+their ids, count from 1 or come one whole call per chunk with empty ids, a usage chunk may have
+`"choices": []` or no `choices` at all (Groq puts it in `x_groq`), and errors come in four
+shapes. Unknown fields are ignored.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class ChunkParser:
             and type(choices) is list
             and "error" not in obj
             and "usage" not in obj
+            and "x_groq" not in obj
             and obj.get("object") != "error"
         ):
             # The common chunk: one choice whose delta holds only text. Kept short: it runs per
@@ -125,7 +127,7 @@ class ChunkParser:
             raise _provider_error(_message_of(error), self._secrets)
         if obj.get("object") == "error":
             raise _provider_error(_message_of(obj), self._secrets)
-        usage = obj.get("usage")
+        usage = obj.get("usage") or _groq_usage(obj)
         events: list[Event] = []
         if choices and isinstance(choices, list):
             choice = choices[0]
@@ -234,7 +236,10 @@ class ChunkParser:
             key = ("id", call_id)
             call = None
         elif self._calls:
-            return self._calls[-1] if position == 0 else self._new_call(("pos", position), None)
+            latest = self._calls[-1]
+            if position == 0 and not _starts_another(fragment, latest):
+                return latest
+            return self._new_call(("pos", len(self._calls)), None)
         else:
             key = ("pos", position)
             call = None
@@ -273,6 +278,27 @@ def _parts_text(parts: list[Any]) -> str:
             )
         pieces.append(text)
     return "".join(pieces)
+
+
+def _starts_another(fragment: dict[str, Any], latest: ToolCall) -> bool:
+    """A fragment without index or id names a function while the latest call already has one.
+
+    Some endpoints send parallel calls one whole call per chunk, with no `index` and an empty
+    `id`: only the new name tells them apart. A server that repeats the name in every fragment
+    of one call is told apart by the latest call's arguments: they are not complete JSON yet.
+    """
+    function = fragment.get("function")
+    name = function.get("name") if isinstance(function, dict) else None
+    if not name or not isinstance(name, str) or not latest.name:
+        return False
+    complete = bool(latest.arguments.strip()) and latest.parsed_arguments is not None
+    return name != latest.name or complete
+
+
+def _groq_usage(obj: dict[str, Any]) -> object:
+    """Groq reports a stream's usage inside `x_groq`, not at the top level."""
+    extra = obj.get("x_groq")
+    return extra.get("usage") if isinstance(extra, dict) else None
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

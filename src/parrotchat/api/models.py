@@ -24,7 +24,7 @@ class ModelInfo:
 
 
 def parse_models(payload: Any) -> list[ModelInfo]:
-    """Models from any server's `/models` body (OpenAI, OpenRouter, Ollama, vLLM, ...)."""
+    """Models from any server's `/models` body: OpenAI, OpenRouter, Ollama, vLLM, llama.cpp..."""
     items = payload.get("data", payload.get("models")) if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         return []
@@ -41,11 +41,15 @@ def _model(item: dict[str, Any]) -> ModelInfo | None:
         name = fix_surrogates(name)
     pricing = item.get("pricing") if isinstance(item.get("pricing"), dict) else {}
     top = item.get("top_provider") if isinstance(item.get("top_provider"), dict) else {}
+    # llama.cpp: `meta.n_ctx` is the context it serves, `n_ctx_train` what the model was made for.
+    meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
     context = (
         item.get("context_length")
         or item.get("max_model_len")
         or item.get("context_window")
         or top.get("context_length")
+        or meta.get("n_ctx")
+        or meta.get("n_ctx_train")
     )
     return ModelInfo(
         id=model_id,

@@ -16,8 +16,10 @@ __all__ = [
     "_Check",
     "_check_input",
     "_env_name",
+    "_flag",
     "_headers",
     "_name",
+    "_ports",
     "_seconds",
     "_secret",
     "_show_value",
@@ -89,6 +91,20 @@ def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Bad("must be a non-empty string")
     return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("must be true or false")
+    return value
+
+
+def _ports(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(port, int) and not isinstance(port, bool) and 0 < port < 65536 for port in value
+    ):
+        raise _Bad("must be a list of port numbers from 1 to 65535, like [5000, 5001]")
+    return tuple(dict.fromkeys(value))
 
 
 def _env_name(value: Any) -> str | None:

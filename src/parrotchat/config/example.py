@@ -25,6 +25,9 @@ escape_delay_ms = 10
 # temperature = 0.7
 # The longest reply, in tokens; leave it out to let the provider decide.
 # max_tokens = 4096
+# At start-up, list the servers running on this machine (Ollama, LM Studio, llama.cpp,
+# vLLM on their usual ports; 127.0.0.1 only, never with a key). false turns it off.
+discover_local = true
 
 [timeouts]
 # Seconds to wait for the connection to open.
@@ -54,6 +57,10 @@ reply_mb = 16
 max_file_kb = 512
 # The most attached to one message, every file together.
 max_message_kb = 2048
+
+[discovery]
+# More ports to look for local servers on, besides 11434, 1234, 8080 and 8000.
+ports = [5000]
 
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.

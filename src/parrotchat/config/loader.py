@@ -73,6 +73,8 @@ def load_settings(
         sources=merge.sources,
         warnings=merge.warnings,
         model_explicit=merge.sources["model"] != "default",
+        discover_local=merge.scalar("discover_local", default=True),
+        discovery_ports=tuple(merge.data.get("discovery", {}).get("ports", ())),
     )
 
 

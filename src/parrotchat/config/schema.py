@@ -11,8 +11,10 @@ from typing import Any
 from parrotchat.config.checks import (
     _Bad,
     _env_name,
+    _flag,
     _headers,
     _name,
+    _ports,
     _seconds,
     _secret,
     _show_value,
@@ -61,6 +63,7 @@ _ATTACHMENTS_SCHEMA: dict[str, Any] = {
     "max_file_kb": _whole(1, 100 * 1024),
     "max_message_kb": _whole(1, 100 * 1024),
 }
+_DISCOVERY_SCHEMA: dict[str, Any] = {"ports": _ports}
 _FILE_SCHEMA: dict[str, Any] = {
     "default_provider": _name,
     "model": _name,
@@ -72,6 +75,8 @@ _FILE_SCHEMA: dict[str, Any] = {
     "timeouts": _TIMEOUTS_SCHEMA,
     "limits": _LIMITS_SCHEMA,
     "attachments": _ATTACHMENTS_SCHEMA,
+    "discover_local": _flag,
+    "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }
 

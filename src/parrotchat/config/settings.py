@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from parrotchat.api.discovery import DEFAULT_PORTS, FoundServer, local_port
 from parrotchat.api.endpoint import SENSITIVE_HEADER, Endpoint
 from parrotchat.api.limits import Limits
 from parrotchat.config.checks import _check_input, _url
@@ -85,6 +86,8 @@ class ProviderConfig:
     """Extra headers for every request (repr hidden: they may authenticate)."""
     model: str | None = None
     """This provider's default model."""
+    found: bool = False
+    """Not configured: a server found on this machine at start-up (see `Settings.add_found`)."""
 
     @property
     def is_demo(self) -> bool:
@@ -129,6 +132,10 @@ class Settings:
     model_explicit: bool = False
     """True if the model was chosen by a flag, env or the file: the UI then ignores the
     remembered last model."""
+    discover_local: bool = True
+    """Look for servers running on this machine at start-up (config `discover_local`)."""
+    discovery_ports: tuple[int, ...] = ()
+    """Ports to look on besides the usual ones (config `[discovery] ports`)."""
 
     def set_by_flag(self, key: str) -> bool:
         """True if a command-line flag chose `key` (`--model`, `--demo`...) for this run."""
@@ -173,6 +180,41 @@ class Settings:
             idle_timeout=self.timeouts.idle,
             limits=self.limits,
         )
+
+    def local_ports(self, defaults: Mapping[int, str] = DEFAULT_PORTS) -> dict[int, str]:
+        """The ports to look for local servers on (port -> name to list one under).
+
+        Empty when discovery is off or the demo was asked for (it is offline); a port that a
+        configured provider already points at on this machine is not asked again.
+
+        Args:
+            defaults: The usual ports of local servers (tests pass their own).
+        """
+        if not self.discover_local or self.sources.get("provider") == "--demo":
+            return {}
+        taken = {local_port(config.base_url) for config in self.providers.values()}
+        ports = dict(defaults)
+        for port in self.discovery_ports:
+            ports.setdefault(port, f"local-{port}")
+        return {port: name for port, name in ports.items() if port not in taken}
+
+    def add_found(self, server: FoundServer) -> str:
+        """List a server found on this machine as a provider (no key, no headers); its name.
+
+        The name is the server's, or with its port added when a configured provider has it.
+        """
+        for config in self.providers.values():
+            if config.found and config.base_url == server.base_url:
+                return config.name
+        name = server.name
+        if name in self.providers:
+            name = f"{server.name}-{server.port}"
+        while name in self.providers:
+            name += "-local"
+        first = server.models[0].id if server.models else None
+        self.providers[name] = ProviderConfig(name, server.base_url, model=first, found=True)
+        self.sources[f"providers.{name}.base_url"] = "found on this machine"
+        return name
 
     def with_demo_url(self, url: str) -> Settings:
         """A copy whose demo provider points at the started demo server at `url`."""

@@ -65,6 +65,7 @@ def show_config(settings: Settings) -> str:
         _row("timeouts", timeouts),
         _row("limits", limits),
         _row("attachments", attachments),
+        _row("discover local", _discovery_text(settings), src("discover_local")),
         "",
         "providers:",
     ]
@@ -73,6 +74,13 @@ def show_config(settings: Settings) -> str:
     if settings.warnings:
         lines += ["", "warnings:", *(f"  {warning}" for warning in settings.warnings)]
     return "\n".join(lines)
+
+
+def _discovery_text(settings: Settings) -> str:
+    if not settings.discover_local:
+        return "off"
+    extra = ", ".join(str(port) for port in settings.discovery_ports)
+    return f"on, 127.0.0.1 only, the usual ports{f' and {extra}' if extra else ''}"
 
 
 def _provider_lines(settings: Settings, config: ProviderConfig) -> list[str]:

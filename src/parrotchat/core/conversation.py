@@ -1,4 +1,9 @@
-"""A conversation and its messages, and how they become the request's `messages` list."""
+"""A conversation and its messages, and how they become the request's `messages` list.
+
+A conversation is a tree: an edited prompt or a reply asked for again is a *sibling* of the
+message it replaces, and nothing is lost. `Conversation.messages` is the *active path*, from
+the first message to the leaf on screen: what the UI shows and what a request carries.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from typing import Any
 from parrotchat.api.events import ToolCall, Usage
 from parrotchat.core.attachments import Attachment, join_contents, request_content
 
-__all__ = ["Conversation", "Message", "Role", "Status"]
+__all__ = ["Conversation", "Message", "Role", "Status", "active_path"]
 
 
 class Role(StrEnum):
@@ -51,7 +56,9 @@ class Message:
     """Completion tokens: from usage when reported, else the count of streamed chunks."""
     created: float = field(default_factory=time.time)
     id: int | None = field(default=None, compare=False)
-    """The message's id in the history, once stored (a retry replaces that stored message)."""
+    """The message's id in the history, once stored."""
+    parent_id: int | None = field(default=None, compare=False)
+    """The stored id of the message it answers or follows; None for a first message."""
     attachments: list[Attachment] = field(default_factory=list)
     """Files attached to a prompt; sent with it on every later turn too."""
 
@@ -76,19 +83,152 @@ class Message:
         return {"role": str(self.role), "content": self.content}
 
 
-@dataclass
-class Conversation:
-    """The messages of one chat, and the system prompt that goes first in every request."""
+def active_path(nodes: list[Message], active: int | None) -> list[Message]:
+    """The path from the first message to the one whose id is `active` (or, if there is no
+    such message, to the newest one), given messages with `id` and `parent_id` set."""
+    if not nodes:
+        return []
+    by_id = {message.id: message for message in nodes}
+    node: Message | None = by_id.get(active, nodes[-1]) if active is not None else nodes[-1]
+    path: list[Message] = []
+    while node is not None:
+        path.append(node)
+        node = by_id.get(node.parent_id) if node.parent_id is not None else None
+    path.reverse()
+    return path
 
-    system_prompt: str | None = None
-    messages: list[Message] = field(default_factory=list)
+
+class Conversation:
+    """The messages of one chat as a tree, the active path through it, and the system prompt
+    that goes first in every request.
+
+    `Conversation("Be brief.", [prompt, reply])` starts with one path; `add` extends it,
+    `branch` puts a sibling in place of a message on the path, `switch` shows another sibling.
+    """
+
+    def __init__(
+        self, system_prompt: str | None = None, messages: list[Message] | None = None
+    ) -> None:
+        self.system_prompt: str | None = system_prompt
+        self.messages: list[Message] = []
+        """The active path, first message first."""
+        self._parent: dict[int, Message | None] = {}
+        """id(message) -> the message it follows (None for a first message)."""
+        self._children: dict[int | None, list[Message]] = {}
+        """id(parent) (None: the first messages) -> its children, oldest first."""
+        self._order: dict[int, int] = {}
+        """id(message) -> when it joined the tree (the latest leaf of a branch is shown)."""
+        for message in messages or ():
+            self.add(message)
+
+    @classmethod
+    def from_tree(
+        cls, system_prompt: str | None, nodes: list[Message], active: int | None = None
+    ) -> Conversation:
+        """A conversation from stored messages (oldest first, `id` and `parent_id` set), on the
+        path to the message whose id is `active` (default: the newest leaf)."""
+        conversation = cls(system_prompt)
+        by_id = {message.id: message for message in nodes if message.id is not None}
+        for message in nodes:
+            parent = by_id.get(message.parent_id) if message.parent_id is not None else None
+            conversation._join(message, parent)
+        leaf = by_id.get(active) if active is not None else None
+        if leaf is None and nodes:
+            leaf = nodes[-1]
+            while conversation._children.get(id(leaf)):
+                leaf = conversation._children[id(leaf)][-1]
+        conversation.messages = conversation._path_to(leaf) if leaf is not None else []
+        return conversation
+
+    def _join(self, message: Message, parent: Message | None) -> None:
+        self._parent[id(message)] = parent
+        self._children.setdefault(id(parent) if parent is not None else None, []).append(message)
+        self._order[id(message)] = len(self._order)
+
+    def _path_to(self, leaf: Message) -> list[Message]:
+        path: list[Message] = []
+        node: Message | None = leaf
+        while node is not None:
+            path.append(node)
+            node = self._parent.get(id(node))
+        path.reverse()
+        return path
 
     def add(self, message: Message) -> Message:
+        """Append `message` to the active path."""
+        parent = self.messages[-1] if self.messages else None
+        message.parent_id = parent.id if parent is not None else None
+        self._join(message, parent)
         self.messages.append(message)
         return message
 
+    def branch(self, index: int, message: Message) -> Message:
+        """Make `message` a sibling of the path's message at `index`, and the path end there.
+
+        The old message and everything after it stay in the tree, as an alternative.
+        """
+        parent = self.messages[index - 1] if index > 0 else None
+        message.parent_id = parent.id if parent is not None else None
+        self._join(message, parent)
+        self.messages[index:] = [message]
+        return message
+
+    def siblings(self, message: Message) -> list[Message]:
+        """`message` and its alternatives (same parent), oldest first."""
+        parent = self._parent.get(id(message))
+        return list(self._children.get(id(parent) if parent is not None else None, [message]))
+
+    def switch(self, index: int, step: int) -> bool:
+        """Show the sibling `step` places away from the path's message at `index`, with the
+        newest branch below it; False if there is none that way."""
+        message = self.messages[index]
+        siblings = self.siblings(message)
+        position = siblings.index(message) + step
+        if not 0 <= position < len(siblings):
+            return False
+        chosen = siblings[position]
+        leaf = chosen
+        newest = self._order.get(id(leaf), 0)
+        stack = list(self._children.get(id(chosen), []))
+        while stack:
+            node = stack.pop()
+            if self._order.get(id(node), 0) > newest:
+                leaf, newest = node, self._order[id(node)]
+            stack.extend(self._children.get(id(node), []))
+        self.messages[index:] = self._path_to(leaf)[index:]
+        return True
+
+    def show_branch_of(self, message_id: int) -> bool:
+        """Make the path go through the stored message `message_id` (to the newest leaf below
+        it); False if there is no such message. Nothing changes if it is on the path already."""
+        target = next(
+            (m for kids in self._children.values() for m in kids if m.id == message_id), None
+        )
+        if target is None:
+            return False
+        if any(message is target for message in self.messages):
+            return True
+        leaf, newest = target, self._order.get(id(target), 0)
+        stack = list(self._children.get(id(target), []))
+        while stack:
+            node = stack.pop()
+            if self._order.get(id(node), 0) > newest:
+                leaf, newest = node, self._order[id(node)]
+            stack.extend(self._children.get(id(node), []))
+        self.messages = self._path_to(leaf)
+        return True
+
+    def remove_last(self) -> Message:
+        """Take the path's last message out of the tree (a failed reply with nothing in it)."""
+        message = self.messages.pop()
+        parent = self._parent.pop(id(message), None)
+        kids = self._children.get(id(parent) if parent is not None else None, [])
+        if message in kids:
+            kids.remove(message)
+        return message
+
     def request_messages(self) -> list[dict[str, Any]]:
-        """The whole history for the next request: system prompt first, then every turn.
+        """The active path for the next request: system prompt first, then every turn.
 
         Partial answers (cancelled, interrupted, failed) go along: the model should see what the
         user saw. Empty assistant turns are left out, and so is a user turn whose reply is missing

@@ -16,7 +16,7 @@ from parrotchat.core.attachment_export import (
     attachments_to_list,
     attachments_to_markdown,
 )
-from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.conversation import Message, Role, Status, active_path
 from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import format_controls, neutralize
 
@@ -34,7 +34,9 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "parrotchat-conversation"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+"""2: a conversation is a tree (each message names its `parent` by position; `active` is
+the message it is shown at). Version 1 exports, one path each, still import."""
 
 _ROLE_NAMES = {Role.SYSTEM: "System", Role.USER: "You", Role.ASSISTANT: "Assistant"}
 
@@ -180,8 +182,25 @@ def _field(data: dict[str, Any], key: str, kind: str, where: str, required: bool
     return value
 
 
-def conversation_to_json(record: ConversationRecord, messages: list[Message]) -> dict[str, Any]:
-    """The whole conversation as a versioned JSON-ready dict (ids are not exported)."""
+def conversation_to_json(
+    record: ConversationRecord, messages: list[Message], active: int | None = None
+) -> dict[str, Any]:
+    """The whole conversation as a versioned JSON-ready dict (ids are not exported).
+
+    Args:
+        messages: Every message of every branch, oldest first; each follows the one its
+            `parent_id` names (messages not stored yet, without ids, form one path).
+        active: The id of the message the conversation is shown at (None: the newest).
+    """
+    position = {m.id: n for n, m in enumerate(messages) if m.id is not None}
+    items = []
+    for number, message in enumerate(messages):
+        item = message_to_dict(message)
+        if message.id is None:
+            item["parent"] = number - 1 if number else None
+        else:
+            item["parent"] = position.get(message.parent_id)
+        items.append(item)
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -192,13 +211,19 @@ def conversation_to_json(record: ConversationRecord, messages: list[Message]) ->
             "system_prompt": record.system_prompt,
             "model": record.model,
             "provider": record.provider,
+            "active": position.get(active) if active is not None else None,
         },
-        "messages": [message_to_dict(message) for message in messages],
+        "messages": items,
     }
 
 
 def conversation_from_json(data: Any) -> tuple[dict[str, Any], list[Message]]:
-    """The conversation fields and messages of an export; raises InvalidExport otherwise."""
+    """The conversation fields and messages of an export; raises InvalidExport otherwise.
+
+    Each message's `parent_id` holds the *position* of its parent in the list (None for a
+    first message), and `fields["active"]` the position of the message the conversation is
+    shown at (None: the newest); version 1 exports are one path.
+    """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise InvalidExport("This is not a parrotchat conversation export.")
     version = data.get("version")
@@ -227,8 +252,23 @@ def conversation_from_json(data: Any) -> tuple[dict[str, Any], list[Message]]:
     for number, item in enumerate(messages, 1):
         if not isinstance(item, dict):
             raise InvalidExport(f"The export is malformed: message {number} is not an object.")
-        parsed.append(message_from_dict(item, f"message {number}"))
+        message = message_from_dict(item, f"message {number}")
+        if version == 1:
+            message.parent_id = number - 2 if number > 1 else None
+        else:
+            parent = _field(item, "parent", "integer", f"message {number}")
+            if parent is not None and not 0 <= parent < number - 1:
+                raise InvalidExport(
+                    f"The export is malformed: message {number} follows a message that does "
+                    "not come before it."
+                )
+            message.parent_id = parent
+        parsed.append(message)
+    active = _field(conversation, "active", "integer", "the conversation") if version > 1 else None
+    if active is not None and not 0 <= active < len(parsed):
+        raise InvalidExport("The export is malformed: its active message is not one of its own.")
     _check_encodable(fields, parsed)
+    fields["active"] = active
     return fields, parsed
 
 
@@ -253,15 +293,52 @@ def export_text(
     messages: list[Message],
     kind: Literal["markdown", "json"],
     tz: tzinfo | None = None,
+    *,
+    active: int | None = None,
+    all_branches: bool = False,
 ) -> str:
     """A conversation as an export file's text, terminal-safe whichever the format.
 
     The database keeps the model's raw text; Markdown shows control characters as visible
-    symbols, JSON escapes them (and reads back as the same text).
+    symbols, JSON escapes them (and reads back as the same text). JSON holds every branch of
+    `messages`; Markdown the active path (to the message whose id is `active`), and with
+    `all_branches` every other branch after it.
     """
     if kind == "json":
-        return dump_json(conversation_to_json(record, messages))
-    return neutralize(conversation_to_markdown(record, messages, tz=tz))
+        return dump_json(conversation_to_json(record, messages, active))
+    if not any(message.id is not None for message in messages):
+        return neutralize(conversation_to_markdown(record, messages, tz=tz))
+    path = active_path(messages, active)
+    text = conversation_to_markdown(record, path, tz=tz)
+    if all_branches:
+        text += other_branches_markdown(messages, path, tz)
+    return neutralize(text)
+
+
+def other_branches_markdown(
+    nodes: list[Message], path: list[Message], tz: tzinfo | None = None
+) -> str:
+    """Every branch but `path`, each under a heading saying where it leaves the path before
+    it, oldest first: what `--all-branches` adds to the Markdown export."""
+    children: dict[int | None, list[Message]] = {}
+    for message in nodes:
+        children.setdefault(message.parent_id, []).append(message)
+    leaves = [m for m in nodes if m.id is not None and not children.get(m.id)]
+    shown = {id(message) for message in path}
+    lines: list[str] = []
+    others = [leaf for leaf in leaves if id(leaf) not in shown]
+    for number, leaf in enumerate(others, 2):
+        branch = active_path(nodes, leaf.id)
+        fork = next(
+            (n for n, message in enumerate(branch) if id(message) not in shown), len(branch)
+        )
+        lines += [
+            "",
+            f"# Branch {number} of {len(others) + 1} · from message {fork + 1} on",
+            "",
+        ]
+        lines += _message_lines(branch[fork:], tz)
+    return "\n".join(lines).rstrip("\n") + "\n" if lines else ""
 
 
 def dump_json(data: Any) -> str:
@@ -315,6 +392,13 @@ def conversation_to_markdown(
     lines.append("")
     if record.system_prompt:
         lines += ["## System prompt", "", record.system_prompt, ""]
+    lines += _message_lines(messages, tz)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _message_lines(messages: list[Message], tz: tzinfo | None) -> list[str]:
+    """The Markdown of each message: a heading (role, model, time, status), then its parts."""
+    lines: list[str] = []
     for message in messages:
         heading = [_ROLE_NAMES[message.role]]
         if message.role is Role.ASSISTANT and (name := _model_name(message.model, None)):
@@ -335,4 +419,4 @@ def conversation_to_markdown(
             lines += [f"*{message.notice}*", ""]
         if message.error:
             lines += [f"**Error:** {message.error}", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return lines

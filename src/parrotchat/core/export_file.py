@@ -23,15 +23,20 @@ SLUG_LENGTH = 40
 
 
 def export_conversation(
-    record: ConversationRecord, messages: list[Message], kind: ExportFormat, folder: Path
+    record: ConversationRecord,
+    messages: list[Message],
+    kind: ExportFormat,
+    folder: Path,
+    active: int | None = None,
 ) -> Path:
-    """Write a conversation to a new Markdown or JSON file in `folder`, named after its title.
+    """Write a conversation to a new Markdown or JSON file in `folder`, named after its title
+    (`export_text` says what `messages` and `active` are).
 
     Raises:
         OSError: The folder cannot be created or written.
     """
     suffix = ".md" if kind == "markdown" else ".json"
-    text = export_text(record, messages, kind)
+    text = export_text(record, messages, kind, active=active)
     return write_new_file(folder, export_file_name(record.title, suffix), text)
 
 

@@ -50,7 +50,8 @@ LIST_LIMIT = 200
 T = TypeVar("T")
 
 Resumed = tuple[ConversationRecord, list[Message]]
-"""A stored conversation: its record and its messages."""
+"""A stored conversation reopened: its record (with `active_leaf`) and every message of every
+branch, oldest first (`Conversation.from_tree` makes it a conversation on its active path)."""
 
 
 class NoConversation(Exception):
@@ -213,7 +214,8 @@ class History:
             if conversation_id is None:
                 return _Refusal("there is no conversation to continue yet")
             try:
-                return store.load_conversation(conversation_id)
+                record, nodes, _active = store.load_tree(conversation_id)
+                return record, nodes
             except ConversationNotFound:
                 return _Refusal(f"there is no conversation {which}")
 
@@ -230,9 +232,12 @@ class History:
             Store.create_conversation, system_prompt=system_prompt, model=model, provider=provider
         )
 
-    async def add_message(self, conversation_id: int, message: Message) -> int | None:
-        """Store `message` last in the conversation (setting `message.id`); its id, or None."""
-        return await self.call(Store.add_message, conversation_id, message)
+    async def add_message(
+        self, conversation_id: int, message: Message, *, root: bool = False
+    ) -> int | None:
+        """Store `message` after its parent (`Store.add_message`; `root`: it has none);
+        `message.id` is set. Its id, or None if history is off."""
+        return await self.call(Store.add_message, conversation_id, message, root=root)
 
     def delete_message(self, message_id: int) -> None:
         """Queue the removal of one message (a retry replaces it)."""
@@ -247,8 +252,20 @@ class History:
         return await self.ask(Store.search, query, limit)
 
     async def load(self, conversation_id: int) -> Resumed | None:
-        """A stored conversation's record and messages."""
-        return await self.ask(Store.load_conversation, conversation_id)
+        """A stored conversation's record and every message of every branch (`Resumed`)."""
+        loaded = await self.ask(Store.load_tree, conversation_id)
+        return None if loaded is None else (loaded[0], loaded[1])
+
+    async def load_tree(
+        self, conversation_id: int
+    ) -> tuple[ConversationRecord, list[Message], int | None] | None:
+        """A stored conversation's record, every message of every branch, and the id of the
+        message it is shown at (`Store.load_tree`)."""
+        return await self.ask(Store.load_tree, conversation_id)
+
+    async def set_active_leaf(self, conversation_id: int, message_id: int) -> None:
+        """Remember the branch on screen (queued; it never blocks)."""
+        self.submit(Store.set_active_leaf, conversation_id, message_id)
 
     async def get(self, conversation_id: int) -> ConversationRecord | None:
         """A stored conversation's record."""

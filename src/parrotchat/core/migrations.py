@@ -97,7 +97,7 @@ INSERT INTO conversations_fts (rowid, title) SELECT id, title FROM conversations
 """
 
 # Attached files: each file's bytes once (by sha256), and each message's references to them.
-V3_ATTACHMENTS = """
+V4_ATTACHMENTS = """
 CREATE TABLE attachment_blobs (
     sha256 TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -116,6 +116,20 @@ CREATE TABLE message_attachments (
 );
 CREATE INDEX message_attachments_by_blob ON message_attachments (sha256);
 """
+
+
+V3_TREES = """
+ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE;
+ALTER TABLE conversations ADD COLUMN active_leaf INTEGER;
+UPDATE messages SET parent_id = (
+    SELECT max(earlier.id) FROM messages AS earlier
+    WHERE earlier.conversation_id = messages.conversation_id AND earlier.id < messages.id
+);
+CREATE INDEX messages_by_parent ON messages (conversation_id, parent_id);
+"""
+"""Conversations become trees: each message follows its parent (the one before it, for the
+conversations stored so far: one path each); `active_leaf` is the message the conversation is
+shown at (NULL: its newest)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +156,8 @@ def has_fts5(conn: sqlite3.Connection) -> bool:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations and messages", V1_TABLES),
     Migration(2, "full-text search index", V2_SEARCH, applies=has_fts5),
-    Migration(3, "attached files", V3_ATTACHMENTS),
+    Migration(3, "conversation trees", V3_TREES),
+    Migration(4, "attached files", V4_ATTACHMENTS),
 )
 """Every migration, in order; `MIGRATIONS[n - 1].version == n`."""
 

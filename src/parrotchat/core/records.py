@@ -45,6 +45,9 @@ class ConversationRecord:
     provider: str | None = None
     deleted_at: float | None = None
     """When the conversation was moved to the trash; None while it is not in the trash."""
+    active_leaf: int | None = None
+    """The id of the message the conversation is shown at (None: its newest), when loaded
+    with every branch (`Store.load_tree`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,8 @@ class SearchHit:
     snippet: str
     """A few words around the best match in the messages, or "" when only the title matches."""
     updated: float
+    message_id: int | None = None
+    """The message the snippet comes from (on any branch), if the messages match."""
 
 
 _SPACE = re.compile(r"\s+")

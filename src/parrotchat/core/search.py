@@ -142,7 +142,14 @@ def search_fts(conn: sqlite3.Connection, text: str, limit: int) -> list[SearchHi
     cursor.close()
     snippets = _snippets(conn, match, list(message_of.values()))
     return [
-        SearchHit(cid, title, marked, snippets.get(message_of.get(cid, -1), ""), updated)
+        SearchHit(
+            cid,
+            title,
+            marked,
+            snippets.get(message_of.get(cid, -1), ""),
+            updated,
+            message_of.get(cid),
+        )
         for cid, (title, marked, updated) in found.items()
     ]
 
@@ -182,10 +189,12 @@ def search_like(conn: sqlite3.Connection, text: str, limit: int) -> list[SearchH
     hits = []
     for conversation_id, title, updated in rows:
         found = conn.execute(
-            "SELECT content FROM messages WHERE conversation_id = ? AND status != 'streaming'"
+            "SELECT content, id FROM messages WHERE conversation_id = ? AND status != 'streaming'"
             " AND content LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1",
             (conversation_id, like_pattern(terms[0])),
         ).fetchone()
         snippet = " ".join(like_snippet(found[0], terms).split()) if found else ""
-        hits.append(SearchHit(conversation_id, title, mark(title, terms), snippet, updated))
+        marked = mark(title, terms)
+        message_id = int(found[1]) if found else None
+        hits.append(SearchHit(conversation_id, title, marked, snippet, updated, message_id))
     return hits

@@ -74,7 +74,12 @@ class SessionView(Protocol):
         """A reply is about to stream: show it; return who hears it grow."""
 
     async def message_removed(self, message: Message) -> None:
-        """A message left the conversation (a retry replaces the reply)."""
+        """A message left the conversation (a retry replaces an empty failed reply)."""
+
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        """The path's end changed (an edit, a regeneration, a switch to an alternative):
+        `removed` left the screen, `shown` follows what stays (a reply about to start is not
+        in it: `reply_started` shows it)."""
 
     def reply_ended(self, reply: Reply) -> None:
         """A reply's task is over (its message holds the final state)."""
@@ -118,6 +123,9 @@ class _NoView:
         return None
 
     async def message_removed(self, message: Message) -> None:
+        pass
+
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
         pass
 
     def reply_ended(self, reply: Reply) -> None:
@@ -180,7 +188,9 @@ class ChatSession:
             record, messages = resumed
             restored = resumed_settings(settings, record)
             provider, model = restored.provider, restored.model
-            self.conversation = Conversation(restored.system_prompt, list(messages))
+            self.conversation = Conversation.from_tree(
+                restored.system_prompt, list(messages), record.active_leaf
+            )
             self.conversation_id, self.title = record.id, record.title
         self.provider, self.model = current or (provider, model)
 
@@ -247,31 +257,93 @@ class ChatSession:
     async def retry(self) -> Reply | None:
         """Ask again (with the model now chosen) for the last reply that failed or was stopped.
 
-        The failed reply is replaced, in the history too. None if there is nothing to retry.
+        A reply with anything in it stays as an alternative (`regenerate`); an empty one is
+        replaced, in the history too. None if there is nothing to retry.
         """
         failed = self.retryable_reply()
         if failed is None:
             return None
+        if failed.content or failed.reasoning or failed.tool_calls:
+            return await self.regenerate(len(self.conversation.messages) - 1)
         latest = self.latest
         if latest is not None and latest.message is failed:
             latest.recorder.discard()
         elif failed.id is not None:
             # A reply of a reopened conversation: no recorder, but the store knows its id.
             self.history.delete_message(failed.id)
-        self.conversation.messages.pop()
+        self.conversation.remove_last()
         await self.view.message_removed(failed)
         return await self._start_reply()
 
-    async def _start_reply(self) -> Reply:
+    async def regenerate(self, index: int | None = None) -> Reply | None:
+        """Ask again for the reply at `index` on the path (default: the last reply), with the
+        model now chosen; the earlier answer and what followed it stay as an alternative.
+        None if there is no reply there."""
+        messages = self.conversation.messages
+        if index is None:
+            index = max((n for n, m in enumerate(messages) if m.role is Role.ASSISTANT), default=-1)
+        if not 0 <= index < len(messages) or messages[index].role is not Role.ASSISTANT:
+            return None
+        self.stop()
+        removed = messages[index:]
+        return await self._start_reply(at=index, removed=removed)
+
+    async def edit(self, index: int, text: str) -> Reply | None:
+        """Send `text` in place of the prompt at `index` on the path, as a new branch; the
+        earlier prompt and what followed it stay as an alternative. None if there is no
+        prompt there."""
+        messages = self.conversation.messages
+        if not 0 <= index < len(messages) or messages[index].role is not Role.USER:
+            return None
+        self.stop()
+        removed = messages[index:]
+        # The edited prompt keeps the files the earlier one carried.
+        files = list(messages[index].attachments)
+        user = self.conversation.branch(index, Message(Role.USER, text, attachments=files))
+        await self.view.path_changed(removed, [user])
+        if self.conversation_id is not None:
+            await self.history.add_message(self.conversation_id, user, root=index == 0)
+        return await self._start_reply()
+
+    def alternatives(self, index: int) -> tuple[int, int]:
+        """Which of its alternatives the path's message at `index` is, and how many there are
+        (1-based: `(2, 3)` reads "2/3")."""
+        message = self.conversation.messages[index]
+        siblings = self.conversation.siblings(message)
+        return siblings.index(message) + 1, len(siblings)
+
+    async def switch(self, index: int, step: int) -> bool:
+        """Show the alternative `step` places away from the path's message at `index` (and the
+        newest branch below it); remembered for the next start. False if there is none."""
+        if self.streaming:
+            return False
+        removed = self.conversation.messages[index:]
+        if not self.conversation.switch(index, step):
+            return False
+        self.latest = None
+        path = self.conversation.messages
+        await self.view.path_changed(removed, path[index:])
+        leaf = path[-1].id
+        if self.conversation_id is not None and leaf is not None:
+            await self.history.set_active_leaf(self.conversation_id, leaf)
+        return True
+
+    async def _start_reply(
+        self, *, at: int | None = None, removed: list[Message] | None = None
+    ) -> Reply:
         provider, model = self.provider, self.model
+        message = Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
+        if at is None:
+            self.conversation.add(message)
+        else:
+            self.conversation.branch(at, message)
+            await self.view.path_changed(removed or [], [])
         request = ReplyRequest(
             model=model,
+            # The reply being started is empty, so it is not part of what is sent.
             messages=self.conversation.request_messages(),
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_tokens,
-        )
-        message = self.conversation.add(
-            Message(Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING)
         )
         reply_id = None
         if self.conversation_id is not None:
@@ -346,15 +418,22 @@ class ChatSession:
         self.conversation_id = None
         self.title = None
 
-    async def open(self, conversation_id: int) -> tuple[Resumed, str | None] | None:
+    async def open(
+        self, conversation_id: int, at: int | None = None
+    ) -> tuple[Resumed, str | None] | None:
         """Make a stored conversation the one on screen, with its model and system prompt.
 
         A reply in flight is stopped once the conversation is loaded (if the load fails, it
         streams on). Nothing is sent.
 
+        Args:
+            at: A stored message (a search's hit) whose branch is shown, and then remembered
+                as the one shown; default: the branch shown last.
+
         Returns:
-            The conversation, and a sentence if its provider is no longer configured (it goes
-            on with the current one); None if history is off.
+            The conversation as stored (`Resumed`: every branch; `self.conversation.messages`
+            is the path shown), and a sentence if its provider is no longer configured (it
+            goes on with the current one); None if history is off.
 
         Raises:
             HistoryRefused: The conversation is gone, or the database is busy.
@@ -366,8 +445,15 @@ class ChatSession:
         self.end_replies()  # no await from here on: nothing slips in
         self.latest = None
         notice = self._restore_model(record)
-        self.conversation = Conversation(record.system_prompt, list(messages))
+        self.conversation = Conversation.from_tree(
+            record.system_prompt, list(messages), record.active_leaf
+        )
         self.conversation_id, self.title = record.id, record.title
+        path = self.conversation.messages
+        if at is not None and path and self.conversation.show_branch_of(at):
+            leaf = self.conversation.messages[-1]
+            if leaf is not path[-1] and leaf.id is not None:
+                await self.history.set_active_leaf(record.id, leaf.id)
         return loaded, notice
 
     def _restore_model(self, record: ConversationRecord) -> str | None:
@@ -416,15 +502,16 @@ class ChatSession:
             return None
         return await self.history.get(self.conversation_id)
 
-    async def to_export(self) -> Resumed | None:
-        """The conversation on screen as stored; or, unsaved (no history), as in memory.
-        None if there is nothing to export yet.
+    async def to_export(self) -> tuple[ConversationRecord, list[Message], int | None] | None:
+        """The conversation on screen as stored (every branch, and the id of the message it
+        is shown at); or, unsaved (no history), its path in memory. None if there is nothing
+        to export yet.
 
         Raises:
             HistoryRefused: The conversation is gone, or the database is busy.
         """
         if self.conversation_id is not None:
-            loaded = await self.history.load(self.conversation_id)
+            loaded = await self.history.load_tree(self.conversation_id)
             if loaded is not None:
                 return loaded
         messages = list(self.conversation.messages)
@@ -440,7 +527,7 @@ class ChatSession:
             model=self.model,
             provider=self.provider,
         )
-        return record, messages
+        return record, [dataclasses.replace(m, id=None) for m in messages], None
 
     def deleted_now(self, conversation_id: int, title: str) -> bool:
         """A conversation went to the trash: offer to undo it for `UNDO_SECONDS`. Returns

@@ -17,6 +17,7 @@ Exceptions (all carry one user-facing sentence):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -35,7 +36,7 @@ from parrotchat.core.attachment_store import (
     save_attachments,
     search_names,
 )
-from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.conversation import Message, Role, Status, active_path
 from parrotchat.core.export import InvalidExport
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
 from parrotchat.core.records import (
@@ -467,21 +468,30 @@ class Store:
 
     # -- messages --------------------------------------------------------------------------
 
-    def add_message(self, conversation_id: int, message: Message) -> int:
+    def add_message(self, conversation_id: int, message: Message, *, root: bool = False) -> int:
         """Store a message (a prompt before it is sent, or a reply starting to stream).
 
-        The first user message titles an untitled conversation. Returns the message id, which
-        is also set as `message.id`.
+        It follows `message.parent_id`; without one, the end of the active path (or nothing,
+        if `root`: an edit of the first prompt). It becomes the end of the active path. The
+        first user message titles an untitled conversation. Returns the message id, which is
+        also set as `message.id` (and `parent_id` is set too).
         """
         now = time.time()
         with self._write() as conn:
+            if message.parent_id is None and not root:
+                message.parent_id = self._active_leaf(conn, conversation_id)
             cursor = conn.execute(
-                f"INSERT INTO messages (conversation_id, {_MESSAGE_COLUMNS}, updated)"
-                f" VALUES (?, {', '.join('?' * 15)}, ?)",
-                (conversation_id, *_message_values(message), now),
+                f"INSERT INTO messages (conversation_id, parent_id, {_MESSAGE_COLUMNS}, updated)"
+                f" VALUES (?, ?, {', '.join('?' * 15)}, ?)",
+                (conversation_id, message.parent_id, *_message_values(message), now),
             )
-            self._touch(conn, conversation_id, message, now)
             message.id = int(cursor.lastrowid or 0)
+            self._touch(conn, conversation_id, message, now)
+            # A new message is where the conversation is shown: the end of its active path.
+            conn.execute(
+                "UPDATE conversations SET active_leaf = ? WHERE id = ?",
+                (message.id, conversation_id),
+            )
             if message.attachments:
                 save_attachments(conn, message.id, message.attachments)
             # A prompt of attached files only is titled by their names.
@@ -523,9 +533,36 @@ class Store:
             )
 
     def delete_message(self, message_id: int) -> None:
-        """Forget one message (a reply the user asked for again); no error if it is gone."""
+        """Forget one message and what follows it (a failed reply with nothing in it, asked
+        for again); the conversation is then shown at its parent. No error if it is gone."""
         with self._write() as conn:
+            conn.execute(
+                "UPDATE conversations SET active_leaf ="
+                " (SELECT parent_id FROM messages WHERE id = :id)"
+                " WHERE active_leaf = :id",
+                {"id": message_id},
+            )
             conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+
+    @staticmethod
+    def _active_leaf(conn: sqlite3.Connection, conversation_id: int) -> int | None:
+        """The message the conversation is shown at: `active_leaf`, else its newest one."""
+        row = conn.execute(
+            "SELECT coalesce(c.active_leaf,"
+            " (SELECT max(id) FROM messages WHERE conversation_id = c.id))"
+            " FROM conversations AS c WHERE c.id = ?",
+            (conversation_id,),
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def set_active_leaf(self, conversation_id: int, message_id: int) -> None:
+        """Show the conversation at `message_id` (the user switched to another branch)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE conversations SET active_leaf = ? WHERE id = ?"
+                " AND EXISTS (SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?)",
+                (message_id, conversation_id, message_id, conversation_id),
+            )
 
     def finish_message(self, message_id: int, message: Message) -> None:
         """Store the whole message once its reply has ended (any status but streaming)."""
@@ -565,11 +602,23 @@ class Store:
             return cursor.rowcount
 
     def load_conversation(self, conversation_id: int) -> tuple[ConversationRecord, list[Message]]:
-        """The conversation's record and all its messages (their `id` set), oldest first."""
+        """The conversation's record and the messages of its active path (their `id` and
+        `parent_id` set), first first."""
+        record, messages, active = self.load_tree(conversation_id)
+        return record, active_path(messages, active)
+
+    def load_tree(
+        self, conversation_id: int
+    ) -> tuple[ConversationRecord, list[Message], int | None]:
+        """The conversation's record, every message of every branch (oldest first, `id` and
+        `parent_id` set), and the id of the message it is shown at (None: the newest leaf)."""
         with self._read() as conn:
             record = self._record(conn, conversation_id)
+            active = conn.execute(
+                "SELECT active_leaf FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()[0]
             rows = conn.execute(
-                f"SELECT id, {_MESSAGE_COLUMNS} FROM messages"
+                f"SELECT id, parent_id, {_MESSAGE_COLUMNS} FROM messages"
                 " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
@@ -577,32 +626,46 @@ class Store:
             attached = load_attachments(conn, [m.id for m in messages if m.role is Role.USER])
         for message in messages:
             message.attachments = attached.get(message.id or 0, [])
-        return record, messages
+        record = dataclasses.replace(record, active_leaf=active)
+        return record, messages, active
 
     def message_counts(self, conversation_ids: Sequence[int]) -> dict[int, int]:
-        """How many messages each of these conversations has (0 for one without any)."""
+        """How many messages the active path of each of these conversations has (0 for one
+        without any)."""
         counts = dict.fromkeys(conversation_ids, 0)
         ids = list(counts)
+        links: dict[int, dict[int, int | None]] = {}
+        actives: dict[int, int | None] = {}
         with self._read() as conn:
             # In slices: SQLite limits the number of parameters of one statement.
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
-                rows = conn.execute(
-                    "SELECT conversation_id, count(*) FROM messages"
-                    f" WHERE conversation_id IN ({', '.join('?' * len(part))})"
-                    " GROUP BY conversation_id",
+                marks = ", ".join("?" * len(part))
+                for cid, mid, parent in conn.execute(
+                    "SELECT conversation_id, id, parent_id FROM messages"
+                    f" WHERE conversation_id IN ({marks}) ORDER BY id",
                     part,
-                ).fetchall()
-                counts.update((int(cid), int(n)) for cid, n in rows)
+                ):
+                    links.setdefault(int(cid), {})[int(mid)] = parent
+                actives.update(
+                    conn.execute(
+                        f"SELECT id, active_leaf FROM conversations WHERE id IN ({marks})", part
+                    ).fetchall()
+                )
+        for cid, parents in links.items():
+            leaf = actives.get(cid)
+            node = leaf if leaf in parents else max(parents)
+            length = 0
+            while node is not None and node in parents:
+                length += 1
+                node = parents[node]
+            counts[cid] = length
         return counts
 
     def message_ids(self, conversation_id: int) -> list[int]:
-        """The ids of the conversation's messages, in the order `load_conversation` gives."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT id FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
-            ).fetchall()
-        return [int(row[0]) for row in rows]
+        """The ids of the conversation's active path, in the order `load_conversation` gives."""
+        _record, messages = self.load_conversation(conversation_id)
+        return [message.id for message in messages if message.id is not None]
 
     # -- search ----------------------------------------------------------------------------
 
@@ -627,7 +690,7 @@ class Store:
 
     def export_json(self, conversation_id: int) -> dict[str, Any]:
         """The whole conversation as a versioned, JSON-ready dict (`import_json` reads it)."""
-        return export.conversation_to_json(*self.load_conversation(conversation_id))
+        return export.conversation_to_json(*self.load_tree(conversation_id))
 
     def import_json(self, data: Any) -> int:
         """Store an `export_json` dict as a new conversation; returns its id.
@@ -636,6 +699,7 @@ class Store:
             InvalidExport: The data is not an export this version reads.
         """
         fields, messages = export.conversation_from_json(data)
+        active = fields.pop("active")
         fields["title"] = clip_title(fields["title"])
         for message in messages:
             if message.status is Status.STREAMING:
@@ -649,14 +713,23 @@ class Store:
                 fields,
             )
             conversation_id = int(cursor.lastrowid or 0)
+            ids: list[int] = []
             for message in messages:
-                inserted = conn.execute(
-                    f"INSERT INTO messages (conversation_id, {_MESSAGE_COLUMNS}, updated)"
-                    f" VALUES (?, {', '.join('?' * 15)}, ?)",
-                    (conversation_id, *_message_values(message), message.created),
+                parent = ids[message.parent_id] if message.parent_id is not None else None
+                row = conn.execute(
+                    "INSERT INTO messages"
+                    f" (conversation_id, parent_id, {_MESSAGE_COLUMNS}, updated)"
+                    f" VALUES (?, ?, {', '.join('?' * 15)}, ?)",
+                    (conversation_id, parent, *_message_values(message), message.created),
                 )
+                ids.append(int(row.lastrowid or 0))
                 if message.attachments:
-                    save_attachments(conn, int(inserted.lastrowid or 0), message.attachments)
+                    save_attachments(conn, ids[-1], message.attachments)
+            if active is not None:
+                conn.execute(
+                    "UPDATE conversations SET active_leaf = ? WHERE id = ?",
+                    (ids[active], conversation_id),
+                )
             return conversation_id
 
 
@@ -711,4 +784,5 @@ def _row_message(row: sqlite3.Row) -> Message:
         tokens=row["tokens"],
         created=row["created"],
         id=row["id"],
+        parent_id=row["parent_id"],
     )

@@ -52,8 +52,10 @@ Framing = Literal["lf", "crlf", "cr"]
 """Line ending of every SSE line."""
 ErrorStyle = Literal["openai", "event", "vllm", "openrouter"]
 """In-stream error shapes, see `error_event`."""
-ToolCallStyle = Literal["normal", "no_index", "repeat_ids", "one_based"]
-"""How tool-call fragments are numbered: correctly, or in one of the ways servers get it wrong."""
+ToolCallStyle = Literal[
+    "normal", "sequential", "no_index", "repeat_ids", "one_based", "one_per_chunk"
+]
+"""How tool-call fragments are numbered and ordered: correctly, or as some servers get it wrong."""
 
 DONE = b"data: [DONE]\n\n"
 """The OpenAI end-of-stream event."""
@@ -259,7 +261,9 @@ class Parrot:
     """(name, arguments) of parallel calls streamed interleaved, arguments split in pieces; the
     answer is then empty unless `text` or `tokens` is given, and comes first."""
     tool_call_style: ToolCallStyle = "normal"
-    """no_index: fragments lack `index`; repeat_ids: `id` in every fragment; one_based: 1, 2..."""
+    """normal: calls interleaved; sequential: one call after another, as OpenAI sends them;
+    no_index: fragments lack `index`; repeat_ids: `id` in every fragment; one_based: 1, 2...;
+    one_per_chunk: each call whole in one fragment, without `index` and with an empty `id`."""
     framing: Framing = "lf"
     """Line ending of every SSE line."""
     one_byte_writes: bool = False

@@ -69,6 +69,8 @@ class DemoModel:
     """Streams generated reasoning before the answer."""
     fast: bool = False
     """Streams as fast as the socket takes it, whatever the server's pace."""
+    tools: bool = False
+    """Answers a request that offers `tools` with a call to one of them (see `demo.tools`)."""
 
     def listing(self) -> dict[str, Any]:
         """The model's entry in `GET /v1/models` (OpenAI fields plus OpenRouter's)."""
@@ -82,7 +84,8 @@ class DemoModel:
             "context_length": self.context_length,
             "pricing": {"prompt": self.prompt_price, "completion": self.completion_price},
             "supported_parameters": ["max_tokens", "stream", "stream_options"]
-            + (["reasoning"] if self.thinks else []),
+            + (["reasoning"] if self.thinks else [])
+            + (["tools", "tool_choice"] if self.tools else []),
         }
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
@@ -100,6 +103,8 @@ MODELS: dict[str, DemoModel] = {
                   "The same bird, as fast as your terminal can take it. Free.", fast=True),
         DemoModel("parrot-think", "Parrot Think", 131_072, "0.000002", "0.000008",
                   "Thinks out loud (reasoning) before it squawks.", thinks=True),
+        DemoModel("parrot-tools", "Parrot Tools", 32_768, "0.0000005", "0.0000015",
+                  "Calls the tools it is offered, then repeats what they said.", tools=True),
     )
 }  # fmt: skip
 """The demo models by id; unknown ids are served like `parrot`."""
@@ -558,7 +563,12 @@ def _usage(ctx: ChatContext, completion_tokens: int) -> dict[str, Any]:
 
 
 def _tool_fragments(calls: tuple[tuple[str, str], ...], style: ToolCallStyle) -> list[Fragment]:
-    """Tool-call delta fragments, calls interleaved, arguments in 8-character pieces."""
+    """Tool-call delta fragments, arguments in 8-character pieces, calls interleaved or not."""
+    if style == "one_per_chunk":
+        return [
+            {"id": "", "type": "function", "function": {"name": name, "arguments": arguments}}
+            for name, arguments in calls
+        ]
     per_call = []
     for i, (name, arguments) in enumerate(calls):
         index = None if style == "no_index" else i + (style == "one_based")
@@ -569,6 +579,8 @@ def _tool_fragments(calls: tuple[tuple[str, str], ...], style: ToolCallStyle) ->
             [tool_call(index, call_id, name, "")]
             + [tool_call(index, repeated_id, arguments=piece) for piece in pieces]
         )
+    if style == "sequential":
+        return [f for group in per_call for f in group]
     return [f for group in zip_longest(*per_call) for f in group if f is not None]
 
 

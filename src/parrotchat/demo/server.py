@@ -40,6 +40,8 @@ from parrotchat.demo.behaviours import (
 )
 from parrotchat.demo.hostile import Flood, flood_plan
 from parrotchat.demo.parrot import MODELS, ChatContext, completion_plan, stream_plan
+from parrotchat.demo.tools import tool_behaviour
+from parrotchat.demo.validation import request_problem
 
 __all__ = ["DemoServer", "RecordedRequest"]
 
@@ -485,13 +487,18 @@ class DemoServer:
             return _error_plan(HTTPStatus.NOT_FOUND, f"Unknown path: {request.path}")
         if request.method != "POST":
             return _error_plan(HTTPStatus.METHOD_NOT_ALLOWED, "use POST")
-        if not isinstance(body, dict):
-            return _error_plan(HTTPStatus.BAD_REQUEST, "The body must be a JSON object")
+        problem = request_problem(body)
+        if problem is not None:
+            # Refused before a queued behaviour is used, as a real server refuses it first.
+            return _error_plan(HTTPStatus.BAD_REQUEST, problem.message, problem.param, problem.code)
         with self._changed:
-            behaviour = self._queue.popleft() if self._queue else self.hostile or Parrot()
-        if not isinstance(behaviour, Parrot):
+            behaviour = self._queue.popleft() if self._queue else self.hostile
+        if behaviour is not None and not isinstance(behaviour, Parrot):
             return _scripted_plan(behaviour)
         context = self._chat_context(body)
+        if behaviour is None:
+            offered = tool_behaviour(body) if context.model.tools else None
+            behaviour = Parrot() if offered is None else offered
         if body.get("stream") is True:
             return stream_plan(behaviour, context)
         return completion_plan(behaviour, context)
@@ -592,9 +599,13 @@ def _scripted_plan(behaviour: Script | HTTPError | Flood) -> Plan:
     return flood_plan(behaviour)
 
 
-def _error_plan(status: HTTPStatus, message: str) -> Plan:
-    code = "not_found" if status == HTTPStatus.NOT_FOUND else None
-    error = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+def _error_plan(
+    status: HTTPStatus, message: str, param: str | None = None, code: str | None = None
+) -> Plan:
+    """An error response with OpenAI's body: `{"error": {message, type, param, code}}`."""
+    if code is None and status == HTTPStatus.NOT_FOUND:
+        code = "not_found"
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
     return Plan.for_json(status, {"error": error})
 
 

@@ -8,6 +8,7 @@ is sent, what a reply's status is and what is stored; the widgets own their own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -34,10 +35,15 @@ from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.attach import AttachmentActions
 from parrotchat.ui.attachment_chips import AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
+from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
+from parrotchat.ui.keys_help import KeysScreen, key_name, key_sections
 from parrotchat.ui.last_model import load_last_model, save_last_model
+from parrotchat.ui.local_servers import find_local_servers
+from parrotchat.ui.message_commands import message_commands
+from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
@@ -72,7 +78,15 @@ class ParrotChatApp(AttachmentActions, App[None]):
             id="stop_reply",
             tooltip="Stop the reply",
         ),
-        Binding("ctrl+r", "retry", "Retry", id="retry", tooltip="Ask again for the last reply"),
+        Binding(
+            "ctrl+r",
+            "retry",
+            "Ask again",
+            id="retry",
+            tooltip="Ask again for the last reply (the earlier answer stays as an alternative)",
+        ),
+        # Abandons an edit from the empty prompt; `check_action` hides it otherwise.
+        Binding("escape", "cancel_edit", "Cancel edit", id="cancel_edit"),
         Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
         Binding("ctrl+b,f2", "toggle_sidebar", "Models", id="toggle_sidebar"),
         Binding(
@@ -93,6 +107,7 @@ class ParrotChatApp(AttachmentActions, App[None]):
             tooltip="Jump to the newest content and follow it",
         ),
         Binding("ctrl+t", "toggle_reasoning", "Reasoning", show=False, id="toggle_reasoning"),
+        Binding("f1", "show_keys", "Keys", show=False, id="show_keys", tooltip="Every key"),
         Binding(
             "ctrl+o",
             "copy_reply",
@@ -114,19 +129,35 @@ class ParrotChatApp(AttachmentActions, App[None]):
     narrow: var[bool] = var(False, init=False)
     """True when the terminal is narrower than `NARROW_WIDTH`."""
 
-    def __init__(self, session: ChatSession, paths: Paths, *, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        session: ChatSession,
+        paths: Paths,
+        *,
+        local_ports: Mapping[int, str] | None = None,
+        clipboard: SystemClipboard | None = None,
+        root: Path | None = None,
+    ) -> None:
         """
         Args:
             session: The chat this app shows and drives (it may hold a reopened conversation).
             paths: Where the last model is remembered and exports go.
+            local_ports: Ports of 127.0.0.1 to look for servers on once the app shows
+                (`Settings.local_ports`); default: none.
+            clipboard: The system clipboard tool every copy also goes to, besides OSC 52.
             root: The folder files are attached from (default: the working folder).
         """
         super().__init__()
         self.attach_root = root or Path.cwd()
         self.session: ChatSession = session
         self.paths: Paths = paths
+        self.system_clipboard: SystemClipboard | None = clipboard
+        """Where copies go besides OSC 52 (none in tests: never the machine's clipboard)."""
+        self._local_ports: dict[int, str] = dict(local_ports or {})
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
+        self.editing: Message | None = None
+        """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
@@ -198,6 +229,7 @@ class ParrotChatApp(AttachmentActions, App[None]):
             await self._show_conversation(self.conversation.messages)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
+        self.call_after_refresh(find_local_servers, self, self._local_ports)
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
@@ -286,9 +318,14 @@ class ParrotChatApp(AttachmentActions, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
         if action == "stop_reply":
-            return self.streaming and self.screen is self.screen_stack[0]
+            # Not while a message has the focus: Esc takes the reader back to the prompt first.
+            on_message = isinstance(self.screen.focused, MessageView)
+            return self.streaming and self.screen is self.screen_stack[0] and not on_message
         if action == "retry":
-            return self.session.retryable_reply() is not None
+            messages = self.conversation.messages
+            return not self.streaming and bool(messages) and messages[-1].role is Role.ASSISTANT
+        if action == "cancel_edit":
+            return self.editing is not None and not self.prompt.text
         if action == "undo_delete":
             return self.can_undo_delete and self.screen is self.screen_stack[0]
         return True
@@ -320,6 +357,7 @@ class ParrotChatApp(AttachmentActions, App[None]):
         self._streams[reply] = stream
         stream.start(self, self.settings.render_fps)
         self.streaming = True
+        self._show_alternatives()
         return stream
 
     async def message_removed(self, message: Message) -> None:
@@ -328,6 +366,25 @@ class ParrotChatApp(AttachmentActions, App[None]):
             if view.message is message:
                 await view.remove()
                 heap.expect_garbage()
+
+    async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
+        """An edit, a regeneration or a switch changed the end of the path: its views go, the
+        new end's come (a long conversation whose removed part is set aside is shown anew)."""
+        chat_log = self.chat_log
+        gone = {id(message) for message in removed}
+        views = [view for view in chat_log.message_views() if id(view.message) in gone]
+        if len(views) < len(removed):
+            path = self.conversation.messages
+            # Without `shown`, the path already ends with the reply about to start.
+            await self._show_conversation(path if shown else path[:-1])
+            return
+        for view in views:
+            await view.remove()
+        heap.expect_garbage()
+        chat_log.follow()
+        for message in shown:
+            await chat_log.add_message(message)
+        self._show_alternatives()
 
     def reply_ended(self, reply: Reply) -> None:
         """A reply's task is over; its stream shows the final state at its next flush."""
@@ -367,7 +424,13 @@ class ParrotChatApp(AttachmentActions, App[None]):
 
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        await self.send_prompt(event.text)
+        editing, self.editing = self.editing, None
+        if editing is not None and editing in self.conversation.messages:
+            self._show_editing()
+            await self.session.edit(self.conversation.messages.index(editing), event.text)
+        else:
+            self._show_editing()
+            await self.send_prompt(event.text)
 
     async def send(self, text: str) -> None:
         """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
@@ -382,8 +445,69 @@ class ParrotChatApp(AttachmentActions, App[None]):
         self.stop_reply()
 
     async def action_retry(self) -> None:
-        """Ask again for the last reply that failed or was stopped (with the current model)."""
-        await self.session.retry()
+        """Ctrl+R: ask again for the last reply (with the model now chosen); the earlier answer
+        stays as an alternative (an empty failed one is replaced)."""
+        if self.session.retryable_reply() is not None:
+            await self.session.retry()
+        else:
+            await self.session.regenerate()
+
+    # --- branches ---------------------------------------------------------------------------
+
+    @on(ChatLog.BranchWanted)
+    async def _branch_wanted(self, event: ChatLog.BranchWanted) -> None:
+        event.stop()
+        messages = self.conversation.messages
+        if event.message not in messages:
+            return
+        index = messages.index(event.message)
+        if event.action == "edit":
+            self.editing = event.message
+            self._show_editing()
+            prompt = self.prompt
+            prompt.load_text(event.message.content)
+            prompt.focus()
+            prompt.move_cursor(prompt.document.end)
+        elif event.action == "regenerate":
+            self.prompt.focus()
+            await self.session.regenerate(index)
+        elif event.action == "switch":
+            if self.streaming:
+                self.notify("Wait for the reply to end, or stop it (Esc), to switch.")
+            elif not await self.session.switch(index, event.step):
+                self.bell()
+            else:
+                self._focus_message(self.conversation.messages[index])
+
+    def _focus_message(self, message: Message) -> None:
+        for view in self.chat_log.message_views():
+            if view.message is message:
+                self.chat_log.focus_message(view)
+
+    def action_cancel_edit(self) -> None:
+        """Esc in the empty prompt while editing: the edit is abandoned, nothing changes."""
+        self.editing = None
+        self._show_editing()
+
+    def _show_editing(self) -> None:
+        """Say in the prompt's border which message is being edited, if one is."""
+        prompt = self.prompt
+        editing = self.editing
+        if editing is None or editing not in self.conversation.messages:
+            prompt.border_title = None
+            return
+        number = self.conversation.messages.index(editing) + 1
+        prompt.border_title = (
+            f"Editing message {number} · Enter sends it as a new branch · Esc (empty) cancels"
+        )
+
+    def _show_alternatives(self) -> None:
+        """Mark each message on screen that has alternatives with `‹ 2/3 ›`."""
+        position = {id(message): n for n, message in enumerate(self.conversation.messages)}
+        for view in self.chat_log.message_views():
+            index = position.get(id(view.message))
+            if index is not None:
+                view.show_alternatives(*self.session.alternatives(index))
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -410,23 +534,24 @@ class ParrotChatApp(AttachmentActions, App[None]):
         self._show_title()
         self.chats.current = self.session.conversation_id
         await self.chat_log.show_messages(messages)
+        self._show_alternatives()
 
     @work(exclusive=True, group="open-conversation", exit_on_error=False)
-    async def open_conversation(self, conversation_id: int) -> None:
+    async def open_conversation(self, conversation_id: int, at: int | None = None) -> None:
         """Show a stored conversation with its model and system prompt; nothing is sent.
 
         A reply still streaming is stopped once the conversation is loaded, its partial answer
         saved as Esc saves it; if the load fails, it streams on.
         """
         try:
-            await self._open_conversation(conversation_id)
+            await self._open_conversation(conversation_id, at)
         except Exception as error:  # a bug: one sentence and the log, never a traceback
             message = self.error_log.record(error, "opening a conversation")
             self.notify(message, severity="error", markup=False)
 
-    async def _open_conversation(self, conversation_id: int) -> None:
+    async def _open_conversation(self, conversation_id: int, at: int | None = None) -> None:
         try:
-            opened = await self.session.open(conversation_id)
+            opened = await self.session.open(conversation_id, at)
         except HistoryRefused as error:
             self.notify(str(error), severity="warning", markup=False)
             self.chats.refresh_list()
@@ -434,12 +559,12 @@ class ParrotChatApp(AttachmentActions, App[None]):
         if opened is None:
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
-        (_record, messages), notice = opened
+        _loaded, notice = opened
         self._abandon_streams()  # the session stopped and saved them
         if notice is not None:
             self.notify(neutralize(notice), severity="warning", markup=False)
         self._follow_session_model()
-        await self._show_conversation(messages)
+        await self._show_conversation(self.conversation.messages)
         self._back_to_prompt()
 
     def _follow_session_model(self) -> None:
@@ -504,10 +629,12 @@ class ParrotChatApp(AttachmentActions, App[None]):
         if loaded is None:
             self.notify("Nothing to export yet: send a prompt first.", markup=False)
             return
-        record, messages = loaded
+        record, messages, active = loaded
         folder = self.paths.export_dir
         try:
-            path = await asyncio.to_thread(export_conversation, record, messages, kind, folder)
+            path = await asyncio.to_thread(
+                export_conversation, record, messages, kind, folder, active
+            )
         except OSError as error:
             reason = neutralize(error.strerror or str(error))
             self.notify(
@@ -526,7 +653,7 @@ class ParrotChatApp(AttachmentActions, App[None]):
     @on(ConversationSidebar.Opened)
     def _conversation_chosen(self, event: ConversationSidebar.Opened) -> None:
         event.stop()
-        self.open_conversation(event.conversation_id)
+        self.open_conversation(event.conversation_id, event.message_id)
 
     @on(ConversationSidebar.Renamed)
     def _conversation_renamed(self, event: ConversationSidebar.Renamed) -> None:
@@ -611,9 +738,10 @@ class ParrotChatApp(AttachmentActions, App[None]):
     def action_copy_reply(self) -> None:
         """Copy the Markdown source of the last reply (the answer view draws lines itself)."""
         replies = [m for m in self.conversation.messages if m.role is Role.ASSISTANT]
-        if replies and replies[-1].content:
-            self.copy_to_clipboard(replies[-1].content)
-            self.notify("Copied the last reply as Markdown.", markup=False)
+        if replies and (text := replies[-1].content):
+            self.send_to_clipboard(
+                text, f"Copied the last reply · {counted(len(text), 'character')}"
+            )
 
     def action_toggle_reasoning(self) -> None:
         """Fold every reasoning block, or unfold them all if all are folded."""
@@ -623,9 +751,53 @@ class ParrotChatApp(AttachmentActions, App[None]):
             view.toggle_reasoning(collapsed)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette's own commands, and the conversation commands."""
+        """The palette's own commands, the conversation's and the message cursor's."""
         yield from super().get_system_commands(screen)
         yield from conversation_commands(self)
+        yield from message_commands(screen, self._key_of)
+
+    def _key_of(self, binding_id: str, default: str) -> str:
+        """The key bound to `binding_id` now (the keymap's, if it remaps it)."""
+        keys = self._keymap.get(binding_id, default)
+        return key_name(keys.split(",")[0])
+
+    def action_show_keys(self) -> None:
+        """F1: the keys screen for the screen in use (F1 on it closes it)."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(KeysScreen(key_sections(self, self.screen)))
+
+    # --- copying ----------------------------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Textual's copies (a selection with Ctrl+C, the prompt's copy and cut), with a notice."""
+        self.send_to_clipboard(text, copy_notice(text))
+
+    def send_to_clipboard(self, text: str, notice: str) -> None:
+        """Copy `text` through OSC 52 and the system tool, and say `notice`."""
+        with contextlib.suppress(Exception):  # a closed driver: the copy is still in `clipboard`
+            super().copy_to_clipboard(text)
+        if self.system_clipboard is not None:
+            with contextlib.suppress(Exception):
+                self.system_clipboard.copy(text)
+        self.notify(notice, markup=False, timeout=3)
+
+    # --- the message cursor -----------------------------------------------------------------
+
+    @on(PromptInput.MessagesWanted)
+    def _messages_wanted(self, event: PromptInput.MessagesWanted) -> None:
+        event.stop()
+        if not self.chat_log.focus_newest():
+            self.bell()
+
+    @on(ChatLog.BackToPrompt)
+    def _back_to_prompt_from_messages(self, event: ChatLog.BackToPrompt) -> None:
+        event.stop()
+        prompt = self.prompt
+        prompt.focus()
+        if event.text:
+            prompt.insert(event.text)
 
     @on(ChatLog.NewContentBelow)
     def _new_content_below(self, event: ChatLog.NewContentBelow) -> None:
@@ -645,6 +817,8 @@ def make_app(
     clients: Mapping[str, ChatClient] | None = None,
     history: History | None = None,
     resumed: Resumed | None = None,
+    local_ports: Mapping[int, str] | None = None,
+    clipboard: SystemClipboard | None = None,
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -655,6 +829,10 @@ def make_app(
         history: The history (`open_history`); default: none, the chat lives in memory only.
         resumed: The conversation to reopen (from `open_history`); it starts on its model and
             system prompt unless flags chose others.
+        local_ports: Ports of 127.0.0.1 to look for servers on after start-up (port -> name);
+            default: none.
+        clipboard: The system clipboard tool copies also go to (`tui.py` finds it); default:
+            none, OSC 52 only.
     """
     current = None
     if resumed is not None:
@@ -674,4 +852,4 @@ def make_app(
         resumed=resumed,
         clock=time.monotonic,
     )
-    return ParrotChatApp(session, paths)
+    return ParrotChatApp(session, paths, local_ports=local_ports, clipboard=clipboard)

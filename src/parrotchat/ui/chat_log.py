@@ -4,16 +4,25 @@ Following is a state, not a guess from geometry: it ends when the user moves the
 comes back when they reach the bottom again or press the jump key. While it holds, Textual's
 anchor keeps the view pinned to the bottom during layout, so the view never lags a frame behind
 the content.
+
+The log is also the message cursor: once a message has the focus (Alt+Up in the prompt, or a
+click), Up/Down and k/j move between replies (with Shift, between all messages, prompts too),
+`c` copies the focused message's Markdown source, `1`..`9` its code blocks, and Esc or a
+printable key go back to the prompt (`BackToPrompt`). A message with the focus or a selection
+is never set aside.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from textual import events
+from textual import events, on
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.dom import NoScreen
+from textual.errors import NoWidget
 from textual.geometry import Size
 from textual.layout import DockArrangeResult
 from textual.message import Message as TextualMessage
@@ -21,10 +30,13 @@ from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Static
 
-from parrotchat.core.conversation import Message
+from parrotchat.core.code_blocks import code_blocks
+from parrotchat.core.conversation import Message, Role
+from parrotchat.ui.clipboard import copy_with_notice, counted
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, tail_start
 from parrotchat.ui.render import heap
+from parrotchat.ui.render.markdown_view import MarkdownView
 
 __all__ = ["ChatLog", "NewContentMarker"]
 
@@ -47,6 +59,76 @@ class ChatLog(VerticalScroll, can_focus=False):
     }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Active only while a message has the focus (the log itself never takes it).
+        Binding(
+            "c", "copy_message", "Copy", id="copy_message", tooltip="Copy the message's Markdown"
+        ),
+        Binding(
+            "1",
+            "copy_code(1)",
+            "Copy code",
+            key_display="1-9",
+            id="copy_code_1",
+            tooltip="Copy the message's code block 1 (2 to 9: the next ones)",
+        ),
+        *(
+            Binding(
+                str(n), f"copy_code({n})", f"Copy code block {n}", show=False, id=f"copy_code_{n}"
+            )
+            for n in range(2, 10)
+        ),
+        Binding(
+            "up,k", "move_cursor(-1)", "Previous", id="previous_reply", tooltip="The reply above"
+        ),
+        Binding(
+            "down,j",
+            "move_cursor(1)",
+            "Next",
+            id="next_reply",
+            tooltip="The reply below (past the newest: back to the prompt)",
+        ),
+        Binding(
+            "shift+up,K",
+            "move_cursor(-1, False)",
+            "Previous message",
+            show=False,
+            id="previous_message",
+            tooltip="The message above, your prompts too",
+        ),
+        Binding(
+            "shift+down,J",
+            "move_cursor(1, False)",
+            "Next message",
+            show=False,
+            id="next_message",
+            tooltip="The message below, your prompts too",
+        ),
+        Binding(
+            "e", "edit", "Edit", id="edit_message", tooltip="Edit this prompt and send it anew"
+        ),
+        Binding(
+            "r", "regenerate", "Ask again", id="regenerate", tooltip="Ask again for this reply"
+        ),
+        Binding(
+            "left,h",
+            "switch(-1)",
+            "‹ Alternative",
+            key_display="←/→",
+            id="previous_alternative",
+            tooltip="Show the message's previous alternative and the branch below it",
+        ),
+        Binding(
+            "right,l",
+            "switch(1)",
+            "Alternative ›",
+            show=False,
+            id="next_alternative",
+            tooltip="Show the message's next alternative and the branch below it",
+        ),
+        Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
+    ]
+
     following: var[bool] = var(True)
     """True while the view sticks to the bottom as content arrives."""
     new_below: var[bool] = var(False)
@@ -58,6 +140,31 @@ class ChatLog(VerticalScroll, can_focus=False):
 
         chat_log: ChatLog
         below: bool
+
+        @property
+        def control(self) -> ChatLog:
+            return self.chat_log
+
+    @dataclass
+    class BackToPrompt(TextualMessage):
+        """The reader leaves the messages; `text` is the key they typed to do so, if any."""
+
+        chat_log: ChatLog
+        text: str = ""
+
+        @property
+        def control(self) -> ChatLog:
+            return self.chat_log
+
+    @dataclass
+    class BranchWanted(TextualMessage):
+        """The reader asked to branch at a message: `edit` it, `regenerate` it, or `switch` to
+        its alternative `step` places away."""
+
+        chat_log: ChatLog
+        message: Message
+        action: str
+        step: int = 0
 
         @property
         def control(self) -> ChatLog:
@@ -126,6 +233,12 @@ class ChatLog(VerticalScroll, can_focus=False):
             for placement in arranged.placements
             if placement.region.bottom < keep_from and placement.widget is not self._older
         ]
+        pinned = self._pinned_views()
+        for index, widget in enumerate(gone):
+            if widget in pinned:
+                # The reader holds this message (the focus, a selection): it and all below stay.
+                gone = gone[:index]
+                break
         views = [widget for widget in gone if isinstance(widget, MessageView)]
         if not views or not all(widget.is_attached for widget in gone):
             return
@@ -236,6 +349,198 @@ class ChatLog(VerticalScroll, can_focus=False):
     def message_views(self) -> list[MessageView]:
         """The views of the messages, oldest first."""
         return list(self.query_children(MessageView))
+
+    def _pinned_views(self) -> set[Widget]:
+        """The messages holding the focus or a selection."""
+        held = [*self.screen.selections, self.screen.focused]
+        return {
+            view
+            for widget in held
+            if widget is not None
+            for view in widget.ancestors_with_self
+            if isinstance(view, MessageView)
+        }
+
+    # --- the message cursor -----------------------------------------------------------------
+
+    @property
+    def focused_view(self) -> MessageView | None:
+        """The message that has the focus (or holds the widget that has it), if any."""
+        focused = self.screen.focused
+        if focused is None:
+            return None
+        return next(
+            (node for node in focused.ancestors_with_self if isinstance(node, MessageView)), None
+        )
+
+    def message_number(self, view: MessageView) -> int:
+        """`view`'s place in the conversation, from 1 (messages not mounted count too)."""
+        return self.waiting_messages + self.message_views().index(view) + 1
+
+    def focus_newest(self) -> bool:
+        """Give the newest message the focus; False if there is none."""
+        views = self.message_views()
+        if not views:
+            return False
+        self.focus_message(views[-1], top=False)
+        return True
+
+    def focus_message(self, view: MessageView, *, top: bool = True) -> None:
+        """Give `view` the focus and bring it into view.
+
+        Args:
+            top: Scroll a message taller than the view to its top, even if part of it shows.
+        """
+        view.focus(scroll_visible=False)
+        self.call_after_refresh(self._reveal, view, top)
+
+    def _reveal(self, view: MessageView, top: bool) -> None:
+        if not view.is_attached:
+            return
+        try:
+            region = self.screen.find_widget(view).region
+        except (NoScreen, NoWidget):
+            return
+        viewport = self.scrollable_content_region
+        if viewport.contains_region(region):
+            return
+        fits = region.height <= viewport.height
+        if not fits and not top and region.overlaps(viewport):
+            return
+        # The message's top where it fits, else at the top of the view.
+        delta = (
+            region.y - viewport.y
+            if not fits or region.y < viewport.y
+            else region.bottom - viewport.bottom
+        )
+        if delta < 0:
+            self.stop_following()
+        self.scroll_to(y=self.scroll_y + delta, animate=False)
+
+    async def action_move_cursor(self, step: int, replies: bool = True) -> None:
+        """Move the focus to the reply `step` places away (any message if not `replies`).
+
+        Past the newest: back to the prompt. Older messages set aside come back on the way up.
+        """
+        view = self.focused_view
+        if view is None or not view.is_attached:
+            return
+        for _batch in range(10_000):
+            views = self.message_views()
+            index = views.index(view) + step
+            while (
+                0 <= index < len(views)
+                and replies
+                and views[index].message.role is not Role.ASSISTANT
+            ):
+                index += step
+            if index >= 0 or self._older is None or self._loading_older:
+                break
+            self._loading_older = True
+            await self._mount_older()
+        if index < 0:
+            self.app.bell()
+        elif index >= len(views):
+            self.post_message(self.BackToPrompt(self))
+        else:
+            self.focus_message(views[index])
+
+    def action_leave(self) -> None:
+        """Back to the prompt."""
+        self.post_message(self.BackToPrompt(self))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Edit offers itself on prompts, Ask again on replies, the arrows where there are
+        alternatives (shown dimmed otherwise, as Textual does for a disabled key)."""
+        view = self.focused_view
+        if view is None:
+            return True
+        if action == "edit":
+            return view.message.role is Role.USER
+        if action == "regenerate":
+            return view.message.role is Role.ASSISTANT
+        if action == "switch":
+            return None if view.alternatives[1] < 2 else True
+        return True
+
+    def action_edit(self) -> None:
+        """Put the focused prompt in the prompt box, to send it anew as a new branch."""
+        self._branch("edit")
+
+    def action_regenerate(self) -> None:
+        """Ask again for the focused reply; the earlier answer stays as an alternative."""
+        self._branch("regenerate")
+
+    def action_switch(self, step: int) -> None:
+        """Show the focused message's alternative `step` places away."""
+        self._branch("switch", step)
+
+    def _branch(self, action: str, step: int = 0) -> None:
+        view = self.focused_view
+        if view is not None:
+            self.post_message(self.BranchWanted(self, view.message, action, step))
+
+    @on(MessageView.AlternativeClicked)
+    def _alternative_clicked(self, event: MessageView.AlternativeClicked) -> None:
+        event.stop()
+        self.post_message(self.BranchWanted(self, event.view.message, "switch", event.step))
+
+    def on_key(self, event: events.Key) -> None:
+        # A printable key that is not one of the cursor's goes to the prompt, and the reader
+        # with it: typing just carries on.
+        if not event.is_printable or event.character is None or self.focused_view is None:
+            return
+        if event.key in self.app.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        self.post_message(self.BackToPrompt(self, event.character))
+
+    def on_paste(self, event: events.Paste) -> None:
+        # Pasting is typing too: into the prompt.
+        if self.focused_view is not None and event.text:
+            event.stop()
+            self.post_message(self.BackToPrompt(self, event.text))
+
+    def action_copy_message(self) -> None:
+        """Copy the focused message's Markdown source, exactly as the model sent it."""
+        view = self.focused_view
+        if view is None:
+            return
+        number = self.message_number(view)
+        text = view.message.content
+        if not text:
+            self.app.notify(f"Message {number} has no text to copy.", markup=False)
+            return
+        copy_with_notice(
+            self.app, text, f"Copied message {number} · {counted(len(text), 'character')}"
+        )
+
+    def action_copy_code(self, number: int) -> None:
+        """Copy code block `number` of the focused message."""
+        view = self.focused_view
+        if view is not None:
+            self.copy_code(view, number)
+
+    def copy_code(self, view: MessageView, number: int) -> None:
+        """Copy code block `number` (from 1) of `view`'s message: the fence's content only."""
+        blocks = code_blocks(view.message.content)
+        if not 1 <= number <= len(blocks):
+            message = self.message_number(view)
+            have = f"has {counted(len(blocks), 'code block')}" if blocks else "has no code block"
+            self.app.notify(f"Message {message} {have}.", markup=False)
+            return
+        block = blocks[number - 1]
+        notice = f"Copied code block {number} · {counted(block.line_count, 'line')}"
+        copy_with_notice(self.app, block.text, notice)
+
+    @on(MarkdownView.CodeLabelClicked)
+    def _code_label_clicked(self, event: MarkdownView.CodeLabelClicked) -> None:
+        event.stop()
+        for node in event.markdown_view.ancestors:
+            if isinstance(node, MessageView):
+                self.copy_code(node, event.number)
+                return
 
     def content_grew(self) -> None:
         """Called after content was added: mark it if the user is reading further up."""

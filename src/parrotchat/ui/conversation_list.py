@@ -185,11 +185,15 @@ class ChatEntry(Visual):
 class _ChatOption(Option):
     """An option that stands for one stored conversation."""
 
-    def __init__(self, conversation_id: int, title: str, entry: ChatEntry) -> None:
+    def __init__(
+        self, conversation_id: int, title: str, entry: ChatEntry, message_id: int | None = None
+    ) -> None:
         super().__init__(entry)
         self.conversation_id: int = conversation_id
         self.title: str = title
         """The plain title, for dialogs and notices."""
+        self.message_id: int | None = message_id
+        """The message a search found (its branch is the one opened)."""
 
 
 def _note(text: str, style: str = "italic $text-muted") -> Option:
@@ -258,9 +262,11 @@ class ConversationSidebar(SearchListPane):
 
     @dataclass
     class Opened(Message):
-        """The user chose a conversation to open."""
+        """The user chose a conversation to open (at the branch of `message_id`, a search's
+        hit, if any)."""
 
         conversation_id: int
+        message_id: int | None = None
 
     @dataclass
     class Renamed(Message):
@@ -439,7 +445,7 @@ class ConversationSidebar(SearchListPane):
                 highlighted(hit.snippet) if hit.snippet else None,
                 current=hit.conversation_id == self.current,
             )
-            options.append(_ChatOption(hit.conversation_id, title, entry))
+            options.append(_ChatOption(hit.conversation_id, title, entry, hit.message_id))
         return options
 
     def _show(self, options: list[Option]) -> None:
@@ -510,13 +516,13 @@ class ConversationSidebar(SearchListPane):
         event.stop()
         option = self.query_one(ConversationList).highlighted_option
         if isinstance(option, _ChatOption):
-            self.post_message(self.Opened(option.conversation_id))
+            self.post_message(self.Opened(option.conversation_id, option.message_id))
 
     @on(OptionList.OptionSelected, "#chat-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if isinstance(event.option, _ChatOption):
-            self.post_message(self.Opened(event.option.conversation_id))
+            self.post_message(self.Opened(event.option.conversation_id, event.option.message_id))
 
     @on(OptionList.OptionHighlighted, "#chat-list")
     def _option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

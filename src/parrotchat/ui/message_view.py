@@ -1,16 +1,21 @@
 """One message in the chat log: who wrote it, the answer as Markdown, reasoning, tool calls, stats.
 
 `MessageView` is the `ReplySink`: the answer is a line-cached `MarkdownView`. Every text that
-came from the network is shown through `Content` objects, never parsed as markup.
+came from the network is shown through `Content` objects, never parsed as markup. A message can
+take the focus (the chat log's message cursor, `ChatLog`): it is marked, and its code blocks
+show their numbers.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.widgets import Collapsible, Static
 
 from parrotchat.api.events import ToolCall
@@ -19,11 +24,20 @@ from parrotchat.sanitize import neutralize
 from parrotchat.ui.attachment_chips import MessageChips
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
+from parrotchat.ui.render.word_select import WordSelect
 from parrotchat.ui.stats import format_stats
 
-__all__ = ["MessageView", "ReasoningBlock", "ToolCallView"]
+__all__ = ["MessageText", "MessageView", "ReasoningBlock", "ToolCallView"]
 
 RETRY_HINT = "Press Ctrl+R to retry."
+
+
+class MessageText(WordSelect, Static):
+    """Plain text of a message (a prompt, reasoning): a double click selects a word."""
+
+    def selection_line(self, y: int) -> str:
+        lines = str(self.visual).split("\n")
+        return lines[y] if 0 <= y < len(lines) else ""
 
 
 class ReasoningBlock(Collapsible):
@@ -43,7 +57,7 @@ class ReasoningBlock(Collapsible):
     """
 
     def __init__(self, text: str = "") -> None:
-        self.body: Static = Static(Content(text), classes="reasoning-text")
+        self.body: Static = MessageText(Content(text), classes="reasoning-text")
         """The reasoning text; updated once per frame while it streams."""
         self.text: str = text
         super().__init__(self.body, title="Reasoning", collapsed=False)
@@ -91,7 +105,25 @@ class ToolCallView(Static):
         )
 
 
-class MessageView(Vertical):
+class AlternativesLine(Static):
+    """`‹ 2/3 ›` under the role line of a message with alternatives; a click on an arrow
+    shows the alternative on that side."""
+
+    def __init__(self, view: MessageView) -> None:
+        super().__init__("", classes="alternatives")
+        self._view = view
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        # "‹ 2/3 ›": the left arrow is the first cell; the right one ends the counter.
+        counter = f"‹ {self._view.alternatives[0]}/{self._view.alternatives[1]} ›"
+        if event.x <= 1:
+            self.post_message(MessageView.AlternativeClicked(self._view, -1))
+        elif len(counter) - 2 <= event.x <= len(counter):
+            self.post_message(MessageView.AlternativeClicked(self._view, 1))
+
+
+class MessageView(Vertical, can_focus=True):
     """One message: a role line, then (for replies) reasoning, answer, tool calls, status lines."""
 
     DEFAULT_CSS = """
@@ -101,6 +133,8 @@ class MessageView(Vertical):
         margin: 0 0 1 0;
         border-left: outer $primary 50%;
         & > .role { color: $text-muted; }
+        & > .alternatives { color: $text-accent; display: none; }
+        &.-alternatives > .alternatives { display: block; }
         & > .user-text { padding: 0 0 0 0; }
         & > MarkdownView { padding: 0; margin: 0; }
         & > .tool-calls { height: auto; }
@@ -112,6 +146,11 @@ class MessageView(Vertical):
         &.-cancelled > .stats { color: $text-warning; }
         &.-error { border-left: outer $error; }
         &.-interrupted { border-left: outer $warning; }
+        &:focus {
+            background: $boost;
+            border-left: thick $accent;
+            & > .role { color: $text-accent; }
+        }
     }
     """
 
@@ -133,12 +172,16 @@ class MessageView(Vertical):
         """The stats line shown last fit on one line."""
         self._notice = Static(classes="notice")
         self._error = Static(classes="error")
+        self.alternatives: tuple[int, int] = (1, 1)
+        """Which of its alternatives the message is, and how many there are."""
+        self._alternatives = AlternativesLine(self)
 
     def compose(self) -> ComposeResult:
         message = self.message
         yield Static(self._role_line(), classes="role")
+        yield self._alternatives
         if message.role is not Role.ASSISTANT:
-            yield Static(Content(neutralize(message.content)), classes="user-text")
+            yield MessageText(Content(neutralize(message.content)), classes="user-text")
             if message.attachments:
                 yield MessageChips(message.attachments)
             return
@@ -159,6 +202,31 @@ class MessageView(Vertical):
 
     def on_mount(self) -> None:
         self._show_state()
+
+    @dataclass
+    class AlternativeClicked(TextualMessage):
+        """A click on an arrow of the alternatives line: show the one `step` away."""
+
+        view: MessageView
+        step: int
+
+    def show_alternatives(self, position: int, count: int) -> None:
+        """Show `‹ 2/3 ›` when the message has alternatives (`position` of `count`)."""
+        if (position, count) == self.alternatives:
+            return
+        self.alternatives = (position, count)
+        self.set_class(count > 1, "-alternatives")
+        self._alternatives.update(
+            f"‹ {position}/{count} ›  alternatives: ←/→ on the focused message" if count > 1 else ""
+        )
+
+    def on_focus(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(True)
+
+    def on_blur(self) -> None:
+        if self.answer is not None:
+            self.answer.show_code_labels(False)
 
     def _role_line(self) -> Content:
         message = self.message

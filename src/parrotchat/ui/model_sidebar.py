@@ -1,4 +1,4 @@
-"""The model sidebar: every configured provider's models, filterable, the current one marked.
+"""The model sidebar: every provider's models, filterable, the current one marked.
 
 Each provider's `GET /models` runs in its own worker; a slow or failing provider shows its state
 in place and holds up nothing else. Text from the network is never parsed as markup.
@@ -342,6 +342,8 @@ class ModelSidebar(SearchListPane):
         self._providers: dict[str, _ProviderModels] = {
             provider: _ProviderModels() for provider in self._sources
         }
+        self._notes: dict[str, str] = {}
+        """A line under a provider's name, e.g. "found on this machine"."""
         self._options: dict[tuple[str, str, bool], _ModelOption] = {}
         """Options reused across filter keystrokes, so each is laid out once."""
         self._generation = 0
@@ -366,6 +368,32 @@ class ModelSidebar(SearchListPane):
             self._providers[provider] = _ProviderModels()
             self._load_models(provider, source, self._generation)
         self._rebuild()
+
+    def add_provider(
+        self,
+        provider: str,
+        source: ModelSource,
+        *,
+        models: list[ModelInfo] | None = None,
+        note: str | None = None,
+    ) -> None:
+        """List another provider, below the others; `reload` fetches its models too.
+
+        Args:
+            provider: Its name.
+            source: Its client.
+            models: Its models when already known (then nothing is fetched now).
+            note: A line shown under its name.
+        """
+        self._sources[provider] = source
+        if note:
+            self._notes[provider] = one_line(note)
+        self._providers[provider] = _ProviderModels()
+        if models is None:
+            self._load_models(provider, source, self._generation)
+            self._rebuild()
+        else:
+            self._loaded(provider, self._generation, models=models)
 
     def set_current(self, provider: str, model: str) -> None:
         """Mark `model` of `provider` as the one in use (posts nothing)."""
@@ -480,6 +508,8 @@ class ModelSidebar(SearchListPane):
                 (one_line(provider), "bold $text-primary"), (tally, "$text-muted")
             )
             options.append(Option(header, disabled=True))
+            if provider in self._notes:
+                options.append(_note(self._notes[provider], "italic $text-muted"))
             if group.state == "loading":
                 options.append(_note("loading models…", "italic $text-muted"))
             elif group.state == "error":

@@ -1,5 +1,9 @@
-"""The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts,
-`@` (at the start or after a space) and Ctrl+A open the file picker."""
+"""The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts.
+
+Alt+Up asks for the messages (`MessagesWanted`: the chat log's message cursor), and `?` in an
+empty prompt opens the keys screen. `@` (at the start or after a space) and Ctrl+A open the
+file picker.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +56,16 @@ class PromptInput(TextArea):
         ),
         Binding("pageup", "app.scroll_chat(-1)", "Scroll up", show=False, id="scroll_up"),
         Binding("pagedown", "app.scroll_chat(1)", "Scroll down", show=False, id="scroll_down"),
+        Binding(
+            "alt+up",
+            "focus_messages",
+            "Messages",
+            show=False,
+            id="focus_messages",
+            tooltip="Focus the newest message: then copy it, or its code blocks",
+        ),
+        # Only while the prompt is empty (see `_on_key`); otherwise `?` is typed.
+        Binding("question_mark", "app.show_keys", "Keys", show=False, id="show_keys_prompt"),
     ]
 
     @dataclass
@@ -60,6 +74,16 @@ class PromptInput(TextArea):
 
         prompt_input: PromptInput
         text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    @dataclass
+    class MessagesWanted(Message):
+        """The user wants the message cursor (Alt+Up)."""
+
+        prompt_input: PromptInput
 
         @property
         def control(self) -> PromptInput:
@@ -99,6 +123,11 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        if event.is_printable and not self.text and self._bound_here(event.key):
+            # Not typed (TextArea's own handler is skipped): the key bubbles up to its binding,
+            # so `?` opens the keys screen.
+            event.prevent_default()
+            return
         opens_picker = event.character == "@" and self._at_word_start()
         await super()._on_key(event)
         if opens_picker:
@@ -116,6 +145,15 @@ class PromptInput(TextArea):
         # Textual calls TextArea's own handler after this one, which inserts the text.
         if event.text.strip():
             self.post_message(self.Pasted(self, event.text))
+
+    def _bound_here(self, key: str) -> bool:
+        """True if `key` is one of this prompt's own bindings (after the keymap)."""
+        active = self.app.active_bindings.get(key)
+        return active is not None and active.node is self
+
+    def action_focus_messages(self) -> None:
+        """Hand the focus to the newest message (the chat log does it)."""
+        self.post_message(self.MessagesWanted(self))
 
     def action_submit(self) -> None:
         """Send the prompt (unless it is blank and nothing is attached) and clear the box."""

@@ -81,6 +81,15 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
             (' "a long answer, 2000 tokens"', "italic"),
             " to watch it stream.\n\n",
         ]
+    found = [name for name, config in settings.providers.items() if config.found]
+    if found and not active.found:
+        parts += [
+            "Found on this machine: ",
+            (neutralize(", ".join(found)), "bold"),
+            ". Pick one of its models in the sidebar (",
+            ("Ctrl+B", "bold"),
+            ").\n\n",
+        ]
     keys: list[Content | str | tuple[str, str]] = []
     for index, (key, what) in enumerate(KEYS):
         if index:

@@ -18,6 +18,13 @@ The map, in the order text travels (each file once):
   the splitter and the cache, repaints only the live block's lines, and renders what is on
   screen first (a burst or a width change renders the rest within `FRAME_RENDER_BUDGET`, 8 ms a
   frame).
+- `shown_text.py`: what a mouse selection copies: the text shown, without padding, wrapped
+  lines joined again (each block's lines matched against the block rendered too wide to wrap,
+  only when copying). Pure logic, no Textual.
+- `code_labels.py`: where each code block begins among an answer's lines, for the `[N lang]`
+  labels drawn while its message is focused (numbered as `core.code_blocks` numbers them).
+- `word_select.py`: a double click selects a word, a triple click the widget (the answer, and
+  the message's other texts), not Textual's whole widget and whole chat log.
 - `heap.py`: the one owner of the garbage-collector policy (see below).
 
 ## One frame of a streaming reply
@@ -31,7 +38,9 @@ The map, in the order text travels (each file once):
    are packed, the live block is rendered, the widget's height changes only if the line count
    did.
 4. `ui.chat_log.ChatLog.content_grew` keeps the view on the bottom while it follows (or shows
-   "New content below"); Textual then asks `render_line` for the visible lines only.
+   "New content below"); Textual then asks `render_line` for the visible lines only. A line
+   costs the same with no selection and no labels: it gets its `offset` meta (which character
+   is where) only when the screen asks what is under the pointer, never when painted.
 
 ## Memory rules
 - Everything that survives a quiet moment (the app started, a reply finished, a conversation

@@ -16,7 +16,7 @@ import copy
 import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -301,6 +301,52 @@ class LineCache:
             return Strip([])
         line = lines[offset]
         return unpack(line) if self._entries[index].packed else line  # type: ignore[arg-type]
+
+    @property
+    def frozen(self) -> int:
+        """How many leading blocks are frozen (the rest are live and may still change)."""
+        return self._frozen
+
+    def indices(self, first: int, last: int) -> range:
+        """The blocks touching lines `first`..`last`."""
+        return self._indices(first, last)
+
+    def __len__(self) -> int:
+        """The number of blocks."""
+        return len(self._entries)
+
+    def block(self, index: int) -> tuple[Block, bool]:
+        """Block `index` and whether a blank line goes before it (its first line)."""
+        entry = self._entries[index]
+        return entry.block, entry.spaced
+
+    def start(self, index: int) -> int:
+        """The first line of block `index` (the blank line before it included)."""
+        self._index()
+        return self._starts[index]
+
+    def strips(self, index: int) -> list[Strip]:
+        """Block `index`'s lines, rendered now if needed (`moved` is set if its height changed)."""
+        lines = self._lines_of(index)
+        if self._entries[index].packed:
+            return [unpack(line) for line in lines]  # type: ignore[arg-type]
+        return list(lines)  # type: ignore[arg-type]
+
+    def spans(self, first: int, last: int) -> Iterator[tuple[int, int, list[Strip]]]:
+        """The blocks touching lines `first`..`last`: index, first line and lines of each.
+
+        Each is rendered before its first line is taken, so the lines stay where a render
+        puts them even where heights were estimates.
+        """
+        indices = self._indices(first, last)
+        index = indices.start if indices else len(self._entries)
+        while index < len(self._entries):
+            strips = self.strips(index)
+            start = self.start(index)
+            if start > last:
+                return
+            yield index, start, strips
+            index += 1
 
     def lines(self) -> list[Strip]:
         """Every line, all rendered (for tests and copies)."""

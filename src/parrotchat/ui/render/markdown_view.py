@@ -4,19 +4,36 @@ Per frame, only the live last block is rendered again and only its lines are rep
 finished blocks are rendered once per width (kept packed, within the shared `line_budget`), and
 only the lines on screen are asked for. A burst renders what is visible first and the rest over
 the next frames, within `FRAME_RENDER_BUDGET`.
+
+It takes part in Textual's text selection as its own Line API widget must: lines carry their
+`offset` only when the screen asks where the pointer is (not when painted), a selection is drawn
+over the lines it covers, and the copy is the text shown (`shown_text`). While its message is
+focused, each code block shows its `[N lang]` label (`code_labels`); a click on one copies the
+block. With no selection and no labels, a line costs what it did before.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.dom import NoScreen
 from textual.errors import NoWidget
 from textual.geometry import Region, Size
+from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from parrotchat.ui.render.code_labels import CodeLabels
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
+from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
+from parrotchat.ui.render.word_select import WordSelect
 
 __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
@@ -27,16 +44,36 @@ REPAINT_ALL_AFTER = 300
 KEPT_LINES = 20_000
 """Rendered lines kept across all answers (about 1 KB each, packed); the least recently shown
 blocks are dropped beyond that."""
+WIDE = 4096
+"""The widest render used to find where lines wrapped (for copies; longer lines stay wrapped)."""
 
 
-class MarkdownView(Widget):
+class MarkdownView(WordSelect, Widget):
     """Markdown text that grows at its end; `source` is everything appended."""
 
     DEFAULT_CSS = """
     MarkdownView {
         height: auto;
+        & > .markdown-view--code-label {
+            background: $accent;
+            color: $text;
+            text-style: bold;
+        }
     }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"markdown-view--code-label"}
+
+    @dataclass
+    class CodeLabelClicked(Message):
+        """The reader clicked the `[N lang]` label of code block `number`."""
+
+        markdown_view: MarkdownView
+        number: int
+
+        @property
+        def control(self) -> MarkdownView:
+            return self.markdown_view
 
     line_budget: LineBudget = LineBudget(KEPT_LINES)
     """Shared by every answer: bounds the rendered lines (and objects) the app keeps."""
@@ -51,6 +88,20 @@ class MarkdownView(Widget):
         """Lines added since the last full repaint."""
         self._line_style: Style = Style()
         """The widget's style, looked up once per repaint rather than once per line."""
+        self._painting = False
+        """True while lines are drawn for the screen (they need no `offset` meta then)."""
+        self._selection: Selection | None = None
+        """The part of the text selected, in (character, line) offsets."""
+        self._selected_width = 0
+        """The width the selection was made at."""
+        self._code_labels: CodeLabels | None = None
+        """Set while the code blocks show their labels (the message is focused)."""
+        self._marked = False
+        """A selection or labels are drawn over the lines."""
+        self._selection_style = Style()
+        self._label_style = Style()
+        self._labels: dict[int, tuple[int, str]] = {}
+        """Line -> code block number and language, for the lines being drawn."""
         if source:
             self._add(source)
             self._cache.finish()
@@ -128,7 +179,10 @@ class MarkdownView(Widget):
     def on_unmount(self) -> None:
         self._cache.release()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        if self._selection is not None and event.size.width != self._selected_width:
+            # The lines wrap anew: the selection's (character, line) offsets mean other text now.
+            self.screen.clear_selection()
         self._schedule()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -137,7 +191,13 @@ class MarkdownView(Widget):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._line_style = self.rich_style
-        return super().render_lines(crop)
+        if self._marked:
+            self._prepare_marks(crop)
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
@@ -150,4 +210,106 @@ class MarkdownView(Widget):
             self.refresh(layout=True)
             self._schedule()
         style = self._line_style
-        return line.crop_extend(0, width, style).apply_style(style)
+        strip = line.crop_extend(0, width, style).apply_style(style)
+        if self._marked:
+            strip = self._mark(strip, y, width)
+        if not self._painting:
+            # The screen asks where the pointer is (a selection starts or grows).
+            strip = strip.apply_offsets(0, y)
+        return strip
+
+    # --- selection and code labels ----------------------------------------------------------
+
+    def show_code_labels(self, show: bool) -> None:
+        """Show or hide the `[N lang]` label in the top-right corner of each code block."""
+        if show == (self._code_labels is not None):
+            return
+        self._code_labels = CodeLabels() if show else None
+        self._labels = {}
+        self._update_marked()
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._selection = selection
+        self._selected_width = self.content_size.width
+        self._update_marked()
+
+    def _update_marked(self) -> None:
+        self._marked = self._selection is not None or self._code_labels is not None
+        self.refresh()
+
+    def _prepare_marks(self, crop: Region) -> None:
+        """Look up what a repaint of the lines in `crop` draws over them."""
+        if self._selection is not None:
+            screen = self.screen
+            style = screen.get_component_rich_style("screen--selection")
+            if screen.get_component_rich_style("screen--selection", partial=True).color is None:
+                # A transparent foreground (the default): the text keeps its colours.
+                style = Style(bgcolor=style.bgcolor)
+            self._selection_style = style
+        if self._code_labels is not None:
+            self._label_style = self.get_component_rich_style("markdown-view--code-label")
+            self._cache.set_width(self.content_size.width)
+            self._labels = self._code_labels.between(self._cache, crop.y, crop.bottom)
+
+    def _mark(self, strip: Strip, y: int, width: int) -> Strip:
+        """Line `y` with the selection and a code label drawn over it."""
+        selection = self._selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            text = strip.text
+            start, end = span
+            end = len(text.rstrip()) if end == -1 else min(end, len(text))
+            if start < end:
+                strip = _restyle(
+                    strip, cell_len(text[:start]), cell_len(text[:end]), self._selection_style
+                )
+        label = self._labels.get(y) if self._code_labels is not None else None
+        if label is not None:
+            number, language = label
+            tag = f"[{number} {language[:20]}]" if language else f"[{number}]"
+            cells = cell_len(tag)
+            if width >= cells + 8:
+                style = self._label_style + Style.from_meta({"@click": f"copy_code({number})"})
+                strip = Strip.join([strip.crop(0, width - cells), Strip([Segment(tag, style)])])
+        return strip
+
+    def action_copy_code(self, number: int) -> None:
+        """A click on a code block's label: ask for that block to be copied."""
+        self.post_message(self.CodeLabelClicked(self, number))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as shown: padding left out, wrapped lines joined again."""
+        cache = self._cache
+        start, end = selection
+        first = start.y if start is not None else 0
+        last = end.y if end is not None else max(cache.height - 1, 0)
+        shown: list[ShownLine] = []
+        top: int | None = None
+        for index, line, strips in cache.spans(first, last):
+            top = line if top is None else top
+            shown.extend(self._shown_lines(index, strips))
+        if top is None:
+            return None
+        begin = (start.x, start.y - top) if start is not None else None
+        finish = (end.x, end.y - top) if end is not None else None
+        return selected_text(shown, begin, finish), "\n"
+
+    def _shown_lines(self, index: int, strips: list[Strip]) -> list[ShownLine]:
+        block, spaced = self._cache.block(index)
+        narrow = [strip.text for strip in strips]
+        before = [ShownLine(narrow.pop(0))] if spaced and narrow else []
+        longest = max(map(len, block.source.splitlines()), default=0)
+        width = max(min(len(block.source) if block.kind != "fence" else longest, WIDE), 1) + 8
+        wide = [strip.text for strip in self._render_source(block.source, width)]
+        return before + shown_lines(narrow, wide, code=block.kind == "fence")
+
+    def selection_line(self, y: int) -> str:
+        """Line `y` as drawn (the selection's offsets count its characters)."""
+        self._cache.set_width(self.content_size.width)
+        return self._cache.line(y).text
+
+
+def _restyle(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """`strip` with `style` over its cells `start`..`end`."""
+    before, middle, after = strip.divide([start, end, strip.cell_length])
+    marked = Strip(Segment.apply_style(middle, post_style=style), middle.cell_length)
+    return Strip.join([before, marked, after])
