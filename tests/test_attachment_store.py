@@ -134,6 +134,8 @@ def test_search_finds_a_conversation_by_a_file_name(store: Store, files) -> None
     converse(store, "about birds", [image])
     hits = store.search("notes")
     assert [hit.conversation_id for hit in hits] == [with_notes]
+    _record, messages = store.load_conversation(with_notes)
+    assert hits[0].message_id == messages[0].id  # the prompt that carries the file
     assert "notes.md" in hits[0].snippet.replace("\x02", "").replace("\x03", "")
     assert [h.conversation_id for h in store.search("meeting notes")] == []  # all terms, one place
     both = store.search("about")

@@ -76,7 +76,7 @@ def search_names(
         return []
     condition = " AND ".join("a.name LIKE ? ESCAPE '\\'" for _ in terms)
     rows = conn.execute(
-        "SELECT c.id, c.title, c.updated, a.name FROM message_attachments AS a"
+        "SELECT c.id, c.title, c.updated, a.name, a.message_id FROM message_attachments AS a"
         " JOIN messages AS m ON m.id = a.message_id"
         " JOIN conversations AS c ON c.id = m.conversation_id"
         f" WHERE c.deleted_at IS NULL AND {condition}"
@@ -85,12 +85,13 @@ def search_names(
     ).fetchall()
     hits: list[SearchHit] = []
     seen = set(skip)
-    for conversation_id, title, updated, name in rows:
+    for conversation_id, title, updated, name, message_id in rows:
         if conversation_id in seen:
             continue
         seen.add(conversation_id)
         snippet = f"attached {mark(name, terms)}"
-        hits.append(SearchHit(conversation_id, title, title, snippet, updated))
+        # The message that carries the file: Chats opens its branch.
+        hits.append(SearchHit(conversation_id, title, title, snippet, updated, message_id))
         if len(hits) >= limit:
             break
     return hits
