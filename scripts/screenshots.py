@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC
@@ -152,6 +153,41 @@ async def small(pilot: Pilot[None], server: DemoServer) -> None:
     await wait_for_reply(pilot)
 
 
+async def attachments(pilot: Pilot[None], server: DemoServer) -> None:
+    """Files attached: chips on the sent prompt, the parrot saying what it received, and two
+    more chips waiting above the prompt."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    folder = Path(tempfile.mkdtemp(prefix="parrotchat-shots-"))
+    files = {
+        "docs/notes.md": b"# Flock notes\n\n- Polly: 40 words\n- Kiwi: learning to whistle\n",
+        "img/parrot.png": _png_header(640, 480),
+        "src/squawk.py": b'def squawk(word: str) -> str:\n    return f"{word}! {word}!"\n',
+        "data/seeds.csv": b"seed,grams\nsunflower,12\nmillet,30\n",
+    }
+    for relative, data in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(data)
+    app.attach_root = folder
+    for relative in ("docs/notes.md", "img/parrot.png"):
+        await app.attach_path(folder / relative)
+    await send_prompt(pilot, "Summarise the flock notes and describe the picture, 30 tokens")
+    await wait_for_reply(pilot)
+    for relative in ("src/squawk.py", "data/seeds.csv"):
+        await app.attach_path(folder / relative)
+    app.prompt.load_text("Review the code and the seed list")
+    app.prompt.move_cursor(app.prompt.document.end)
+    shutil.rmtree(folder)  # every file is read already
+
+
+def _png_header(width: int, height: int) -> bytes:
+    import struct
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + b"\0\0\0\0"
+
+
 TWO_WAYS = (
     "Here is a parrot in Python:\n\n"
     '```python\ndef squawk(word: str) -> str:\n    return f"{word.upper()}!"\n\n\n'
@@ -214,6 +250,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "chats": (chats, WIDE),
     "error": (error, WIDE),
     "small-terminal": (small, SMALL),
+    "attachments": (attachments, WIDE),
     "copying": (copying, WIDE),
     "branches": (branches, WIDE),
 }

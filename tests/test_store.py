@@ -98,7 +98,7 @@ def test_a_new_store_is_empty_and_at_the_current_schema(store: Store) -> None:
     assert store.list_conversations() == []
     assert store.last_conversation_id() is None
     with contextlib.closing(sqlite3.connect(store.path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     journal = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
     assert journal == "wal"
 

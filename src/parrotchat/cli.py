@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="print mode: stream the answer to PROMPT to stdout and exit (stdin is appended)",
     )
     add(
+        "-a",
+        "--attach",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="print mode: attach a text file or an image (PNG, JPEG, GIF, WebP); repeatable",
+    )
+    add(
         "--demo",
         action="store_true",
         help="use the built-in offline demo model (no key, no network)",
@@ -168,10 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw=args.raw,
             paths=paths,
             resume=args.resume,
+            attach=args.attach,
             extract_code=args.extract_code,
         )
-    if args.stats or args.raw or args.extract_code:
-        parser.error("--stats, --raw and --extract-code go with -p/--print")
+    if args.stats or args.raw or args.attach or args.extract_code:
+        parser.error("--stats, --raw, -a/--attach and --extract-code go with -p/--print")
     from parrotchat.tui import run_tui
 
     return run_tui(settings, paths, args.resume)

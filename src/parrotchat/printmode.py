@@ -2,7 +2,8 @@
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
 errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation), 130 interrupted. The turn is stored in the history as it streams.
+unknown conversation, a file that cannot be attached), 130 interrupted. The turn is stored in
+the history as it streams.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import asyncio
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from parrotchat.code_output import CodeOutput, write_code
 from parrotchat.config import Paths, Settings
+from parrotchat.core.attachments import Attachment, AttachmentError, read_attachments
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
@@ -35,13 +39,15 @@ def run_print_mode(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     resume: int | None = None,
+    attach: Sequence[Path] = (),
     extract_code: bool = False,
 ) -> int:
-    """Answer `prompt` (plus piped stdin) and return the exit code.
+    """Answer `prompt` (plus piped stdin, plus the files in `attach`) and return the exit code.
 
     Args:
         paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
+        attach: Files to attach (`-a`), read relative to the working folder.
         extract_code: Print only the answer's code blocks, once it is complete (`-x`).
     """
     stdin = stdin or sys.stdin
@@ -52,10 +58,15 @@ def run_print_mode(
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
     piped = "" if stdin is None or stdin.closed or stdin.isatty() else _read_text(stdin)
     text = f"{prompt}\n\n{piped}" if prompt.strip() and piped.strip() else prompt or piped
-    if not text.strip():
+    printer = _Printer(CodeOutput(out, err) if extract_code else out, err, raw=raw)
+    try:
+        attachments = read_attachments(attach, Path.cwd(), settings.attachments)
+    except AttachmentError as error:
+        printer.error(str(error))
+        return 2
+    if not text.strip() and not attachments:
         print("parrotchat: error: the prompt is empty; give one with -p TEXT", file=err)
         return 2
-    printer = _Printer(CodeOutput(out, err) if extract_code else out, err, raw=raw)
     try:
         history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
@@ -64,7 +75,9 @@ def run_print_mode(
     history.attach(printer.history_unavailable)
     error_log = ErrorLog(paths.log_dir if paths else None)
     try:
-        return asyncio.run(_answer(settings, text, printer, history, resumed, error_log, stats))
+        return asyncio.run(
+            _answer(settings, text, attachments, printer, history, resumed, error_log, stats)
+        )
     except KeyboardInterrupt:
         printer.end_answer()
         print("parrotchat: interrupted", file=err, flush=True)
@@ -98,6 +111,7 @@ def _read_text(stream: TextIO) -> str:
 async def _answer(
     settings: Settings,
     text: str,
+    attachments: list[Attachment],
     printer: _Printer,
     history: History,
     resumed: Resumed | None,
@@ -116,7 +130,7 @@ async def _answer(
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     session.attach(_PrintView(printer))
     try:
-        reply = await session.send(text)
+        reply = await session.send(text, attachments)
         message = await session.wait(reply)
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()

@@ -51,6 +51,13 @@ line_mb = 8
 # The text of one reply: answer, reasoning and tool-call arguments together.
 reply_mb = 16
 
+[attachments]
+# Files attached to a prompt (@ or Ctrl+A in the prompt, -a FILE in print mode), in KB.
+# The largest single file (text, or an image counted raw).
+max_file_kb = 512
+# The most attached to one message, every file together.
+max_message_kb = 2048
+
 [discovery]
 # More ports to look for local servers on, besides 11434, 1234, 8080 and 8000.
 ports = [5000]

@@ -67,6 +67,7 @@ def load_settings(
         max_tokens=merge.scalar("max_tokens", ("--max-tokens", max_tokens)),
         timeouts=merge.timeouts(),
         limits=merge.limits(),
+        attachments=merge.attachments(),
         config_path=path,
         config_exists=text is not None,
         sources=merge.sources,

@@ -13,7 +13,12 @@ from urllib.parse import urlsplit
 from parrotchat.api.limits import MB, Limits
 from parrotchat.config.checks import _Bad, _check_input, _env_name, _secret, _show_value, _url
 from parrotchat.config.errors import ConfigError
-from parrotchat.config.schema import _FILE_SCHEMA, _LIMITS_SCHEMA, _TIMEOUTS_SCHEMA
+from parrotchat.config.schema import (
+    _ATTACHMENTS_SCHEMA,
+    _FILE_SCHEMA,
+    _LIMITS_SCHEMA,
+    _TIMEOUTS_SCHEMA,
+)
 from parrotchat.config.settings import (
     _BUILTIN_PROVIDERS,
     _SENSITIVE_HEADER,
@@ -26,6 +31,7 @@ from parrotchat.config.settings import (
     Timeouts,
     _unknown_provider,
 )
+from parrotchat.core.attachments import AttachmentLimits
 
 __all__ = ["_Merge"]
 
@@ -257,6 +263,13 @@ class _Merge:
         for key in _LIMITS_SCHEMA:
             self.sources[f"limits.{key}"] = "config file" if key in table else "default"
         return Limits(**{key.removesuffix("_mb"): value * MB for key, value in table.items()})
+
+    def attachments(self) -> AttachmentLimits:
+        """The [attachments] table (in KB) over the defaults."""
+        table = self.data.get("attachments", {})
+        for key in _ATTACHMENTS_SCHEMA:
+            self.sources[f"attachments.{key}"] = "config file" if key in table else "default"
+        return AttachmentLimits(**{key.removesuffix("_kb"): kb * 1024 for key, kb in table.items()})
 
     def permission_warning(self) -> None:
         """Warn when a file holding a key can be read by other users."""

@@ -31,6 +31,7 @@ from parrotchat.config.settings import (
 )
 
 __all__ = [
+    "_ATTACHMENTS_SCHEMA",
     "_FILE_SCHEMA",
     "_LIMITS_SCHEMA",
     "_TIMEOUTS_SCHEMA",
@@ -58,6 +59,10 @@ _TIMEOUTS_SCHEMA: dict[str, Any] = {"connect": _seconds, "read": _seconds, "idle
 _LIMITS_SCHEMA: dict[str, Any] = {
     f"{name}_mb": _whole(1, 1024) for name in ("response", "models", "event", "line", "reply")
 }
+_ATTACHMENTS_SCHEMA: dict[str, Any] = {
+    "max_file_kb": _whole(1, 100 * 1024),
+    "max_message_kb": _whole(1, 100 * 1024),
+}
 _DISCOVERY_SCHEMA: dict[str, Any] = {"ports": _ports}
 _FILE_SCHEMA: dict[str, Any] = {
     "default_provider": _name,
@@ -69,6 +74,7 @@ _FILE_SCHEMA: dict[str, Any] = {
     "max_tokens": _whole(1),
     "timeouts": _TIMEOUTS_SCHEMA,
     "limits": _LIMITS_SCHEMA,
+    "attachments": _ATTACHMENTS_SCHEMA,
     "discover_local": _flag,
     "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),

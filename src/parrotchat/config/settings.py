@@ -12,6 +12,7 @@ from parrotchat.api.endpoint import SENSITIVE_HEADER, Endpoint
 from parrotchat.api.limits import Limits
 from parrotchat.config.checks import _check_input, _url
 from parrotchat.config.errors import ConfigError
+from parrotchat.core.attachments import AttachmentLimits
 
 __all__ = [
     "DEFAULT_PROVIDER",
@@ -121,6 +122,8 @@ class Settings:
     timeouts: Timeouts = Timeouts()
     limits: Limits = field(default_factory=Limits)
     """How much of a server's answer is read at most (`[limits]`, in MB in the file)."""
+    attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
+    """How much can be attached to a prompt (`[attachments]`, in KB in the file)."""
     config_path: Path | None = None
     config_exists: bool = False
     sources: dict[str, str] = field(default_factory=dict)

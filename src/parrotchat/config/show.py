@@ -48,6 +48,11 @@ def show_config(settings: Settings) -> str:
         f" [{src(f'limits.{key}', 'default')}]"
         for key in _LIMITS_SCHEMA
     )
+    attachments = ", ".join(
+        f"{key} {getattr(settings.attachments, f'max_{key}') // 1024} KB"
+        f" [{src(f'attachments.max_{key}_kb', 'default')}]"
+        for key in ("file", "message")
+    )
     lines = [
         _row("config file", f"{_or(path, 'none')} ({state})", src("config_path")),
         _row("provider", settings.provider, src("provider")),
@@ -59,6 +64,7 @@ def show_config(settings: Settings) -> str:
         _row("escape delay", f"{settings.escape_delay_ms} ms", src("escape_delay_ms")),
         _row("timeouts", timeouts),
         _row("limits", limits),
+        _row("attachments", attachments),
         _row("discover local", _discovery_text(settings), src("discover_local")),
         "",
         "providers:",

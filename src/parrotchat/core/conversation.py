@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from parrotchat.api.events import ToolCall, Usage
+from parrotchat.core.attachments import Attachment, join_contents, request_content
 
 __all__ = ["Conversation", "Message", "Role", "Status", "active_path"]
 
@@ -58,6 +59,8 @@ class Message:
     """The message's id in the history, once stored."""
     parent_id: int | None = field(default=None, compare=False)
     """The stored id of the message it answers or follows; None for a first message."""
+    attachments: list[Attachment] = field(default_factory=list)
+    """Files attached to a prompt; sent with it on every later turn too."""
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -72,6 +75,11 @@ class Message:
             # parrotchat runs no tools, so tool calls are not sent back: servers reject an
             # assistant `tool_calls` message that no `tool` result follows.
             return None
+        if self.attachments:
+            return {
+                "role": str(self.role),
+                "content": request_content(self.content, self.attachments),
+            }
         return {"role": str(self.role), "content": self.content}
 
 
@@ -235,7 +243,8 @@ class Conversation:
                 continue
             if out and out[-1]["role"] == item["role"] == "user":
                 # The previous user turn got no answer at all: keep both, as one turn.
-                out[-1] = {"role": "user", "content": out[-1]["content"] + "\n\n" + item["content"]}
+                content = join_contents(out[-1]["content"], item["content"])
+                out[-1] = {"role": "user", "content": content}
                 continue
             out.append(item)
         return out

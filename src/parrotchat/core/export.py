@@ -11,6 +11,11 @@ from typing import Any, Literal
 
 from parrotchat.api.events import ToolCall, Usage
 from parrotchat.api.numbers import MAX_COUNT, clean_usage, count_or_none, finite_or_none
+from parrotchat.core.attachment_export import (
+    attachments_from_list,
+    attachments_to_list,
+    attachments_to_markdown,
+)
 from parrotchat.core.conversation import Message, Role, Status, active_path
 from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import format_controls, neutralize
@@ -63,8 +68,8 @@ def tool_calls_from_list(data: list[dict[str, Any]] | None) -> list[ToolCall]:
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
-    """Every stored field of a message, JSON-ready."""
-    return {
+    """Every stored field of a message, JSON-ready (attached files only when there are any)."""
+    data: dict[str, Any] = {
         "role": str(message.role),
         "content": message.content,
         "reasoning": message.reasoning,
@@ -80,6 +85,9 @@ def message_to_dict(message: Message) -> dict[str, Any]:
         "tokens": count_or_none(message.tokens) or 0,
         "created": message.created,
     }
+    if message.attachments:
+        data["attachments"] = attachments_to_list(message.attachments)
+    return data
 
 
 def message_from_dict(data: dict[str, Any], where: str = "a message") -> Message:
@@ -111,6 +119,7 @@ def message_from_dict(data: dict[str, Any], where: str = "a message") -> Message
         duration=_field(data, "duration", "number", where),
         tokens=_field(data, "tokens", "integer", where) or 0,
         created=_field(data, "created", "time", where, required=True),
+        attachments=attachments_from_list(data.get("attachments"), where, InvalidExport),
     )
 
 
@@ -403,6 +412,7 @@ def _message_lines(messages: list[Message], tz: tzinfo | None) -> list[str]:
             lines += ["> **Reasoning**", ">", quoted, ""]
         if message.content:
             lines += [message.content, ""]
+        lines += attachments_to_markdown(message.attachments)
         for call in message.tool_calls:
             lines += [f"Tool call `{call.name}`:", "", "```json", call.arguments, "```", ""]
         if message.notice:

@@ -96,6 +96,27 @@ INSERT INTO messages_fts (rowid, content)
 INSERT INTO conversations_fts (rowid, title) SELECT id, title FROM conversations;
 """
 
+# Attached files: each file's bytes once (by sha256), and each message's references to them.
+V4_ATTACHMENTS = """
+CREATE TABLE attachment_blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('text', 'image')),
+    mime TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES attachment_blobs (sha256),
+    PRIMARY KEY (message_id, position)
+);
+CREATE INDEX message_attachments_by_blob ON message_attachments (sha256);
+"""
+
 
 V3_TREES = """
 ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE;
@@ -136,6 +157,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations and messages", V1_TABLES),
     Migration(2, "full-text search index", V2_SEARCH, applies=has_fts5),
     Migration(3, "conversation trees", V3_TREES),
+    Migration(4, "attached files", V4_ATTACHMENTS),
 )
 """Every migration, in order; `MIGRATIONS[n - 1].version == n`."""
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from parrotchat.core.attachments import Attachment
 from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.history import CHECKPOINT_SECONDS, History, Resumed, StoredReply
 from parrotchat.core.records import ConversationRecord, make_title
@@ -228,20 +229,21 @@ class ChatSession:
         """True while a reply is in flight."""
         return bool(self.replies)
 
-    async def send(self, text: str) -> Reply:
-        """Send `text` as the next user turn and start its reply.
+    async def send(self, text: str, attachments: Sequence[Attachment] = ()) -> Reply:
+        """Send `text` (with the files attached, already read and checked) as the next user
+        turn and start its reply.
 
         A reply still streaming is stopped first; its partial answer stays in the history.
         """
         self.stop()
-        user = self.conversation.add(Message(Role.USER, text))
+        user = self.conversation.add(Message(Role.USER, text, attachments=list(attachments)))
         await self.view.show_message(user)
         if self.conversation_id is None:
             self.conversation_id = await self.history.create_conversation(
                 self.conversation.system_prompt, model=self.model, provider=self.provider
             )
             if self.conversation_id is not None:
-                self.title = make_title(text)
+                self.title = make_title(text or " ".join(a.name for a in attachments))
         if self.conversation_id is not None:
             await self.history.add_message(self.conversation_id, user)
         return await self._start_reply()
@@ -299,7 +301,9 @@ class ChatSession:
             return None
         self.stop()
         removed = messages[index:]
-        user = self.conversation.branch(index, Message(Role.USER, text))
+        # The edited prompt keeps the files the earlier one carried.
+        files = list(messages[index].attachments)
+        user = self.conversation.branch(index, Message(Role.USER, text, attachments=files))
         await self.view.path_changed(removed, [user])
         if self.conversation_id is not None:
             await self.history.add_message(self.conversation_id, user, root=index == 0)

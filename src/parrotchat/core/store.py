@@ -30,6 +30,12 @@ from typing import Any
 
 from parrotchat.api.numbers import clean_usage, count_or_none, finite_or_none
 from parrotchat.core import export
+from parrotchat.core.attachment_store import (
+    delete_orphans,
+    load_attachments,
+    save_attachments,
+    search_names,
+)
 from parrotchat.core.conversation import Message, Role, Status, active_path
 from parrotchat.core.export import InvalidExport
 from parrotchat.core.migrations import MIGRATIONS, SCHEMA_VERSION, has_fts5, split_script
@@ -457,6 +463,7 @@ class Store:
                 "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at <= ?",
                 (time.time() - older_than,),
             )
+            delete_orphans(conn)
             return cursor.rowcount
 
     # -- messages --------------------------------------------------------------------------
@@ -485,14 +492,18 @@ class Store:
                 "UPDATE conversations SET active_leaf = ? WHERE id = ?",
                 (message.id, conversation_id),
             )
-            if message.role is Role.USER and message.content.strip():
+            if message.attachments:
+                save_attachments(conn, message.id, message.attachments)
+            # A prompt of attached files only is titled by their names.
+            words = message.content.strip() or " ".join(a.name for a in message.attachments)
+            if message.role is Role.USER and words:
                 title = conn.execute(
                     "SELECT title FROM conversations WHERE id = ?", (conversation_id,)
                 ).fetchone()[0]
                 if not title:
                     conn.execute(
                         "UPDATE conversations SET title = ? WHERE id = ?",
-                        (make_title(message.content), conversation_id),
+                        (make_title(words), conversation_id),
                     )
             return message.id
 
@@ -611,8 +622,12 @@ class Store:
                 " WHERE conversation_id = ? ORDER BY id",
                 (conversation_id,),
             ).fetchall()
+            messages = [_row_message(row) for row in rows]
+            attached = load_attachments(conn, [m.id for m in messages if m.role is Role.USER])
+        for message in messages:
+            message.attachments = attached.get(message.id or 0, [])
         record = dataclasses.replace(record, active_leaf=active)
-        return record, [_row_message(row) for row in rows], active
+        return record, messages, active
 
     def message_counts(self, conversation_ids: Sequence[int]) -> dict[int, int]:
         """How many messages the active path of each of these conversations has (0 for one
@@ -664,8 +679,12 @@ class Store:
             return []
         with self._read() as conn:
             if self.full_text:
-                return search_fts(conn, query, limit)
-            return search_like(conn, query, limit)
+                hits = search_fts(conn, query, limit)
+            else:
+                hits = search_like(conn, query, limit)
+            # Then conversations found by an attached file's name.
+            found = {hit.conversation_id for hit in hits}
+            return hits + search_names(conn, query_terms(query), limit - len(hits), found)
 
     # -- export ----------------------------------------------------------------------------
 
@@ -704,6 +723,8 @@ class Store:
                     (conversation_id, parent, *_message_values(message), message.created),
                 )
                 ids.append(int(row.lastrowid or 0))
+                if message.attachments:
+                    save_attachments(conn, ids[-1], message.attachments)
             if active is not None:
                 conn.execute(
                     "UPDATE conversations SET active_leaf = ? WHERE id = ?",

@@ -28,6 +28,7 @@ from parrotchat.demo.behaviours import (
     json_text,
     tool_call,
 )
+from parrotchat.demo.received import describe_received, without_files
 
 __all__ = [
     "LONG_REPLY_TOKENS",
@@ -156,6 +157,16 @@ def last_user_text(messages: Any) -> str:
         if isinstance(message, Mapping) and message.get("role") == "user":
             return _message_text(message)
     return ""
+
+
+def _received(messages: Any) -> str | None:
+    """What the last user message had attached, as the parrot says it; None if nothing."""
+    if not isinstance(messages, list):
+        return None
+    for message in reversed(messages):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            return describe_received(message)
+    return None
 
 
 def count_prompt_tokens(messages: Any) -> int:
@@ -505,6 +516,9 @@ _EOLS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
 
 def _answer(parrot: Parrot, ctx: ChatContext) -> _Answer:
     prompt = last_user_text(ctx.body.get("messages"))
+    received = _received(ctx.body.get("messages"))
+    if received is not None:
+        prompt = without_files(prompt)
     if parrot.text is not None:
         content = tuple(tokenize(parrot.text))
     elif parrot.tool_calls and parrot.tokens is None:
@@ -514,6 +528,8 @@ def _answer(parrot: Parrot, ctx: ChatContext) -> _Answer:
         if length is None:
             length = requested_length(prompt)
         content = reply_tokens(prompt, ctx.default_tokens if length is None else length)
+    if received is not None and parrot.text is None:
+        content = (*tokenize(received + "\n\n"), *content)
     if parrot.reasoning is not None:
         reasoning = tuple(tokenize(parrot.reasoning))
     else:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events, on, work
@@ -31,6 +32,8 @@ from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize, one_line
+from parrotchat.ui.attach import AttachmentActions
+from parrotchat.ui.attachment_chips import AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
@@ -59,7 +62,7 @@ PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last p
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
 
-class ParrotChatApp(App[None]):
+class ParrotChatApp(AttachmentActions, App[None]):
     """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
 
     CSS_PATH = "app.tcss"
@@ -135,6 +138,7 @@ class ParrotChatApp(App[None]):
         *,
         local_ports: Mapping[int, str] | None = None,
         clipboard: SystemClipboard | None = None,
+        root: Path | None = None,
     ) -> None:
         """
         Args:
@@ -143,8 +147,10 @@ class ParrotChatApp(App[None]):
             local_ports: Ports of 127.0.0.1 to look for servers on once the app shows
                 (`Settings.local_ports`); default: none.
             clipboard: The system clipboard tool every copy also goes to, besides OSC 52.
+            root: The folder files are attached from (default: the working folder).
         """
         super().__init__()
+        self.attach_root = root or Path.cwd()
         self.session: ChatSession = session
         self.paths: Paths = paths
         self.system_clipboard: SystemClipboard | None = clipboard
@@ -211,6 +217,7 @@ class ParrotChatApp(App[None]):
                     if not self.conversation.messages and self.session.conversation_id is None:
                         yield Welcome(self.settings, self.provider)
                 yield NewContentMarker("Ctrl+End", id="new-below")
+                yield AttachmentTray(id="attachments")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
         yield Footer()
 
@@ -428,7 +435,7 @@ class ParrotChatApp(App[None]):
             await self.session.edit(self.conversation.messages.index(editing), event.text)
         else:
             self._show_editing()
-            await self.send(event.text)
+            await self.send_prompt(event.text)
 
     async def send(self, text: str) -> None:
         """Send `text` as the next user turn and stream the reply (a streaming one stops)."""

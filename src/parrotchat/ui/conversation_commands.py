@@ -34,6 +34,11 @@ def conversation_commands(app: ParrotChatApp) -> Iterator[SystemCommand]:
         "Move the conversation on screen to the trash",
         app.action_delete_conversation,
     )
+    yield SystemCommand(
+        "Attach a file",
+        "Attach a file or image to the prompt (Ctrl+A, or @)",
+        app.action_attach_file,
+    )
     for kind, label in (("markdown", "Markdown"), ("json", "JSON")):
         yield SystemCommand(
             f"Export conversation as {label}",

@@ -21,6 +21,7 @@ from textual.widgets import Collapsible, Static
 from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.attachment_chips import MessageChips
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.render.word_select import WordSelect
@@ -181,6 +182,8 @@ class MessageView(Vertical, can_focus=True):
         yield self._alternatives
         if message.role is not Role.ASSISTANT:
             yield MessageText(Content(neutralize(message.content)), classes="user-text")
+            if message.attachments:
+                yield MessageChips(message.attachments)
             return
         if message.reasoning:
             self._reasoning = ReasoningBlock(neutralize(message.reasoning))

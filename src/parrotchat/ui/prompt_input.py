@@ -1,7 +1,8 @@
 """The prompt box: Enter sends, Ctrl+J (or Shift+Enter) adds a line, Up recalls earlier prompts.
 
 Alt+Up asks for the messages (`MessagesWanted`: the chat log's message cursor), and `?` in an
-empty prompt opens the keys screen.
+empty prompt opens the keys screen. `@` (at the start or after a space) and Ctrl+A open the
+file picker.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ class PromptInput(TextArea):
             id="newline",
             tooltip="Insert a line break (Shift+Enter too, where the terminal reports it)",
         ),
+        # TextArea's Ctrl+A goes to the line start, which Home still does.
+        Binding(
+            "ctrl+a",
+            "app.attach_file",
+            "Attach",
+            show=False,  # the footer is full; the palette and the README name it
+            id="attach_file",
+            tooltip="Attach a file or image to the prompt (or type @)",
+        ),
         Binding("pageup", "app.scroll_chat(-1)", "Scroll up", show=False, id="scroll_up"),
         Binding("pagedown", "app.scroll_chat(1)", "Scroll down", show=False, id="scroll_down"),
         Binding(
@@ -79,6 +89,19 @@ class PromptInput(TextArea):
         def control(self) -> PromptInput:
             return self.prompt_input
 
+    @dataclass
+    class AtTyped(Message):
+        """`@` was typed at the start of the prompt or after a space: offer the file picker."""
+
+        prompt_input: PromptInput
+
+    @dataclass
+    class Pasted(Message):
+        """Text was pasted (it may name a file to attach)."""
+
+        prompt_input: PromptInput
+        text: str
+
     def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
         super().__init__(
             soft_wrap=True,
@@ -91,6 +114,8 @@ class PromptInput(TextArea):
         self.sent_prompts: list[str] = []
         """Prompts sent so far, oldest first."""
         self._recall: int | None = None
+        self.has_attachments: bool = False
+        """Files are attached: a blank prompt can be sent too."""
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -103,7 +128,23 @@ class PromptInput(TextArea):
             # so `?` opens the keys screen.
             event.prevent_default()
             return
+        opens_picker = event.character == "@" and self._at_word_start()
         await super()._on_key(event)
+        if opens_picker:
+            self.post_message(self.AtTyped(self))
+
+    def _at_word_start(self) -> bool:
+        """True if the cursor is at the start of the text or after whitespace (so an e-mail
+        address typed in the prompt does not open the picker)."""
+        row, column = self.selection.start
+        if column == 0:
+            return True
+        return self.document.get_line(row)[column - 1].isspace()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual calls TextArea's own handler after this one, which inserts the text.
+        if event.text.strip():
+            self.post_message(self.Pasted(self, event.text))
 
     def _bound_here(self, key: str) -> bool:
         """True if `key` is one of this prompt's own bindings (after the keymap)."""
@@ -115,11 +156,11 @@ class PromptInput(TextArea):
         self.post_message(self.MessagesWanted(self))
 
     def action_submit(self) -> None:
-        """Send the prompt (unless it is blank) and clear the box."""
+        """Send the prompt (unless it is blank and nothing is attached) and clear the box."""
         text = self.text
-        if not text.strip():
+        if not text.strip() and not self.has_attachments:
             return
-        if not self.sent_prompts or self.sent_prompts[-1] != text:
+        if text.strip() and (not self.sent_prompts or self.sent_prompts[-1] != text):
             self.sent_prompts.append(text)
         self._recall = None
         self.clear()
