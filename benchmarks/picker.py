@@ -67,7 +67,7 @@ async def one_run(root: Path, workdir: Path) -> Run:
 
     async with DemoServer() as server:
         app = offline_demo_app(server.base_url, workdir)
-        app.attach_root = root
+        app.attacher.attach_root = root
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             frames = count_frames(app)

@@ -169,13 +169,13 @@ async def attachments(pilot: Pilot[None], server: DemoServer) -> None:
     for relative, data in files.items():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         (folder / relative).write_bytes(data)
-    app.attach_root = folder
+    app.attacher.attach_root = folder
     for relative in ("docs/notes.md", "img/parrot.png"):
-        await app.attach_path(folder / relative)
+        await app.attacher.attach_path(folder / relative)
     await send_prompt(pilot, "Summarise the flock notes and describe the picture, 30 tokens")
     await wait_for_reply(pilot)
     for relative in ("src/squawk.py", "data/seeds.csv"):
-        await app.attach_path(folder / relative)
+        await app.attacher.attach_path(folder / relative)
     app.prompt.load_text("Review the code and the seed list")
     app.prompt.move_cursor(app.prompt.document.end)
     shutil.rmtree(folder)  # every file is read already

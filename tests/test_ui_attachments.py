@@ -35,7 +35,7 @@ async def said(pilot, app: ParrotChatApp, sentence: str) -> None:
 
 
 def chips(app: ParrotChatApp) -> list[str]:
-    return [chip.attachment.path for chip in app.tray.query(AttachmentChip)]
+    return [chip.attachment.path for chip in app.attacher.tray.query(AttachmentChip)]
 
 
 async def pick(pilot, app: ParrotChatApp, query: str) -> None:
@@ -50,17 +50,17 @@ async def pick(pilot, app: ParrotChatApp, query: str) -> None:
 
 
 async def attach_with_at(pilot, app: ParrotChatApp, query: str) -> None:
-    before = len(app.tray.attachments)
+    before = len(app.attacher.tray.attachments)
     await pilot.press("@")
     await wait_until(pilot, lambda: isinstance(app.screen, FilePicker), what="the picker")
     await pick(pilot, app, query)
-    await wait_until(pilot, lambda: len(app.tray.attachments) > before, what="the chip")
+    await wait_until(pilot, lambda: len(app.attacher.tray.attachments) > before, what="the chip")
 
 
 def project_app(demo_server, tmp_path: Path, **kwargs) -> tuple[ParrotChatApp, dict[str, Path]]:
     files = make_files(tmp_path / "project")
     app = offline_demo_app(demo_server.base_url, tmp_path, **kwargs)
-    app.attach_root = tmp_path / "project"
+    app.attacher.attach_root = tmp_path / "project"
     return app, files
 
 
@@ -88,7 +88,7 @@ async def test_at_picks_a_file_and_the_request_carries_it(demo_server, tmp_path)
         assert app.prompt.text == "Read "  # the @ that opened the picker is gone
         assert app.prompt.has_focus
         await attach_with_at(pilot, app, "parrot.png")
-        chip = app.tray.query(AttachmentChip).last()
+        chip = app.attacher.tray.query(AttachmentChip).last()
         assert "parrot.png" in str(chip.render()) and "B" in str(chip.render())
 
         sent = len(demo_server.chat_requests)
@@ -107,7 +107,7 @@ async def test_at_picks_a_file_and_the_request_carries_it(demo_server, tmp_path)
         assert reply.content.startswith("Squawk! I received 2 files: `docs/notes.md`")
         assert "64×32 image" in reply.content
         # The chips left the prompt for the message.
-        assert chips(app) == [] and not app.tray.display
+        assert chips(app) == [] and not app.attacher.tray.display
         view = app.chat_log.message_views()[-2]
         assert view.message.role is Role.USER
         shown = [c.attachment.name for c in view.query_one(MessageChips).query(AttachmentChip)]
@@ -162,17 +162,17 @@ async def test_backspace_on_a_focused_chip_removes_it(demo_server, tmp_path):
     async with app.run_test(size=(120, 36)) as pilot:
         await attach_with_at(pilot, app, "notes")
         await attach_with_at(pilot, app, "tool")
-        first, second = app.tray.query(AttachmentChip)
+        first, second = app.attacher.tray.query(AttachmentChip)
         await pilot.press("shift+tab")  # from the prompt to the chip nearest it
         assert second.has_focus
         await pilot.press("shift+tab")
         assert first.has_focus
         await pilot.press("backspace")
         await wait_until(pilot, lambda: chips(app) == ["src/tool.py"], what="the removal")
-        assert app.tray.query_one(AttachmentChip) is second and second.has_focus
+        assert app.attacher.tray.query_one(AttachmentChip) is second and second.has_focus
         await pilot.press("delete")
         await wait_until(pilot, lambda: chips(app) == [], what="the second removal")
-        assert app.prompt.has_focus and not app.tray.display
+        assert app.prompt.has_focus and not app.attacher.tray.display
 
         sent = len(demo_server.chat_requests)
         await send(pilot, app, "nothing attached")
@@ -189,7 +189,7 @@ async def test_each_bad_file_is_one_sentence_and_nothing_is_sent(demo_server, tm
             " images can be attached.",
             "latin1": "docs/café.txt is not UTF-8 text; convert it to UTF-8 to attach it.",
         }
-        big = app.attach_root / "big.txt"
+        big = app.attacher.attach_root / "big.txt"
         big.write_text("x" * 1025)
         files["big"] = big
         expected["big"] = (
@@ -201,13 +201,13 @@ async def test_each_bad_file_is_one_sentence_and_nothing_is_sent(demo_server, tm
             "/proc/self/mem cannot be read (Input/output error); check its permissions."
         )
         for key, sentence in expected.items():
-            await app.attach_path(files[key])
+            await app.attacher.attach_path(files[key])
             await said(pilot, app, sentence)
         assert chips(app) == []
-        await app.attach_path(files["notes"])  # 39 bytes
-        await app.attach_path(files["notes"])  # the same file again: said, not doubled
+        await app.attacher.attach_path(files["notes"])  # 39 bytes
+        await app.attacher.attach_path(files["notes"])  # the same file again: said, not doubled
         await said(pilot, app, "docs/notes.md is attached already.")
-        await app.attach_path(files["image"])  # 33 bytes more: over 60 B a message
+        await app.attacher.attach_path(files["image"])  # 33 bytes more: over 60 B a message
         await said(
             pilot,
             app,
@@ -265,7 +265,7 @@ async def test_a_provider_that_rejects_images_keeps_the_message_for_retry(demo_s
 async def test_a_reopened_conversation_shows_its_chips(demo_server, tmp_path):
     files = make_files(tmp_path / "project")
     app = history_demo_app(demo_server.base_url, tmp_path)
-    app.attach_root = tmp_path / "project"
+    app.attacher.attach_root = tmp_path / "project"
     async with app.run_test(size=(120, 36)) as pilot:
         await attach_with_at(pilot, app, "notes")
         await send(pilot, app, "keep this")

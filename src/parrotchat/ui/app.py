@@ -32,8 +32,8 @@ from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
 from parrotchat.sanitize import neutralize, one_line
-from parrotchat.ui.attach import AttachmentActions
-from parrotchat.ui.attachment_chips import AttachmentTray
+from parrotchat.ui.attach import Attacher
+from parrotchat.ui.attachment_chips import AttachmentChip, AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
@@ -62,7 +62,7 @@ PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last p
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
 
 
-class ParrotChatApp(AttachmentActions, App[None]):
+class ParrotChatApp(App[None]):
     """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
 
     CSS_PATH = "app.tcss"
@@ -150,7 +150,8 @@ class ParrotChatApp(AttachmentActions, App[None]):
             root: The folder files are attached from (default: the working folder).
         """
         super().__init__()
-        self.attach_root = root or Path.cwd()
+        self.attacher: Attacher = Attacher(self, root or Path.cwd())
+        """Files attached to the prompt: the picker, the chips, sending them."""
         self.session: ChatSession = session
         self.paths: Paths = paths
         self.system_clipboard: SystemClipboard | None = clipboard
@@ -435,7 +436,7 @@ class ParrotChatApp(AttachmentActions, App[None]):
             await self.session.edit(self.conversation.messages.index(editing), event.text)
         else:
             self._show_editing()
-            await self.send_prompt(event.text)
+            await self.attacher.send(event.text)
 
     async def send(self, text: str) -> None:
         """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
@@ -787,6 +788,27 @@ class ParrotChatApp(AttachmentActions, App[None]):
             with contextlib.suppress(Exception):
                 self.system_clipboard.copy(text)
         self.notify(notice, markup=False, timeout=3)
+
+    # --- attached files (the `Attacher` does the work) ---------------------------------------
+
+    def action_attach_file(self) -> None:
+        """Ctrl+A: attach the file just pasted, if one was offered; else open the file picker."""
+        self.attacher.attach_file()
+
+    @on(PromptInput.AtTyped)
+    def _at_typed(self, event: PromptInput.AtTyped) -> None:
+        event.stop()
+        self.attacher.open_file_picker(after_at=True)
+
+    @on(PromptInput.Pasted)
+    def _pasted(self, event: PromptInput.Pasted) -> None:
+        event.stop()
+        self.attacher.pasted(event.text)
+
+    @on(AttachmentChip.Removed)
+    async def _chip_removed(self, event: AttachmentChip.Removed) -> None:
+        event.stop()
+        await self.attacher.remove(event.chip)
 
     # --- the message cursor -----------------------------------------------------------------
 

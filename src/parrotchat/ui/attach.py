@@ -1,6 +1,7 @@
 """The chat screen's side of attaching files: the picker, the chips, and sending them.
 
-`AttachmentActions` is mixed into the app. `@` (at the start of the prompt or after a space),
+`Attacher` is a plain object the app holds and hands these events to. `@` (at the start of the
+prompt or after a space),
 Ctrl+A and the palette open the `FilePicker`; a picked file is read and checked at once (one
 sentence if it cannot go) and shows as a chip above the prompt. A pasted path that names a file
 offers Ctrl+A to attach it. On send every file is read and checked again: if one went missing
@@ -30,7 +31,7 @@ from parrotchat.ui.prompt_input import PromptInput
 if TYPE_CHECKING:
     from parrotchat.ui.app import ParrotChatApp
 
-__all__ = ["AttachmentActions", "pasted_file"]
+__all__ = ["Attacher", "pasted_file"]
 
 PASTE_PATH_LIMIT = 4096
 """Longer pasted text is never taken for a path."""
@@ -53,62 +54,67 @@ def pasted_file(text: str, base: Path) -> Path | None:
         return None
 
 
-class AttachmentActions:
-    """Attaching files to the prompt; mixed into `ParrotChatApp`."""
+class Attacher:
+    """Attaching files to the prompt of `app`: the picker, the chips, and sending them."""
 
-    attach_root: Path
-    """The folder the picker offers and attached paths are relative to (the working one)."""
-    _offered: tuple[Path, str] | None = None
-    """A pasted file offered for Ctrl+A, and the text that was pasted."""
+    def __init__(self, app: ParrotChatApp, root: Path) -> None:
+        """
+        Args:
+            app: The chat screen whose prompt and chips these are.
+            root: The folder the picker offers and attached paths are relative to.
+        """
+        self.app = app
+        self.attach_root: Path = root
+        """The folder the picker offers and attached paths are relative to (the working one)."""
+        self._offered: tuple[Path, str] | None = None
+        """A pasted file offered for Ctrl+A, and the text that was pasted."""
 
     @property
-    def tray(self: ParrotChatApp) -> AttachmentTray:
+    def tray(self) -> AttachmentTray:
         """The chips of the files attached to the prompt."""
-        return self.query_one("#attachments", AttachmentTray)
+        return self.app.query_one("#attachments", AttachmentTray)
 
     @property
-    def attachment_limits(self: ParrotChatApp) -> AttachmentLimits:
-        return self.settings.attachments
+    def attachment_limits(self) -> AttachmentLimits:
+        return self.app.settings.attachments
 
     # --- opening the picker -----------------------------------------------------------------
 
-    def action_attach_file(self: ParrotChatApp) -> None:
+    def attach_file(self) -> None:
         """Ctrl+A: attach the file just pasted, if one was offered; else open the picker."""
+        app = self.app
         offered, self._offered = self._offered, None
-        if offered is not None and offered[1] in self.prompt.text:
+        if offered is not None and offered[1] in app.prompt.text:
             path, pasted = offered
-            text = self.prompt.text
-            self.prompt.load_text(text.replace(pasted, "", 1))
-            self.prompt.move_cursor(self.prompt.document.end)
-            self.run_worker(self.attach_path(path), group="attach")
+            text = app.prompt.text
+            app.prompt.load_text(text.replace(pasted, "", 1))
+            app.prompt.move_cursor(app.prompt.document.end)
+            app.run_worker(self.attach_path(path), group="attach")
             return
         self.open_file_picker()
 
-    def open_file_picker(self: ParrotChatApp, *, after_at: bool = False) -> None:
+    def open_file_picker(self, *, after_at: bool = False) -> None:
         """Show the picker; a picked file is attached. After a typed `@`, picking removes it
         (Esc leaves it, as typed)."""
+        app = self.app
 
         def picked(path: str | None) -> None:
             if path is None:
-                self.prompt.focus()
+                app.prompt.focus()
                 return
             if after_at:
-                _remove_at(self.prompt)
-            self.run_worker(self.attach_path(self.attach_root / path), group="attach")
+                _remove_at(app.prompt)
+            app.run_worker(self.attach_path(self.attach_root / path), group="attach")
 
-        self.push_screen(FilePicker(self.attach_root), picked)
+        app.push_screen(FilePicker(self.attach_root), picked)
 
-    def on_prompt_input_at_typed(self: ParrotChatApp, event: PromptInput.AtTyped) -> None:
-        event.stop()
-        self.open_file_picker(after_at=True)
-
-    def on_prompt_input_pasted(self: ParrotChatApp, event: PromptInput.Pasted) -> None:
-        event.stop()
-        path = pasted_file(event.text, self.attach_root)
+    def pasted(self, text: str) -> None:
+        """Text was pasted into the prompt: if it names a file, offer Ctrl+A to attach it."""
+        path = pasted_file(text, self.attach_root)
         if path is None:
             return
-        self._offered = (path, event.text)
-        self.notify(
+        self._offered = (path, text)
+        self.app.notify(
             f"{neutralize(path.name)} is a file: press Ctrl+A to attach it.",
             timeout=10,
             markup=False,
@@ -116,46 +122,46 @@ class AttachmentActions:
 
     # --- chips ------------------------------------------------------------------------------
 
-    async def attach_path(self: ParrotChatApp, path: Path) -> Attachment | None:
+    async def attach_path(self, path: Path) -> Attachment | None:
         """Read and check `path` and show its chip; a sentence (and None) if it cannot go."""
+        app = self.app
         limits = self.attachment_limits
         tray = self.tray
         try:
             attachment = await asyncio.to_thread(read_attachment, path, self.attach_root, limits)
             if any(a.path == attachment.path for a in tray.attachments):
-                self.notify(f"{neutralize(attachment.path)} is attached already.", markup=False)
-                self.prompt.focus()
+                app.notify(f"{neutralize(attachment.path)} is attached already.", markup=False)
+                app.prompt.focus()
                 return None
             check_total([*tray.attachments, attachment], limits)
         except AttachmentError as error:
-            self.notify(neutralize(str(error)), severity="error", timeout=10, markup=False)
-            self.prompt.focus()
+            app.notify(neutralize(str(error)), severity="error", timeout=10, markup=False)
+            app.prompt.focus()
             return None
         await tray.add(attachment)
-        self.prompt.has_attachments = True
-        self.prompt.focus()
+        app.prompt.has_attachments = True
+        app.prompt.focus()
         return attachment
 
-    async def on_attachment_chip_removed(
-        self: ParrotChatApp, event: AttachmentChip.Removed
-    ) -> None:
-        event.stop()
+    async def remove(self, chip: AttachmentChip) -> None:
+        """Take a chip off the prompt (Backspace or Delete on it)."""
         tray = self.tray
-        if event.chip.parent is not tray:
+        if chip.parent is not tray:
             return
-        await tray.remove_chip(event.chip)
-        self.prompt.has_attachments = bool(tray.attachments)
+        await tray.remove_chip(chip)
+        self.app.prompt.has_attachments = bool(tray.attachments)
         if not tray.attachments:
-            self.prompt.focus()
+            self.app.prompt.focus()
 
     # --- sending ----------------------------------------------------------------------------
 
-    async def send_prompt(self: ParrotChatApp, text: str) -> None:
+    async def send(self, text: str) -> None:
         """Send `text` with the attached files, each read and checked again first; on a
         problem, one sentence, and the prompt keeps its text and chips."""
+        app = self.app
         attached = self.tray.attachments
         if not attached:
-            await self.send(text)
+            await app.send(text)
             return
         paths = [self.attach_root / a.path for a in attached]
         try:
@@ -163,14 +169,14 @@ class AttachmentActions:
                 read_attachments, paths, self.attach_root, self.attachment_limits
             )
         except AttachmentError as error:
-            self.notify(neutralize(str(error)), severity="error", timeout=10, markup=False)
-            if not self.prompt.text:
-                self.prompt.load_text(text)
-                self.prompt.move_cursor(self.prompt.document.end)
+            app.notify(neutralize(str(error)), severity="error", timeout=10, markup=False)
+            if not app.prompt.text:
+                app.prompt.load_text(text)
+                app.prompt.move_cursor(app.prompt.document.end)
             return
         await self.tray.clear()
-        self.prompt.has_attachments = False
-        await self.session.send(text, fresh)
+        app.prompt.has_attachments = False
+        await app.session.send(text, fresh)
 
 
 def _remove_at(prompt: PromptInput) -> None:
