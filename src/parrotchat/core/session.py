@@ -319,12 +319,13 @@ class ChatSession:
             if reply.task is not None:
                 reply.task.cancel()
 
-    def end_replies(self) -> None:
-        """Stop every reply and save it cancelled now, without waiting for its task (the
-        conversation is leaving the screen, or the app quits)."""
+    def end_replies(self, status: Status = Status.CANCELLED, error: str | None = None) -> None:
+        """Stop every reply and save it now, without waiting for its task (the conversation
+        is leaving the screen, or the app quits): cancelled, or `status` with `error` (a
+        signal ends them interrupted)."""
         self.stop()
         for reply in list(self.replies):
-            reply.builder.end(Status.CANCELLED)
+            reply.builder.end(status, error)
 
     async def wait(self, reply: Reply) -> Message:
         """Wait until `reply`'s task is over; its message."""

@@ -22,13 +22,14 @@ from textual.widgets import Footer, Header, TabbedContent
 
 from parrotchat.api.client import ChatClient
 from parrotchat.config import Paths, Settings
-from parrotchat.core.conversation import Conversation, Message, Role
+from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.export_file import ExportFormat, export_conversation
 from parrotchat.core.history import History, HistoryRefused, Resumed
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
+from parrotchat.exit_signals import exit_code, interrupted_sentence, on_exit_signals
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
@@ -46,6 +47,8 @@ __all__ = ["ParrotChatApp", "make_app"]
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
+SIGNAL_SAVE_SECONDS = 1.0
+"""Most seconds SIGTERM or SIGHUP waits for the last save (a locked database) before exiting."""
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
@@ -123,6 +126,7 @@ class ParrotChatApp(App[None]):
         self.reply_stream: ReplyStream | None = None
         """The latest reply's stream (it may have ended)."""
         self._streams: dict[Reply, ReplyStream] = {}
+        self._remove_signal_handlers: Callable[[], None] | None = None
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
         session.on_undo_expired = self.refresh_bindings
@@ -192,11 +196,27 @@ class ParrotChatApp(App[None]):
             await self._show_conversation(self.conversation.messages)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
+        self._remove_signal_handlers = on_exit_signals(self._stopped_by_signal)
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
         # history closes, not left for the next start to find interrupted and empty.
+        if self._remove_signal_handlers is not None:
+            self._remove_signal_handlers()
         await self.session.aclose()
+
+    def _stopped_by_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP (the terminal closed): save the replies interrupted, then exit."""
+        self.session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
+        self._abandon_streams()
+        self.run_worker(self._exit_when_saved(signum), exit_on_error=False)
+
+    async def _exit_when_saved(self, signum: int) -> None:
+        try:
+            await asyncio.wait_for(self.history.drain(), SIGNAL_SAVE_SECONDS)
+        except TimeoutError:
+            self.history.give_up()  # a locked database: the last checkpoint stays
+        self.exit(return_code=exit_code(signum))
 
     def _model_sources(self) -> dict[str, ChatClient]:
         sources: dict[str, ChatClient] = {}
