@@ -1,0 +1,161 @@
+"""Memory over a long session: the real app, headless at 160x50, for many long replies.
+
+The demo server runs in another process at full speed; the app (with a history database in a
+temp folder, as `parrotchat --demo` keeps one) gets `--replies` prompts of `--tokens` tokens
+each, in one conversation (or a new one every `--new-every` replies, as Ctrl+N starts), then
+Ctrl+N. Prints the process's resident set size (RSS, from /proc) at the start, after every 10
+replies and after the final Ctrl+N, then whether the targets of issue 17 are met: RSS after the
+last reply within 10% of after reply 20, and after Ctrl+N within 10% of the start.
+
+    PYTHONPATH=src python benchmarks/soak.py [--replies 100] [--tokens 10000] [--new-every 0]
+        [--tracemalloc]
+
+`--tracemalloc` traces allocations (slower) and prints what grew most between reply 20 (or the
+middle) and the end, by traceback: the way to find a leak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SIZE = (160, 50)
+BASELINE_REPLY = 20
+"""The reply after which the RSS is the baseline for the end of the session."""
+
+
+def rss_mb() -> float:
+    """The resident set size now (not the peak), in MB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    """`python -m parrotchat.demo` at full speed; the process and its base URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat.demo", "--tps", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()  # "parrotchat demo server at URL  (Ctrl+C to stop)"
+    return server, line.split(" at ", 1)[1].split()[0]
+
+
+async def watch_until(condition: Callable[[], object], timeout: float) -> None:
+    """Poll `condition` without touching the app (`Pilot.pause` forces extra frames)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {condition}")
+        await asyncio.sleep(0.01)
+
+
+async def quiet(pilot: Any) -> None:
+    """A few frames with nothing happening: the app settles (`heap.settle`) as it would."""
+    for _ in range(3):
+        await pilot.pause()
+
+
+def top_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, limit: int = 12) -> None:
+    stats = after.compare_to(before, "traceback")
+    print(f"\nTop {limit} growths between the two snapshots (by traceback):")
+    for stat in stats[:limit]:
+        print(f"{stat.size_diff / 1e6:+8.2f} MB {stat.count_diff:+8d} blocks")
+        for line in stat.traceback.format(limit=8):
+            print(f"    {line}")
+
+
+async def soak(args: argparse.Namespace) -> dict[str, float]:
+    from parrotchat.ui.testing import offline_demo_app, send_prompt
+
+    server, base_url = start_server()
+    workdir = Path(tempfile.mkdtemp(prefix="parrotchat-soak-"))
+    series: dict[str, float] = {}
+    snapshot: tracemalloc.Snapshot | None = None
+    middle = BASELINE_REPLY if args.replies >= 2 * BASELINE_REPLY else args.replies // 2
+    try:
+        app = offline_demo_app(base_url, workdir, history=workdir / "data" / "parrotchat.db")
+        async with app.run_test(size=SIZE) as pilot:
+            await quiet(pilot)
+            series["start"] = rss_mb()
+            print(f"start: {series['start']:.1f} MB", flush=True)
+            started = time.monotonic()
+            for number in range(1, args.replies + 1):
+                if args.new_every and number > 1 and (number - 1) % args.new_every == 0:
+                    await pilot.press("ctrl+n")
+                    await watch_until(lambda: not app.chat_log.message_views(), 60)
+                prompt = f"Write {args.tokens} tokens about topic {number}."
+                await send_prompt(pilot, prompt)
+
+                def done() -> bool:
+                    stream = app.reply_stream
+                    return stream is not None and stream.finished.is_set() and not app.streaming
+
+                await watch_until(done, 600)
+                await quiet(pilot)
+                if number % 10 == 0 or number == middle:
+                    gc.collect()
+                    series[f"reply {number}"] = rss_mb()
+                    elapsed = time.monotonic() - started
+                    print(
+                        f"after reply {number}: {series[f'reply {number}']:.1f} MB"
+                        f"  ({elapsed:.0f} s)",
+                        flush=True,
+                    )
+                if number == middle and args.tracemalloc:
+                    snapshot = tracemalloc.take_snapshot()
+            await pilot.press("ctrl+n")
+            await watch_until(lambda: not app.chat_log.message_views(), 60)
+            await quiet(pilot)
+            await app.history.drain()
+            gc.collect()
+            series["after Ctrl+N"] = rss_mb()
+            print(f"after Ctrl+N: {series['after Ctrl+N']:.1f} MB", flush=True)
+            if snapshot is not None:
+                top_growth(snapshot, tracemalloc.take_snapshot())
+    finally:
+        server.kill()
+        server.wait()
+    return series
+
+
+def report(series: dict[str, float], replies: int) -> None:
+    baseline = series.get(f"reply {BASELINE_REPLY}")
+    last = series.get(f"reply {replies}")
+    if baseline and last:
+        growth = (last / baseline - 1) * 100
+        met = "met" if growth <= 10 else "NOT met"
+        print(f"reply {replies} vs reply {BASELINE_REPLY}: {growth:+.1f}% (target <= +10%: {met})")
+    end = series["after Ctrl+N"]
+    growth = (end / series["start"] - 1) * 100
+    met = "met" if growth <= 10 else "NOT met"
+    print(f"after Ctrl+N vs start: {growth:+.1f}% (target <= +10%: {met})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replies", type=int, default=100)
+    parser.add_argument("--tokens", type=int, default=10_000)
+    parser.add_argument("--new-every", type=int, default=0, help="Ctrl+N every N replies")
+    parser.add_argument("--tracemalloc", action="store_true", help="print what grew, by traceback")
+    args = parser.parse_args()
+    if args.tracemalloc:
+        tracemalloc.start(12)
+    series = asyncio.run(soak(args))
+    report(series, args.replies)
+
+
+if __name__ == "__main__":
+    main()
