@@ -10,8 +10,9 @@ last reply within 10% of after reply 20, and after Ctrl+N within 10% of the star
     PYTHONPATH=src python benchmarks/soak.py [--replies 100] [--tokens 10000] [--new-every 0]
         [--tracemalloc]
 
-`--tracemalloc` traces allocations (slower) and prints what grew most between reply 20 (or the
-middle) and the end, by traceback: the way to find a leak.
+`--tracemalloc` traces allocations from reply 20 (or the middle) on, much slower, and prints
+what was allocated since and is still alive at the end, by traceback: the way to find a leak
+(`--replies 12 --tokens 3000` is enough to see one).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,29 @@ def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         pages = int(statm.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def python_heap() -> str:
+    """Python's own view: memory blocks allocated, objects the collector tracks (frozen too)."""
+    blocks = sys.getallocatedblocks()
+    tracked = len(gc.get_objects()) + gc.get_freeze_count()
+    return f"{blocks / 1e6:.2f}M blocks, {tracked / 1e6:.2f}M tracked objects"
+
+
+def type_counts() -> Counter[str]:
+    """Live objects the collector tracks, by type (frozen ones included; garbage collected)."""
+    gc.unfreeze()
+    gc.collect()
+    counts = Counter(type(obj).__qualname__ for obj in gc.get_objects())
+    gc.freeze()
+    return counts
+
+
+def print_type_growth(before: Counter[str], after: Counter[str], label: str) -> None:
+    growth = after.copy()
+    growth.subtract(before)
+    top = ", ".join(f"{name} {count:+d}" for name, count in growth.most_common(12))
+    print(f"objects that grew ({label}): {top}", flush=True)
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
@@ -70,7 +95,8 @@ async def quiet(pilot: Any) -> None:
 
 def top_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, limit: int = 12) -> None:
     stats = after.compare_to(before, "traceback")
-    print(f"\nTop {limit} growths between the two snapshots (by traceback):")
+    total = sum(stat.size_diff for stat in stats)
+    print(f"\nStill allocated from what was traced: {total / 1e6:+.2f} MB in all. Top {limit}:")
     for stat in stats[:limit]:
         print(f"{stat.size_diff / 1e6:+8.2f} MB {stat.count_diff:+8d} blocks")
         for line in stat.traceback.format(limit=8):
@@ -84,13 +110,14 @@ async def soak(args: argparse.Namespace) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="parrotchat-soak-"))
     series: dict[str, float] = {}
     snapshot: tracemalloc.Snapshot | None = None
+    types_before: Counter[str] = Counter()
     middle = BASELINE_REPLY if args.replies >= 2 * BASELINE_REPLY else args.replies // 2
     try:
         app = offline_demo_app(base_url, workdir, history=workdir / "data" / "parrotchat.db")
         async with app.run_test(size=SIZE) as pilot:
             await quiet(pilot)
             series["start"] = rss_mb()
-            print(f"start: {series['start']:.1f} MB", flush=True)
+            print(f"start: {series['start']:.1f} MB ({python_heap()})", flush=True)
             started = time.monotonic()
             for number in range(1, args.replies + 1):
                 if args.new_every and number > 1 and (number - 1) % args.new_every == 0:
@@ -111,18 +138,27 @@ async def soak(args: argparse.Namespace) -> dict[str, float]:
                     elapsed = time.monotonic() - started
                     print(
                         f"after reply {number}: {series[f'reply {number}']:.1f} MB"
-                        f"  ({elapsed:.0f} s)",
+                        f"  ({elapsed:.0f} s, {python_heap()})",
                         flush=True,
                     )
+                if number == middle and args.types:
+                    types_before = type_counts()
                 if number == middle and args.tracemalloc:
+                    # Traced from here on only (tracing is slow): what is still allocated at
+                    # the end is what the later replies added.
+                    tracemalloc.start(10)
                     snapshot = tracemalloc.take_snapshot()
+            if args.types:
+                print_type_growth(types_before, type_counts(), f"reply {middle} -> {number}")
             await pilot.press("ctrl+n")
             await watch_until(lambda: not app.chat_log.message_views(), 60)
             await quiet(pilot)
             await app.history.drain()
+            if args.types:
+                print_type_growth(types_before, type_counts(), f"reply {middle} -> Ctrl+N")
             gc.collect()
             series["after Ctrl+N"] = rss_mb()
-            print(f"after Ctrl+N: {series['after Ctrl+N']:.1f} MB", flush=True)
+            print(f"after Ctrl+N: {series['after Ctrl+N']:.1f} MB ({python_heap()})", flush=True)
             if snapshot is not None:
                 top_growth(snapshot, tracemalloc.take_snapshot())
     finally:
@@ -150,9 +186,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=10_000)
     parser.add_argument("--new-every", type=int, default=0, help="Ctrl+N every N replies")
     parser.add_argument("--tracemalloc", action="store_true", help="print what grew, by traceback")
+    parser.add_argument("--types", action="store_true", help="print which objects grew, by type")
     args = parser.parse_args()
-    if args.tracemalloc:
-        tracemalloc.start(12)
     series = asyncio.run(soak(args))
     report(series, args.replies)
 

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent
+from textual.widgets import Header, TabbedContent
 
 from parrotchat.api.client import ChatClient
 from parrotchat.config import Paths, Settings
@@ -35,6 +35,7 @@ from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
+from parrotchat.ui.footer import ChatFooter
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
@@ -184,7 +185,7 @@ class ParrotChatApp(App[None]):
                         yield Welcome(self.settings, self.provider)
                 yield NewContentMarker("Ctrl+End", id="new-below")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
-        yield Footer()
+        yield ChatFooter()
 
     async def on_mount(self) -> None:
         self._show_model()
