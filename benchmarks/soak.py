@@ -8,7 +8,10 @@ replies and after the final Ctrl+N, then whether the targets of issue 17 are met
 last reply within 10% of after reply 20, and after Ctrl+N within 10% of the start.
 
     PYTHONPATH=src python benchmarks/soak.py [--replies 100] [--tokens 10000] [--new-every 0]
-        [--tracemalloc]
+        [--types] [--tracemalloc]
+
+`--types` prints which objects the collector tracks grew, by type, from reply 20 (or the
+middle) to the last reply and to after Ctrl+N (cheap).
 
 `--tracemalloc` traces allocations from reply 20 (or the middle) on, much slower, and prints
 what was allocated since and is still alive at the end, by traceback: the way to find a leak

@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from parrotchat.demo.behaviours import Parrot
+from parrotchat.ui.render import heap
 from parrotchat.ui.testing import send_prompt, wait_for_reply, wait_until
 
 
@@ -36,8 +37,9 @@ async def test_ctrl_n_frees_the_drawn_lines_of_the_views_it_removed(demo_server,
         assert len(caches) > 4
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: not app.chat_log.message_views())
-        for _ in range(3):  # the quiet frames after it, when the app settles its heap
-            await pilot.pause()
+        await pilot.pause()
+        heap.expect_garbage()  # as Ctrl+N says, then settles at a quiet moment
+        heap.settle()
         gc.collect()
         alive = [ref for ref in caches if ref() is not None]
     assert not alive, f"{len(alive)} of {len(caches)} removed widgets' line caches are alive"

@@ -6,16 +6,13 @@ reply streams stalled the app for 80 ms (32k tokens) to 470 ms (below 50 long re
 Whatever survives a quiet moment (the app started, a reply finished, a conversation opened) is
 moved to the permanent generation, which full passes skip; `expect_garbage` makes the next
 settle look at them again when many may have died (the log was cleared, views removed). Such a
-settle also drops a Textual cache that kept removed widgets' drawn lines, and (glibc) hands the
-freed memory back to the system, so a long session stays flat and Ctrl+N gives memory back.
+settle also drops a Textual cache that kept removed widgets' drawn lines, so a long session
+stays flat.
 """
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
-from collections.abc import Callable
 
 from textual._styles_cache import StylesCache
 
@@ -44,8 +41,6 @@ def settle() -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    if looked_again and _malloc_trim is not None:
-        _malloc_trim(0)  # hand the pages freed back to the system (glibc keeps them otherwise)
 
 
 def _forget_styles_caches() -> None:
@@ -60,22 +55,6 @@ def _forget_styles_caches() -> None:
     cache_clear = getattr(cached, "cache_clear", None)
     if cache_clear is not None:
         cache_clear()
-
-
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim  # type: ignore[no-any-return]
-
-
-_malloc_trim = _find_malloc_trim()
 
 
 def expect_garbage() -> None:
