@@ -2,8 +2,9 @@
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
 errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation, a file that cannot be attached), 130 interrupted. The turn is stored in
-the history as it streams.
+unknown conversation, a file that cannot be attached), 130 interrupted (Ctrl+C), 143 and 129
+stopped by SIGTERM and SIGHUP (the answer so far is stored, interrupted). The turn is stored
+in the history as it streams.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
 from parrotchat.core.session import ChatSession, Reply, resumed_settings
+from parrotchat.exit_signals import exit_code, interrupted_sentence, on_exit_signals, signal_name
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -129,8 +131,18 @@ async def _answer(
         settings = settings.with_demo_url(demo.base_url)
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     session.attach(_PrintView(printer))
+    signals: list[int] = []
+
+    def stopped_by(signum: int) -> None:
+        # SIGTERM or SIGHUP: the reply ends interrupted with all it received, saved at once.
+        signals.append(signum)
+        session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
+
+    remove_handlers = on_exit_signals(stopped_by)
     try:
         reply = await session.send(text, attachments)
+        if signals:  # it came while the prompt was being stored
+            session.end_replies(Status.INTERRUPTED, interrupted_sentence(signals[0]))
         message = await session.wait(reply)
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()
@@ -138,8 +150,14 @@ async def _answer(
                 raise error  # the reader left (`| head`), or Ctrl+C: the caller says so
     finally:
         await session.aclose()
+        remove_handlers()
         if demo is not None:
             await demo.stop()
+    if signals:
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            printer.end_answer()
+            printer.note(f"stopped by {signal_name(signals[0])}")
+        return exit_code(signals[0])
     printer.end_answer()
     if message.status is not Status.COMPLETE:
         printer.error(message.error or f"the reply ended {message.status}")

@@ -2,7 +2,12 @@
 
 SQLite can wait seconds for another process's lock; the event loop must not. Writes keep their
 order (prompt, reply, checkpoints, finish) because a single thread runs them one after another.
-A damaged or unwritable database turns history off once, with one sentence through
+
+A database locked by another program (or a full disk) is passing: a write that meets it is tried
+again on the history thread, with a growing pause, and saving resumes by itself once the lock
+is gone; a reply's checkpoint that waited is superseded by its next save, which holds all the
+text. Only a lock held longer than `LOCK_PATIENCE` (a disk still full after `FULL_PATIENCE`), or
+a damaged or unwritable database, turns history off: once, with one sentence through
 `History.attach`'s callback; the chat goes on in memory. A refusal the user should simply retry
 (the conversation is gone, the database is busy) raises `HistoryRefused` and keeps history on.
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,12 +29,14 @@ from typing import Any, TypeVar
 
 from parrotchat.core.conversation import Message
 from parrotchat.core.records import ConversationRecord, SearchHit
-from parrotchat.core.store import ConversationNotFound, Store, StoreBusy, StoreError
+from parrotchat.core.store import ConversationNotFound, Store, StoreBusy, StoreError, StoreFull
 
 __all__ = [
     "CHECKPOINT_SECONDS",
+    "FULL_PATIENCE",
     "LAST",
     "LIST_LIMIT",
+    "LOCK_PATIENCE",
     "Checkpoints",
     "History",
     "HistoryRefused",
@@ -46,6 +54,14 @@ LAST = -1
 
 LIST_LIMIT = 200
 """The most conversations the Chats view lists (recent ones, or search hits)."""
+
+LOCK_PATIENCE = 60.0
+"""Seconds the history keeps trying to save while another program holds the database locked
+(the store's own busy timeout included) before it turns history off for the session."""
+FULL_PATIENCE = 10.0
+"""Seconds the history keeps trying to save on a full disk before it turns history off."""
+RETRY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0)
+"""Pauses between tries of a blocked write, growing; the last one repeats."""
 
 T = TypeVar("T")
 
@@ -102,9 +118,18 @@ class History:
         """The store, or None once history is off (or for a chat without history)."""
         self.unavailable: str | None = None
         """Why history is off, once it failed."""
+        self.lock_patience: float = LOCK_PATIENCE
+        """Seconds a locked database is waited for before history turns off."""
+        self.full_patience: float = FULL_PATIENCE
+        """Seconds a full disk is waited for before history turns off."""
+        self.lock_retries: int = 0
+        """Writes tried again because the database was locked or the disk full (so far)."""
         self._on_unavailable: Callable[[str], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parrotchat-history")
+        self._blocked_since: float | None = None
+        """When the writes now waiting first met the lock (or the full disk); None if none."""
+        self._giving_up = threading.Event()
 
     @classmethod
     def open(cls, path: Path | None) -> History:
@@ -163,11 +188,64 @@ class History:
             self._fail(str(error))
             return None
 
+    def call_patiently(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """`call_now`, trying again while the database is locked or the disk full.
+
+        The history thread only. Between tries it pauses (`RETRY_PAUSES`); history turns off
+        once the writes have been blocked for `lock_patience` (`full_patience`) seconds, or at
+        once after `give_up`.
+        """
+        pauses = iter(RETRY_PAUSES)
+        pause = RETRY_PAUSES[0]
+        while (store := self.store) is not None:
+            try:
+                result = method(store, *args, **kwargs)
+            except (StoreBusy, StoreFull) as error:
+                now = time.monotonic()
+                if self._blocked_since is None:
+                    self._blocked_since = now
+                full = isinstance(error, StoreFull)
+                patience = self.full_patience if full else self.lock_patience
+                if now - self._blocked_since >= patience or self._giving_up.is_set():
+                    self._fail(self._lasting(error, patience))
+                    return None
+                self.lock_retries += 1
+                pause = next(pauses, pause)
+                self._giving_up.wait(pause)
+            except StoreError as error:
+                self._fail(str(error))
+                return None
+            else:
+                self._blocked_since = None
+                return result
+        return None
+
+    @staticmethod
+    def _lasting(error: StoreError, patience: float) -> str:
+        """The sentence for a lock or a full disk that did not go away."""
+        if isinstance(error, StoreFull):
+            return (
+                f"the disk stayed full for {patience:g} s, so this session is not saved from "
+                "now on; free some space and restart parrotchat."
+            )
+        return (
+            f"another program kept the history database locked for over {patience:g} s, so "
+            "what follows in this session is not saved; restart parrotchat once it lets go."
+        )
+
+    def give_up(self) -> None:
+        """Stop waiting for a locked database or a full disk: the write waiting now, and any
+        later one that meets them, turns history off (the app is about to exit)."""
+        self._giving_up.set()
+
     def submit(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T | None]:
-        """Queue `method(store, ...)` behind the earlier calls; its future never raises."""
+        """Queue `method(store, ...)` behind the earlier calls; its future never raises.
+
+        A locked database or a full disk is waited for (`call_patiently`).
+        """
         future: Future[T | None]
         try:
-            future = self._executor.submit(self.call_now, method, *args, **kwargs)
+            future = self._executor.submit(self.call_patiently, method, *args, **kwargs)
         except RuntimeError:  # closed while the app shuts down; the next start recovers it
             future = Future()
             future.set_result(None)
@@ -332,17 +410,33 @@ class StoredReply:
         self.reply_id: int | None = reply_id
         """The stored message; None without history."""
         self._history = history
+        self._saves = 0
+        """Saves queued so far; a checkpoint still waiting when a later one is queued (the
+        database was locked) is skipped: the later one holds all its text."""
 
     def checkpoint(self, message: Message) -> None:
         """Save the text so far."""
         if self.reply_id is not None:
+            self._saves += 1
             self._history.submit(
-                Store.checkpoint, self.reply_id, message.content, message.reasoning, message.tokens
+                self._checkpoint,
+                self._saves,
+                self.reply_id,
+                message.content,
+                message.reasoning,
+                message.tokens,
             )
+
+    def _checkpoint(
+        self, store: Store, serial: int, reply_id: int, content: str, reasoning: str, tokens: int
+    ) -> None:
+        if serial == self._saves:  # else superseded by a later save (the history thread reads)
+            store.checkpoint(reply_id, content, reasoning, tokens)
 
     def finish(self, message: Message) -> None:
         """Save the reply as it ended."""
         if self.reply_id is not None:
+            self._saves += 1
             self._history.submit(Store.finish_message, self.reply_id, message)
 
     def discard(self) -> None:

@@ -96,6 +96,8 @@ class Reply:
     model: str
     task: asyncio.Task[None] | None = None
     """The task reading the network; None if the reply could not be sent at all."""
+    checkpoint_timer: asyncio.TimerHandle | None = None
+    """The next forced checkpoint; cancelled when the task ends (it holds the reply)."""
 
     @property
     def ended(self) -> bool:
@@ -381,11 +383,14 @@ class ChatSession:
                 reply.builder.checkpoint(force=True)
                 self._checkpoint_later(reply)
 
-        asyncio.get_running_loop().call_later(CHECKPOINT_SECONDS, tick)
+        reply.checkpoint_timer = asyncio.get_running_loop().call_later(CHECKPOINT_SECONDS, tick)
 
     def _reply_done(self, reply: Reply) -> None:
         # A task cancelled before it ran never ended its reply: it is cancelled all the same.
         reply.builder.end(Status.CANCELLED)
+        if reply.checkpoint_timer is not None:
+            reply.checkpoint_timer.cancel()  # else it keeps the reply and its views a second
+            reply.checkpoint_timer = None
         if reply in self.replies:
             self.replies.remove(reply)
         self.view.reply_ended(reply)
@@ -397,12 +402,13 @@ class ChatSession:
             if reply.task is not None:
                 reply.task.cancel()
 
-    def end_replies(self) -> None:
-        """Stop every reply and save it cancelled now, without waiting for its task (the
-        conversation is leaving the screen, or the app quits)."""
+    def end_replies(self, status: Status = Status.CANCELLED, error: str | None = None) -> None:
+        """Stop every reply and save it now, without waiting for its task (the conversation
+        is leaving the screen, or the app quits): cancelled, or `status` with `error` (a
+        signal ends them interrupted)."""
         self.stop()
         for reply in list(self.replies):
-            reply.builder.end(Status.CANCELLED)
+            reply.builder.end(status, error)
 
     async def wait(self, reply: Reply) -> Message:
         """Wait until `reply`'s task is over; its message."""

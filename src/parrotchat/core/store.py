@@ -9,6 +9,7 @@ Exceptions (all carry one user-facing sentence):
     StoreError
     ├── StoreMissing           no database yet, and the store was opened with create=False
     ├── StoreBusy              another process held the write lock too long
+    ├── StoreFull              the disk is full
     ├── StoreUnavailable       damaged, not a history database, or cannot be opened
     │   ├── StoreTooNew        written by a newer parrotchat; left untouched
     │   └── StoreNeedsUpgrade  opened read-only, but written by an older parrotchat
@@ -57,6 +58,7 @@ __all__ = [
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreFull",
     "StoreMissing",
     "StoreNeedsUpgrade",
     "StoreTooNew",
@@ -88,6 +90,10 @@ class StoreMissing(StoreError):
 
 class StoreBusy(StoreError):
     """Another process held the database's write lock longer than the busy timeout."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the file system's quota) is full: the write did not happen."""
 
 
 class StoreUnavailable(StoreError):
@@ -326,7 +332,7 @@ class Store:
             if code in (_BUSY, _LOCKED):
                 raise StoreBusy(BUSY_MESSAGE) from error
             if code == _FULL:
-                raise StoreError("The disk is full; the history could not be saved.") from error
+                raise StoreFull("The disk is full; the history could not be saved.") from error
             if code in (_CORRUPT, _NOTADB) or type(error) is sqlite3.DatabaseError:
                 raise StoreUnavailable(_damaged(self.path)) from error
             raise StoreUnavailable(

@@ -20,17 +20,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive, var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent
+from textual.widgets import Header, TabbedContent
 
 from parrotchat.api.client import ChatClient
 from parrotchat.config import Paths, Settings
-from parrotchat.core.conversation import Conversation, Message, Role
+from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.export_file import ExportFormat, export_conversation
 from parrotchat.core.history import History, HistoryRefused, Resumed
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
+from parrotchat.exit_signals import exit_code, interrupted_sentence, on_exit_signals
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.attach import Attacher
 from parrotchat.ui.attachment_chips import AttachmentChip, AttachmentTray
@@ -39,6 +40,7 @@ from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
+from parrotchat.ui.footer import ChatFooter
 from parrotchat.ui.keys_help import KeysScreen, key_name, key_sections
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.local_servers import find_local_servers
@@ -57,6 +59,8 @@ NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
 REMOUNT_AFTER = 4
 """Messages a branch switch may add one by one; a longer branch is shown anew, last first."""
+SIGNAL_SAVE_SECONDS = 1.0
+"""Most seconds SIGTERM or SIGHUP waits for the last save (a locked database) before exiting."""
 
 PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
 PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
@@ -162,6 +166,7 @@ class ParrotChatApp(App[None]):
         self.editing: Message | None = None
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
+        self._remove_signal_handlers: Callable[[], None] | None = None
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
         session.on_undo_expired = self.refresh_bindings
@@ -220,7 +225,7 @@ class ParrotChatApp(App[None]):
                 yield NewContentMarker("Ctrl+End", id="new-below")
                 yield AttachmentTray(id="attachments")
                 yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
-        yield Footer()
+        yield ChatFooter()
 
     async def on_mount(self) -> None:
         self._show_model()
@@ -233,13 +238,29 @@ class ParrotChatApp(App[None]):
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
         self.call_after_refresh(find_local_servers, self, self._local_ports)
+        self._remove_signal_handlers = on_exit_signals(self._stopped_by_signal)
 
     async def on_unmount(self) -> None:
         # Quitting mid-reply stops it: its partial answer is saved as cancelled before the
         # history closes, not left for the next start to find interrupted and empty. The
         # screens are gone by now: the replies' ends are no longer shown.
+        if self._remove_signal_handlers is not None:
+            self._remove_signal_handlers()
         self.session.detach()
         await self.session.aclose()
+
+    def _stopped_by_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP (the terminal closed): save the replies interrupted, then exit."""
+        self.session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
+        self._abandon_streams()
+        self.run_worker(self._exit_when_saved(signum), exit_on_error=False)
+
+    async def _exit_when_saved(self, signum: int) -> None:
+        try:
+            await asyncio.wait_for(self.history.drain(), SIGNAL_SAVE_SECONDS)
+        except TimeoutError:
+            self.history.give_up()  # a locked database: the last checkpoint stays
+        self.exit(return_code=exit_code(signum))
 
     def _model_sources(self) -> dict[str, ChatClient]:
         sources: dict[str, ChatClient] = {}

@@ -343,7 +343,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         self._cleared, self._older = self._older, None
         self._arranged = None
         await self.remove_children()
-        heap.expect_garbage()  # the next settle frees them
+        heap.expect_garbage()
+        self.call_after_refresh(heap.settle)  # frees them (Ctrl+N gives the memory back)
         self.following = True
 
     def message_views(self) -> list[MessageView]:

@@ -47,8 +47,12 @@ The map, in the order text travels (each file once):
   opened) is frozen out of the collector's full passes: call `heap.settle()` (after a refresh)
   at such moments, never while a reply streams.
 - Whoever removes views (a cleared log, a retried reply, messages set aside) calls
-  `heap.expect_garbage()`; the next settle looks at the frozen objects again and frees them.
-  Every 20th settle looks again anyway.
+  `heap.expect_garbage()`; the next settle looks at the frozen objects again and frees them
+  (clearing the log settles at once, so Ctrl+N gives memory back). Every 20th settle looks
+  again anyway. Nothing outside a view may keep it alive: such a settle also clears Textual's
+  `StylesCache` lru cache (it held 1,024 removed widgets' drawn lines), the footer forgets
+  the watchers of the keys it rebuilt (`ui.footer`), and a reply's checkpoint timer is
+  cancelled when it ends. `benchmarks/soak.py` watches this over a long session.
 - While the view follows, `ChatLog` keeps about three screens of messages mounted; older ones are
   set aside (`ui.older_messages`) and mounted again when the reader scrolls up to them, so a
   frame's cost does not depend on the length of the conversation.
