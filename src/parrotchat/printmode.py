@@ -2,7 +2,7 @@
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
 errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation), 130 interrupted. The turn is stored in the history as it streams.
+unknown conversation, or one held with a provider that is not configured), 130 interrupted. The turn is stored in the history as it streams.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from parrotchat.config import Paths, Settings
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
-from parrotchat.core.session import ChatSession, Reply, resumed_settings
+from parrotchat.core.session import ChatSession, ProviderMissing, Reply, resumed_settings
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
@@ -105,6 +105,8 @@ async def _answer(
     stats: bool,
 ) -> int:
     demo = None
+    if resumed is not None:
+        await _find_provider(settings, resumed[0].provider)
     # The provider the turn goes to: a resumed conversation's own, unless a flag chose one.
     active = resumed_settings(settings, resumed[0]).active if resumed else settings.active
     if active.is_demo and active.base_url.startswith("builtin:"):
@@ -116,7 +118,11 @@ async def _answer(
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     session.attach(_PrintView(printer))
     try:
-        reply = await session.send(text)
+        try:
+            reply = await session.send(text)
+        except ProviderMissing as missing:
+            printer.error(missing.sentence("choose one with --provider (and --model)"))
+            return 2
         message = await session.wait(reply)
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()
@@ -134,6 +140,17 @@ async def _answer(
     if stats:
         printer.stats(message)
     return 0
+
+
+async def _find_provider(settings: Settings, provider: str | None) -> None:
+    """A resumed conversation's provider that is not configured may be a server found on
+    this machine (as the TUI finds them): look for it, once, only then."""
+    if not provider or provider in settings.providers or settings.set_by_flag("provider"):
+        return
+    from parrotchat.api.discovery import discover
+
+    for server in await discover(settings.local_ports()):
+        settings.add_found(server)
 
 
 class _PrintView:

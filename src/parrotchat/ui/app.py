@@ -29,7 +29,7 @@ from parrotchat.core.export_file import ExportFormat, export_conversation
 from parrotchat.core.history import History, HistoryRefused, Resumed
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
-from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
+from parrotchat.core.session import UNDO_SECONDS, ChatSession, ProviderMissing, Reply
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
@@ -65,8 +65,17 @@ class ParrotChatApp(App[None]):
     COMMANDS = App.COMMANDS | {ModelCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, so Esc stops a reply wherever the focus is (the sidebar filter too);
-        # `check_action` lets Esc through to widgets and dialogs when nothing streams.
+        # Esc first closes what is open, then stops the reply. Priority, so it works wherever
+        # the focus is; `check_action` lets Esc through to dialogs, the palette, the sidebar
+        # (its own Esc goes back step by step) and the message cursor, and enables only one.
+        Binding(
+            "escape",
+            "close_sidebar",
+            "Close sidebar",
+            priority=True,
+            id="close_sidebar",
+            tooltip="Close the sidebar that covers the chat",
+        ),
         Binding(
             "escape",
             "stop_reply",
@@ -203,13 +212,15 @@ class ParrotChatApp(App[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self._show_model()
+        self.show_model()
         self.narrow = self.size.width < NARROW_WIDTH
         self.session.attach(self)
         self.history.attach(self._history_unavailable)
         if self.session.conversation_id is not None:
             # A reopened conversation: shown as stored, nothing is sent.
             await self._show_conversation(self.conversation.messages)
+            if (missing := self.session.missing_provider) is not None:
+                self._provider_missing(ProviderMissing(missing), refused=False)
         self.prompt.focus()
         self.call_after_refresh(heap.settle)
         self.call_after_refresh(find_local_servers, self, self._local_ports)
@@ -260,13 +271,16 @@ class ParrotChatApp(App[None]):
     # --- reactive state ---------------------------------------------------------------------
 
     def watch_provider(self) -> None:
-        self._show_model()
+        self.show_model()
 
     def watch_model(self) -> None:
-        self._show_model()
+        self.show_model()
 
-    def _show_model(self) -> None:
-        self.sub_title = f"{neutralize(self._provider_label())} · {neutralize(self.model)}"
+    def show_model(self) -> None:
+        """Show the provider and model in the header (and whether the provider is missing)."""
+        missing = " (not configured)" if self.session.missing_provider else ""
+        label = neutralize(self._provider_label())
+        self.sub_title = f"{label}{missing} · {neutralize(self.model)}"
 
     def _provider_label(self) -> str:
         """The provider's name, plus its host when an env var or flag moved its base URL."""
@@ -290,6 +304,7 @@ class ParrotChatApp(App[None]):
 
     def watch_show_sidebar(self, show: bool) -> None:
         self.set_class(show, "-sidebar-open")
+        self.refresh_bindings()
 
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
@@ -300,10 +315,18 @@ class ParrotChatApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
-        if action == "stop_reply":
-            # Not while a message has the focus: Esc takes the reader back to the prompt first.
-            on_message = isinstance(self.screen.focused, MessageView)
-            return self.streaming and self.screen is self.screen_stack[0] and not on_message
+        if action in ("stop_reply", "close_sidebar"):
+            main = self.screen is self.screen_stack[0]
+            focused = self.screen.focused
+            in_sidebar = focused is not None and any(
+                node.id == "sidebar" for node in focused.ancestors_with_self
+            )
+            covering = self.narrow and self.show_sidebar
+            if action == "close_sidebar":
+                return main and covering and not in_sidebar
+            # Not while a message or the sidebar has the focus: their Esc goes back first.
+            on_message = isinstance(focused, MessageView)
+            return self.streaming and main and not (on_message or in_sidebar or covering)
         if action == "retry":
             return self.session.retryable_reply() is not None
         if action == "undo_delete":
@@ -403,8 +426,24 @@ class ParrotChatApp(App[None]):
         await self.send(event.text)
 
     async def send(self, text: str) -> None:
-        """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
-        await self.session.send(text)
+        """Send `text` as the next user turn and stream the reply (a streaming one stops).
+
+        Refused while the conversation's provider is not configured: the text goes back
+        into the prompt, and a notice says how to choose a model.
+        """
+        try:
+            await self.session.send(text)
+        except ProviderMissing as missing:
+            self._provider_missing(missing)
+            prompt = self.prompt
+            if not prompt.text:
+                prompt.load_text(text)
+                prompt.move_cursor(prompt.document.end)
+
+    def _provider_missing(self, missing: ProviderMissing, *, refused: bool = True) -> None:
+        """Say that the conversation's provider is not configured, and how to choose."""
+        how = f"choose a model in the sidebar ({self._key_of('toggle_sidebar', 'ctrl+b')})"
+        self.notify(missing.sentence(how, refused=refused), severity="warning", markup=False)
 
     def stop_reply(self) -> None:
         """Cancel the reply that is streaming, if any: its connection closes at once."""
@@ -414,9 +453,25 @@ class ParrotChatApp(App[None]):
         """Esc: stop the reply; the partial answer stays, marked cancelled."""
         self.stop_reply()
 
+    def action_close_sidebar(self) -> None:
+        """Esc while the sidebar covers the chat (a narrow screen): close it first."""
+        self.show_sidebar = False
+        self.prompt.focus()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C with nothing selected: stop the reply if one streams (as Esc does), else
+        say how to quit (Textual's hint). A selection is copied before this is reached."""
+        if self.streaming:
+            self.stop_reply()
+        else:
+            super().action_help_quit()
+
     async def action_retry(self) -> None:
         """Ask again for the last reply that failed or was stopped (with the current model)."""
-        await self.session.retry()
+        try:
+            await self.session.retry()
+        except ProviderMissing as missing:
+            self._provider_missing(missing)
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -467,11 +522,11 @@ class ParrotChatApp(App[None]):
         if opened is None:
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
-        (_record, messages), notice = opened
+        (_record, messages), missing = opened
         self._abandon_streams()  # the session stopped and saved them
-        if notice is not None:
-            self.notify(neutralize(notice), severity="warning", markup=False)
         self._follow_session_model()
+        if missing is not None:
+            self._provider_missing(ProviderMissing(missing), refused=False)
         await self._show_conversation(messages)
         self._back_to_prompt()
 
@@ -743,10 +798,11 @@ def make_app(
             none, OSC 52 only.
     """
     current = None
-    if resumed is not None:
-        restored = resumed_settings(settings, resumed[0])
-        current = (restored.provider, restored.model)
-    elif not settings.model_explicit and not settings.set_for_this_run("provider"):
+    if (
+        resumed is None
+        and not settings.model_explicit
+        and not settings.set_for_this_run("provider")
+    ):
         # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
         last = load_last_model(paths.state_dir)
         if last is not None and last[0] in settings.providers:

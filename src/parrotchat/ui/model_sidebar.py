@@ -285,7 +285,7 @@ class ModelSidebar(SearchListPane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "focus_list", "Models", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back", tooltip="Back: the search box, then the prompt"),
     ]
 
     @dataclass
