@@ -95,6 +95,20 @@ def test_unauthorized_names_the_env_var_and_never_shows_the_key(
     assert len(demo_server.chat_requests) == 1
 
 
+def test_unauthorized_says_a_withheld_key_was_not_sent_and_why(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = {**clean_env, "PARROTCHAT_API_KEY": KEY}  # configured for ParrotRouter, not this server
+    demo_server.push(HTTPError(401, {"error": {"message": "no key", "code": "invalid_api_key"}}))
+    result = parrotchat("-p", "hi", "--base-url", demo_server.base_url, env=env)
+    assert result.returncode == 1
+    assert "no API key is set" not in result.stderr
+    assert "was sent" in result.stderr
+    assert "PARROTCHAT_API_KEY belongs to https://api.parrotrouter.com" in result.stderr
+    assert KEY not in result.stderr + result.stdout
+    assert result.stderr.count("\n") == 1
+
+
 def test_key_is_not_sent_to_a_base_url_from_the_command_line(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:

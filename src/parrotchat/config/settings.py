@@ -171,6 +171,7 @@ class Settings:
             base_url=config.base_url,
             api_key=config.api_key,
             key_source=config.key_source if config.api_key else None,
+            key_note=None if config.api_key else config.key_note,
             headers=dict(config.headers),
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,
