@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from parrotchat.core.conversation import Status
 from parrotchat.demo import DemoServer
 from parrotchat.ui.prompt_input import PromptInput
@@ -27,27 +29,29 @@ def footer_keys(app) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize(
+    ("size", "key"), [((120, 36), "ctrl+b"), ((120, 36), "ctrl+l"), ((80, 24), "ctrl+b")]
+)
 async def test_esc_closes_the_sidebar_before_it_stops_the_reply(
-    demo_server: DemoServer, tmp_path: Path
+    demo_server: DemoServer, tmp_path: Path, size: tuple[int, int], key: str
 ) -> None:
-    for size, key in (((120, 36), "ctrl+b"), ((120, 36), "ctrl+l"), ((80, 24), "ctrl+b")):
-        app = offline_demo_app(demo_server.base_url, tmp_path)
-        async with app.run_test(size=size) as pilot:
-            demo_server.push(hanging("still talking"))
-            reply = await send_prompt(pilot, "tell me")
-            await wait_until(pilot, lambda: reply.content == "still talking")
-            assert footer_keys(app)["escape"] == "Stop"
-            await pilot.press(key)
-            await wait_until(pilot, lambda: app.side.has_focus_within, what="the sidebar")
-            assert footer_keys(app)["escape"] == "Back"
-            await pilot.press("escape")
-            await wait_until(pilot, lambda: app.prompt.has_focus, what="the prompt")
-            assert reply.status is Status.STREAMING, (size, key)
-            assert app.show_sidebar is (size[0] >= 100)
-            assert footer_keys(app)["escape"] == "Stop"
-            press_now(pilot, "escape")
-            await wait_for_reply(pilot)
-            assert reply.status is Status.CANCELLED
+    app = offline_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        demo_server.push(hanging("still talking"))
+        reply = await send_prompt(pilot, "tell me")
+        await wait_until(pilot, lambda: reply.content == "still talking")
+        assert footer_keys(app)["escape"] == "Stop"
+        await pilot.press(key)
+        await wait_until(pilot, lambda: app.side.has_focus_within, what="the sidebar")
+        assert footer_keys(app)["escape"] == "Back"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.prompt.has_focus, what="the prompt")
+        assert reply.status is Status.STREAMING, (size, key)
+        assert app.show_sidebar is (size[0] >= 100)
+        assert footer_keys(app)["escape"] == "Stop"
+        press_now(pilot, "escape")
+        await wait_for_reply(pilot)
+        assert reply.status is Status.CANCELLED
 
 
 async def test_esc_closes_a_covering_sidebar_even_without_its_focus(

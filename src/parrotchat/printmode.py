@@ -2,7 +2,8 @@
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
 errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation, or one held with a provider that is not configured), 130 interrupted. The turn is stored in the history as it streams.
+unknown conversation, or one held with a provider that is not configured), 130 interrupted.
+The turn is stored in the history as it streams.
 """
 
 from __future__ import annotations
