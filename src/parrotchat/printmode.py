@@ -37,6 +37,7 @@ def run_print_mode(
     stderr: TextIO | None = None,
     resume: int | None = None,
     extract_code: bool = False,
+    keep: bool = True,
 ) -> int:
     """Answer `prompt` (plus piped stdin) and return the exit code.
 
@@ -44,6 +45,8 @@ def run_print_mode(
         paths: Where the history and the error log live; None keeps neither.
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
         extract_code: Print only the answer's code blocks, once it is complete (`-x`).
+        keep: Store the turn in the history (`--no-history`, `print_history = false`: not;
+            a conversation to resume is still read from it).
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -62,6 +65,9 @@ def run_print_mode(
     except NoConversation as error:
         printer.error(str(error))
         return 2
+    if not keep:
+        history.close_now()
+        history = History()  # the turn lives in memory only
     history.attach(printer.history_unavailable)
     error_log = ErrorLog(paths.log_dir if paths else None)
     try:
@@ -117,6 +123,7 @@ async def _answer(
         await demo.start()
         settings = settings.with_demo_url(demo.base_url)
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
+    new = resumed is None
     session.attach(_PrintView(printer))
     try:
         try:
@@ -125,6 +132,7 @@ async def _answer(
             printer.error(missing.sentence("choose one with --provider (and --model)"))
             return 2
         message = await session.wait(reply)
+        session.forget_empty_failure(reply, new=new)  # a failure with no output is not kept
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()
             if error is not None:

@@ -28,6 +28,9 @@ escape_delay_ms = 10
 # At start-up, list the servers running on this machine (Ollama, LM Studio, llama.cpp,
 # vLLM on their usual ports; 127.0.0.1 only, never with a key). false turns it off.
 discover_local = true
+# Keep print mode's turns (`parrotchat -p`) in the history and the Chats list; false keeps
+# them out (as --no-history does for one run).
+print_history = true
 
 [timeouts]
 # Seconds to wait for the connection to open.

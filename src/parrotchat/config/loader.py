@@ -73,6 +73,7 @@ def load_settings(
         warnings=merge.warnings,
         model_explicit=merge.sources["model"] != "default",
         discover_local=merge.scalar("discover_local", default=True),
+        print_history=merge.scalar("print_history", default=True),
         discovery_ports=tuple(merge.data.get("discovery", {}).get("ports", ())),
     )
 

@@ -70,6 +70,7 @@ _FILE_SCHEMA: dict[str, Any] = {
     "timeouts": _TIMEOUTS_SCHEMA,
     "limits": _LIMITS_SCHEMA,
     "discover_local": _flag,
+    "print_history": _flag,
     "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }

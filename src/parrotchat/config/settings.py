@@ -133,6 +133,8 @@ class Settings:
     """Look for servers running on this machine at start-up (config `discover_local`)."""
     discovery_ports: tuple[int, ...] = ()
     """Ports to look on besides the usual ones (config `[discovery] ports`)."""
+    print_history: bool = True
+    """Keep print mode's turns in the history (config `print_history`; `--no-history`)."""
 
     def set_by_flag(self, key: str) -> bool:
         """True if a command-line flag chose `key` (`--model`, `--demo`...) for this run."""

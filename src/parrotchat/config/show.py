@@ -60,6 +60,7 @@ def show_config(settings: Settings) -> str:
         _row("timeouts", timeouts),
         _row("limits", limits),
         _row("discover local", _discovery_text(settings), src("discover_local")),
+        _row("print history", "on" if settings.print_history else "off", src("print_history")),
         "",
         "providers:",
     ]

@@ -409,6 +409,27 @@ class ChatSession:
         self._checkpoint_later(reply)
         return reply
 
+    def forget_empty_failure(self, reply: Reply, *, new: bool) -> bool:
+        """Forget the turn of `reply` if it ended without a word (failed or stopped, nothing
+        in it): print mode keeps no such runs. `new`: the conversation was started for this
+        turn, so it goes too. True if something was forgotten."""
+        message = reply.message
+        if message.status is Status.COMPLETE or not reply.ended:
+            return False
+        if message.content or message.reasoning or message.tool_calls:
+            return False
+        if self.conversation_id is None:
+            return False
+        if new:
+            self.history.forget(self.conversation_id)
+            return True
+        reply.recorder.discard()
+        messages = self.conversation.messages
+        prompt = messages[-2] if len(messages) >= 2 and messages[-1] is message else None
+        if prompt is not None and prompt.role is Role.USER and prompt.id is not None:
+            self.history.delete_message(prompt.id)
+        return True
+
     def _checkpoint_later(self, reply: Reply) -> None:
         """Save a reply's text every `CHECKPOINT_SECONDS` while it streams, also when the
         server falls silent (each event checkpoints too, when one is due)."""
