@@ -12,6 +12,7 @@ from typing import Any, Literal
 from parrotchat.api.events import ToolCall, Usage
 from parrotchat.api.numbers import MAX_COUNT, clean_usage, count_or_none, finite_or_none
 from parrotchat.core.conversation import Message, Role, Status, active_path
+from parrotchat.core.headings import shift_headings
 from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import format_controls, neutralize
 
@@ -363,7 +364,8 @@ def conversation_to_markdown(
             quoted = "\n".join("> " + line for line in message.reasoning.splitlines())
             lines += ["> **Reasoning**", ">", quoted, ""]
         if message.content:
-            lines += [message.content, ""]
+            # A reply's own `# Heading` goes under this `## Role` heading, not beside it.
+            lines += [shift_headings(message.content, 2), ""]
         for call in message.tool_calls:
             lines += [f"Tool call `{call.name}`:", "", "```json", call.arguments, "```", ""]
         if message.notice:
