@@ -118,13 +118,15 @@ def test_resume_continues_the_given_conversation(
     assert sent == ["alpha", "one", "more"]
 
 
-def test_an_unknown_conversation_is_one_line_and_exit_2(
+def test_an_unknown_conversation_is_one_line_and_exit_1_as_export_says(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
     env = with_server(clean_env, demo_server)
+    exported = parrotchat("export", env=env)  # no history yet: one rule for both
+    assert exported.returncode == 1, exported.stderr
     for args in (["--resume", "42"], ["-c"]):
         result = parrotchat(*args, "-p", "hi", env=env)
-        assert result.returncode == 2
+        assert result.returncode == exported.returncode
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("parrotchat: error: "), lines

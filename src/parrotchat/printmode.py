@@ -1,8 +1,9 @@
 """Print mode: stream one answer to stdout, everything else to stderr, with exit codes.
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
-errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation, or one held with a provider that is not configured), 130 interrupted.
+errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept) or no such
+conversation to continue, 2 usage (a conversation held with a provider that is not
+configured: pass `--provider`), 130 interrupted.
 The turn is stored in the history as it streams.
 """
 
@@ -64,7 +65,7 @@ def run_print_mode(
         history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
         printer.error(str(error))
-        return 2
+        return 1  # as `parrotchat export`: a conversation that is not there
     if not keep:
         history.close_now()
         history = History()  # the turn lives in memory only
