@@ -45,6 +45,7 @@ from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
+from parrotchat.ui.shown_path import shown_path
 from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
 from parrotchat.ui.welcome import Welcome, welcome_text
 
@@ -309,6 +310,11 @@ class ParrotChatApp(App[None]):
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
         self.show_sidebar = not narrow
+        # Room for every key of the footer at 80 columns (`^end Follow` was cut to `^en`):
+        # the palette's hint goes (Ctrl+P still opens it; F1 lists it).
+        for footer in self.query(Footer).results(Footer):
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self.narrow = event.size.width < NARROW_WIDTH
@@ -607,8 +613,9 @@ class ParrotChatApp(App[None]):
                 markup=False,
             )
             return
+        # The path on a line of its own, so a toast never breaks it mid-word if it fits.
         self.notify(
-            f"Exported “{short_title(record.title)}” to {neutralize(str(path))}",
+            f"Exported “{short_title(record.title)}” to\n{shown_path(path)}",
             timeout=10,
             markup=False,
         )
