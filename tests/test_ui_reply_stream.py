@@ -139,7 +139,7 @@ async def test_retrying_shows_a_notice_until_the_first_token():
     reply.begin()
     reply.feed(Retrying(1, 0.5, "The server is busy (503)."))
     await stream.flush()
-    notice = "The server is busy (503). Retrying in 0.5 s (attempt 1 of 2)."
+    notice = "The server is busy (503); retrying in 1 s (attempt 1 of 2)."
     assert sink.calls[-1] == ("progress", notice)
     reply.feed(TextDelta("ok"))
     await stream.flush()

@@ -42,6 +42,8 @@ __all__ = [
 
 RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
 """The ways a reply can end that Retry (Ctrl+R) offers to ask again for."""
+TICK_SECONDS = 0.25
+"""How often a retry's countdown is brought up to date while the reply waits for it."""
 UNDO_SECONDS = 8.0
 """How long a deleted conversation can be brought back (it stays in the trash anyway)."""
 TITLE_LENGTH = 200
@@ -407,7 +409,18 @@ class ChatSession:
         )
         reply.task.add_done_callback(lambda _task: self._reply_done(reply))
         self._checkpoint_later(reply)
+        self._tick_later(reply)
         return reply
+
+    def _tick_later(self, reply: Reply) -> None:
+        """Count down a retry's wait in the reply's notice, until the first token or the end."""
+
+        def tick() -> None:
+            if not reply.ended and reply.message.ttft is None:
+                reply.builder.tick()
+                self._tick_later(reply)
+
+        asyncio.get_running_loop().call_later(TICK_SECONDS, tick)
 
     def forget_empty_failure(self, reply: Reply, *, new: bool) -> bool:
         """Forget the turn of `reply` if it ended without a word (failed or stopped, nothing
