@@ -343,3 +343,16 @@ def test_parallel_tool_calls_one_per_chunk_are_shown_apart(
     assert result.returncode == 0, result.stderr
     assert 'tool call: get_weather({"location":"Paris"})' in result.stderr
     assert 'tool call: get_timezone({"tz":"CET"})' in result.stderr
+
+
+def test_a_retry_is_told_once_on_stderr_not_at_every_second(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(HTTPError(429, headers={"Retry-After": "2"}))
+    demo_server.push(Parrot(text="at last"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert (result.returncode, result.stdout) == (0, "at last\n"), result.stderr
+    assert result.stderr.splitlines() == [
+        "parrotchat: Rate limited (429 Too Many Requests: Too Many Requests);"
+        " retrying in 2 s (attempt 1 of 2)."
+    ]

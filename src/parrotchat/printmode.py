@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from typing import TextIO
 
@@ -24,6 +25,9 @@ from parrotchat.core.session import ChatSession, ProviderMissing, Reply, resumed
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
+
+_COUNTDOWN = re.compile(r"retrying (in \d+ s|now)")
+"""The part of a retry's notice that counts down."""
 
 
 def run_print_mode(
@@ -195,6 +199,7 @@ class _Printer:
         self.raw = raw
         self._last = "\n"
         self._in_reasoning = False
+        self._notice_key: str | None = None
 
     def on_text(self, text: str) -> None:
         self._end_reasoning()
@@ -213,9 +218,12 @@ class _Printer:
         """Tool calls are printed whole, when the reply ends."""
 
     def on_notice(self, text: str | None) -> None:
-        if text is not None:
+        # A retry's countdown changes its notice every second: stderr gets it once.
+        key = None if text is None else _COUNTDOWN.sub("", text)
+        if text is not None and key != self._notice_key:
             self._end_reasoning()
             self.note(text)
+        self._notice_key = key
 
     def on_end(self, message: Message) -> None:
         self._end_reasoning()
