@@ -100,5 +100,11 @@ async def test_alt_enter_adds_a_line(demo_server: DemoServer, tmp_path: Path) ->
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("a", "alt+enter", "b")
         assert app.prompt.text == "a\nb"
+        # Keys in one burst (as a terminal's read delivers them) keep their order.
+        app.prompt.clear()
+        press_now(pilot, "x", "ctrl+j", "y", "alt+enter", "z")
+        await wait_until(pilot, lambda: app.prompt.text.count("\n") == 2, what="two lines")
+        await pilot.pause()
+        assert app.prompt.text == "x\ny\nz"
         assert isinstance(app.focused, PromptInput)
         assert not demo_server.chat_requests
