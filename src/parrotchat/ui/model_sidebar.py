@@ -211,13 +211,24 @@ def _entry(provider: str, info: ModelInfo) -> _Entry:
     )
 
 
-def _unlisted_entry(provider: str, model: str) -> _Entry:
+def _unlisted_entry(provider: str, model: str, detail: str = "not listed by the server") -> _Entry:
     return _Entry(
         provider=provider,
         model=model,
         label=one_line(model),
-        detail="not listed by the server",
+        detail=detail,
         haystack=model.casefold(),
+    )
+
+
+def _typed_entry(provider: str, model: str) -> _Entry:
+    """ "Use `my-model` on local": a model id typed in the filter, sent as typed."""
+    return _Entry(
+        provider=provider,
+        model=model,
+        label=f"Use {one_line(model)} on {one_line(provider)}",
+        detail="as typed",
+        haystack="",
     )
 
 
@@ -324,6 +335,7 @@ class ModelSidebar(SearchListPane):
         sources: Mapping[str, ModelSource],
         current: tuple[str, str] | None = None,
         *,
+        configured: Mapping[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -333,6 +345,8 @@ class ModelSidebar(SearchListPane):
         Args:
             sources: Provider name -> client, in configuration order.
             current: The `(provider, model)` in use, if any.
+            configured: Provider name -> its model in the configuration: listed even when
+                the server lists no models (a server without `/models`).
             name: The widget's name.
             id: The widget's id.
             classes: CSS classes.
@@ -342,6 +356,7 @@ class ModelSidebar(SearchListPane):
         self._providers: dict[str, _ProviderModels] = {
             provider: _ProviderModels() for provider in self._sources
         }
+        self._configured: dict[str, str] = dict(configured or {})
         self._notes: dict[str, str] = {}
         """A line under a provider's name, e.g. "found on this machine"."""
         self._options: dict[tuple[str, str, bool], _ModelOption] = {}
@@ -480,9 +495,15 @@ class ModelSidebar(SearchListPane):
         """The provider's entries, with the current model first when the server omits it."""
         group = self._providers[provider]
         current = self.current
-        if current and current[0] == provider and current[1] not in group.infos:
-            return [_unlisted_entry(provider, current[1]), *group.entries]
-        return group.entries
+        entries = group.entries
+        configured = self._configured.get(provider)
+        if group.state != "loading" and configured and configured not in group.infos:
+            # A server without `/models` (or one that leaves it out): still pickable.
+            entries = [_unlisted_entry(provider, configured, "configured model"), *entries]
+        unlisted = current and current[0] == provider and current[1] not in group.infos
+        if current and unlisted and current[1] != configured:
+            entries = [_unlisted_entry(provider, current[1]), *entries]
+        return entries
 
     def _option(self, entry: _Entry) -> _ModelOption:
         current = self.current == (entry.provider, entry.model)
@@ -522,6 +543,12 @@ class ModelSidebar(SearchListPane):
             options.append(
                 Option(Content.styled("No model matches the filter.", "$text-muted"), disabled=True)
             )
+        typed = self.filter_text.strip()
+        if len(words) == 1 and not shown:
+            # No model matches: the id can still be used as typed, on any provider.
+            for provider, group in self._providers.items():
+                if group.state != "loading":
+                    options.append(_ModelOption(_typed_entry(provider, typed), current=False))
         return options
 
     def _rebuild(self, *, highlight_first: bool = False, follow_current: bool = False) -> None:

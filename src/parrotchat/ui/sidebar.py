@@ -53,7 +53,14 @@ class Sidebar(Vertical):
             with TabPane("Chats", id=CHATS_TAB):
                 yield ConversationSidebar(self._session, id="chats")
             with TabPane("Models", id=MODELS_TAB):
-                yield ModelSidebar(self._sources, current=self._current, id="models")
+                configured = {
+                    name: config.model
+                    for name, config in self._session.settings.providers.items()
+                    if config.model
+                }
+                yield ModelSidebar(
+                    self._sources, current=self._current, configured=configured, id="models"
+                )
 
     @property
     def tabs(self) -> TabbedContent:
