@@ -153,3 +153,22 @@ async def test_a_server_without_models_is_pickable_and_a_typed_id_usable(demo_se
             assert ("demo", "other-id") in bar.visible_models()
             await pilot.press("enter")  # the first "Use other-id on …" line is highlighted
             await wait_until(pilot, lambda: app.session.model == "other-id", what="the choice")
+
+
+async def test_demo_never_asks_a_hosted_provider_without_a_key(demo_server, tmp_path):
+    from parrotchat.ui.testing import UnreachableClient
+
+    class Watched(UnreachableClient):
+        asked = 0
+
+        async def list_models(self):
+            Watched.asked += 1
+            return await super().list_models()
+
+    app = offline_demo_app(demo_server.base_url, tmp_path, clients={"parrotrouter": Watched()})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await models_loaded(pilot, app)
+        await pilot.pause()
+        assert app.sidebar.provider_state("parrotrouter") == "unasked"
+        assert ("parrotrouter", "openai/gpt-4o-mini") in app.sidebar.visible_models()
+    assert Watched.asked == 0

@@ -47,7 +47,7 @@ __all__ = [
 _GUTTER = 2
 """Cells left of every model line: the current-model mark lives there."""
 
-LoadState = Literal["loading", "ready", "error"]
+LoadState = Literal["loading", "ready", "error", "unasked"]
 """Where a provider's model list stands."""
 
 
@@ -336,6 +336,7 @@ class ModelSidebar(SearchListPane):
         current: tuple[str, str] | None = None,
         *,
         configured: Mapping[str, str] | None = None,
+        unasked: Mapping[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -347,6 +348,9 @@ class ModelSidebar(SearchListPane):
             current: The `(provider, model)` in use, if any.
             configured: Provider name -> its model in the configuration: listed even when
                 the server lists no models (a server without `/models`).
+            unasked: Provider name -> why its models are not asked for (a hosted provider
+                with no key: `--demo` and a first start never reach for the network); its
+                configured model is listed all the same.
             name: The widget's name.
             id: The widget's id.
             classes: CSS classes.
@@ -357,6 +361,7 @@ class ModelSidebar(SearchListPane):
             provider: _ProviderModels() for provider in self._sources
         }
         self._configured: dict[str, str] = dict(configured or {})
+        self._unasked: dict[str, str] = dict(unasked or {})
         self._notes: dict[str, str] = {}
         """A line under a provider's name, e.g. "found on this machine"."""
         self._options: dict[tuple[str, str, bool], _ModelOption] = {}
@@ -380,6 +385,9 @@ class ModelSidebar(SearchListPane):
         self._generation += 1
         self._options.clear()
         for provider, source in self._sources.items():
+            if provider in self._unasked:
+                self._providers[provider] = _ProviderModels(state="unasked")
+                continue
             self._providers[provider] = _ProviderModels()
             self._load_models(provider, source, self._generation)
         self._rebuild()
@@ -521,7 +529,7 @@ class ModelSidebar(SearchListPane):
             entries = [
                 e for e in self._group_entries(provider) if matches_filter(e.haystack, words)
             ]
-            if words and group.state == "ready" and not entries:
+            if words and group.state in ("ready", "unasked") and not entries:
                 continue
             count = len(group.entries)
             tally = f"  {count} model{'s' * (count != 1)}" if group.state == "ready" else ""
@@ -535,6 +543,8 @@ class ModelSidebar(SearchListPane):
                 options.append(_note("loading models…", "italic $text-muted"))
             elif group.state == "error":
                 options.append(_note(group.error or "", "$text-error", mark="⚠"))
+            elif group.state == "unasked":
+                options.append(_note(self._unasked[provider], "italic $text-muted"))
             elif not group.entries:
                 options.append(_note("no models listed", "italic $text-muted"))
             options.extend(self._option(entry) for entry in entries)
