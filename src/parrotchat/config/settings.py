@@ -133,6 +133,8 @@ class Settings:
     """Look for servers running on this machine at start-up (config `discover_local`)."""
     discovery_ports: tuple[int, ...] = ()
     """Ports to look on besides the usual ones (config `[discovery] ports`)."""
+    theme: str | None = None
+    """The TUI's theme (config `theme`, any Textual theme name); None: the one chosen last."""
     print_history: bool = True
     """Keep print mode's turns in the history (config `print_history`; `--no-history`)."""
 

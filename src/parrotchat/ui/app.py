@@ -47,6 +47,7 @@ from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.shown_path import shown_path
 from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
+from parrotchat.ui.theme_memory import apply_theme
 from parrotchat.ui.welcome import Welcome, welcome_text
 
 __all__ = ["ParrotChatApp", "make_app"]
@@ -223,6 +224,8 @@ class ParrotChatApp(App[None]):
             if (missing := self.session.missing_provider) is not None:
                 self._provider_missing(ProviderMissing(missing), refused=False)
         self.prompt.focus()
+        if (problem := apply_theme(self, self.settings.theme, self.paths.state_dir)) is not None:
+            self.notify(problem, severity="warning", markup=False)
         self.call_after_refresh(heap.settle)
         self.call_after_refresh(find_local_servers, self, self._local_ports)
 
