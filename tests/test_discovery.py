@@ -390,8 +390,12 @@ async def test_continuing_a_chat_held_with_a_found_server_goes_back_to_it(
         local_ports=settings.local_ports({local_server.port: "llamacpp"}),
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.provider == "llamacpp", what="the chat's server")
-        assert app.model == "parrot-think"
+        # It starts on its own provider (not configured yet), and is sent once it is found.
+        assert (app.provider, app.model) == ("llamacpp", "parrot-think")
+        await wait_until(
+            pilot, lambda: app.session.missing_provider is None, what="the chat's server"
+        )
+        assert "not configured" not in app.sub_title
         await send_prompt(pilot, "and now?")
         await wait_for_reply(pilot)
     [request] = local_server.chat_requests

@@ -408,6 +408,20 @@ def test_search_marks_matches_with_brackets_in_a_pipe(env: dict[str, str]) -> No
     assert nothing.stderr == "parrotchat: no conversation matches “zebra”\n"
 
 
+def test_search_takes_a_word_that_starts_with_a_dash_without_double_dash(
+    env: dict[str, str],
+) -> None:
+    with Store(history_path(env)) as store:
+        cid = store.create_conversation()
+        store.add_message(cid, Message(Role.USER, "what does ls -la do?"))
+    for args in (["-la"], ["-n", "5", "-la"], ["-la", "-n5"], ["--", "-la"]):
+        result = parrotchat("search", *args, env=env)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "what does ls" in result.stdout, args
+    bad = parrotchat("search", "-n", "x", "-la", env=env)
+    assert bad.returncode == 2
+
+
 def test_search_is_bold_on_a_terminal_and_inert(tmp_path: Path) -> None:
     path = tmp_path / "parrotchat.db"
     _plain, evil = seed(path)

@@ -118,4 +118,4 @@ def test_the_size_caps_come_from_the_config(
 def test_attach_needs_print_mode(clean_env: dict[str, str], tmp_path: Path) -> None:
     result = run("-a", "x.txt", env=clean_env, cwd=tmp_path)
     assert result.returncode == 2
-    assert "-a/--attach and --extract-code go with -p/--print" in result.stderr
+    assert "-a/--attach, --extract-code and --no-history go with -p/--print" in result.stderr

@@ -81,4 +81,4 @@ def test_control_characters_in_code_are_neutralised_unless_raw(
 def test_extract_code_goes_with_print_mode_only(clean_env: dict[str, str]) -> None:
     result = parrotchat("-x", env=clean_env)
     assert result.returncode == 2
-    assert "--extract-code go with -p/--print" in result.stderr
+    assert "--extract-code and --no-history go with -p/--print" in result.stderr

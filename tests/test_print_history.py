@@ -14,7 +14,7 @@ from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import CHECKPOINT_SECONDS
 from parrotchat.core.store import Store
 from parrotchat.demo import DemoServer
-from parrotchat.demo.behaviours import Parrot, Script, chunk, sse
+from parrotchat.demo.behaviours import HTTPError, Parrot, Script, chunk, sse
 
 
 def test_a_turn_is_stored_with_its_model_and_status(
@@ -118,13 +118,15 @@ def test_resume_continues_the_given_conversation(
     assert sent == ["alpha", "one", "more"]
 
 
-def test_an_unknown_conversation_is_one_line_and_exit_2(
+def test_an_unknown_conversation_is_one_line_and_exit_1_as_export_says(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
     env = with_server(clean_env, demo_server)
+    exported = parrotchat("export", env=env)  # no history yet: one rule for both
+    assert exported.returncode == 1, exported.stderr
     for args in (["--resume", "42"], ["-c"]):
         result = parrotchat(*args, "-p", "hi", env=env)
-        assert result.returncode == 2
+        assert result.returncode == exported.returncode
         assert result.stdout == ""
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("parrotchat: error: "), lines
@@ -225,4 +227,61 @@ def test_continue_a_demo_conversation_starts_the_demo_again(clean_env: dict[str,
     assert [(m.role, m.provider) for m in messages[2:]] == [
         (Role.USER, None),
         (Role.ASSISTANT, "demo"),
+    ]
+
+
+def conversations(env: dict[str, str]) -> list[list[tuple[Role, str]]]:
+    """Every stored conversation (trash included), oldest first: its messages' roles and texts."""
+    path = history_path(env)
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM conversations ORDER BY id")]
+    with Store(path) as store:
+        return [[(m.role, m.content) for m in store.load_conversation(i)[1]] for i in ids]
+
+
+def test_no_history_and_the_config_key_keep_print_runs_out(
+    demo_server: DemoServer, clean_env: dict[str, str], tmp_path
+) -> None:
+    env = with_server(clean_env, demo_server)
+    demo_server.push(Parrot(text="kept"))
+    assert parrotchat("-p", "keep me", env=env).returncode == 0
+    demo_server.push(Parrot(text="not kept"))
+    result = parrotchat("--no-history", "-p", "forget me", env=env)
+    assert (result.returncode, result.stdout) == (0, "not kept\n"), result.stderr
+    demo_server.push(Parrot(text="continued"))
+    result = parrotchat("--no-history", "-c", "-p", "and?", env=env)  # reads, does not write
+    assert result.returncode == 0, result.stderr
+    assert demo_server.chat_requests[-1].body["messages"][0]["content"] == "keep me"
+    config = tmp_path / "quiet.toml"
+    config.write_text("print_history = false\n")
+    demo_server.push(Parrot(text="not kept either"))
+    result = parrotchat("-p", "forget me too", env={**env, "PARROTCHAT_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert conversations(env) == [[(Role.USER, "keep me"), (Role.ASSISTANT, "kept")]]
+    refused = parrotchat("--no-history", env=env)
+    assert refused.returncode == 2 and "--no-history" in refused.stderr
+
+
+def test_a_failure_with_no_output_is_not_stored(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    demo_server.push(HTTPError(400, {"error": {"message": "bad request"}}))
+    failed = parrotchat("-p", "doomed", env=env)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert conversations(env) == []
+    demo_server.push(Parrot(text="fine"))
+    assert parrotchat("-p", "first", env=env).returncode == 0
+    demo_server.push(HTTPError(400, {"error": {"message": "bad request"}}))
+    assert parrotchat("-c", "-p", "doomed again", env=env).returncode == 1
+    demo_server.push(Script([sse(chunk("half"))], end="drop"))
+    assert parrotchat("-c", "-p", "half way", env=env).returncode == 1
+    [kept] = conversations(env)
+    assert kept == [
+        (Role.USER, "first"),
+        (Role.ASSISTANT, "fine"),
+        (Role.USER, "half way"),
+        (Role.ASSISTANT, "half"),
     ]

@@ -95,6 +95,20 @@ def test_unauthorized_names_the_env_var_and_never_shows_the_key(
     assert len(demo_server.chat_requests) == 1
 
 
+def test_unauthorized_says_a_withheld_key_was_not_sent_and_why(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = {**clean_env, "PARROTCHAT_API_KEY": KEY}  # configured for ParrotRouter, not this server
+    demo_server.push(HTTPError(401, {"error": {"message": "no key", "code": "invalid_api_key"}}))
+    result = parrotchat("-p", "hi", "--base-url", demo_server.base_url, env=env)
+    assert result.returncode == 1
+    assert "no API key is set" not in result.stderr
+    assert "was sent" in result.stderr
+    assert "PARROTCHAT_API_KEY belongs to https://api.parrotrouter.com" in result.stderr
+    assert KEY not in result.stderr + result.stdout
+    assert result.stderr.count("\n") == 1
+
+
 def test_key_is_not_sent_to_a_base_url_from_the_command_line(
     demo_server: DemoServer, clean_env: dict[str, str]
 ) -> None:
@@ -329,3 +343,16 @@ def test_parallel_tool_calls_one_per_chunk_are_shown_apart(
     assert result.returncode == 0, result.stderr
     assert 'tool call: get_weather({"location":"Paris"})' in result.stderr
     assert 'tool call: get_timezone({"tz":"CET"})' in result.stderr
+
+
+def test_a_retry_is_told_once_on_stderr_not_at_every_second(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    demo_server.push(HTTPError(429, headers={"Retry-After": "2"}))
+    demo_server.push(Parrot(text="at last"))
+    result = parrotchat("-p", "hi", env=with_server(clean_env, demo_server))
+    assert (result.returncode, result.stdout) == (0, "at last\n"), result.stderr
+    assert result.stderr.splitlines() == [
+        "parrotchat: Rate limited (429 Too Many Requests: Too Many Requests);"
+        " retrying in 2 s (attempt 1 of 2)."
+    ]

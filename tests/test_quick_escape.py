@@ -152,6 +152,23 @@ def test_the_input_loop_keeps_arrows_and_function_keys_whole() -> None:
         os.close(reader)
 
 
+def test_the_input_loop_reads_esc_cr_as_alt_enter_not_enter() -> None:
+    set_escape_delay(25)
+    reader, writer = os.pipe()
+    thread, stop, delivered, arrived = run_input(reader)
+    try:
+        os.write(writer, b"a\x1b\rb")  # tmux send-keys a M-Enter b
+        while len(keys(delivered)) < 3:
+            assert arrived.wait(5)
+            arrived.clear()
+        assert keys(delivered) == ["a", "alt+enter", "b"]
+    finally:
+        stop.set()
+        thread.join(5)
+        os.close(writer)
+        os.close(reader)
+
+
 def test_quicken_escape_sets_the_delay_and_the_input_loop_of_textuals_terminal_driver() -> None:
     app: App[object] = App()
     assert app.driver_class is LinuxDriver

@@ -3,6 +3,7 @@ SQLite history; `resumed_settings`; and print mode and the TUI storing the same 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from parrotchat.core.reply import ReplyListener
 from parrotchat.core.session import ChatSession, Reply, resumed_settings
 from parrotchat.core.store import Store
 from parrotchat.demo import DemoServer
-from parrotchat.demo.behaviours import DONE, Parrot, Script, chunk, sse, tool_call
+from parrotchat.demo.behaviours import DONE, HTTPError, Parrot, Script, chunk, sse, tool_call
 from parrotchat.ui.stats import format_stats
 from parrotchat.ui.testing import offline_demo_app, send_prompt, wait_for_reply
 
@@ -255,3 +256,31 @@ async def test_print_mode_and_the_tui_store_and_count_the_same_stream(
     # Every reasoning, text and tool-call fragment is a token, on both faces.
     assert printed.tokens == 7
     assert f"{print_tokens.group(1)} tokens" in tui_stats
+
+
+async def test_a_retry_is_one_sentence_that_counts_down_and_esc_cancels_the_wait(
+    demo_server, tmp_path
+):
+    session, view, _path = session_on(demo_server, tmp_path)
+    demo_server.push(HTTPError(429, headers={"Retry-After": "3"}))
+    demo_server.push(Parrot(text="at last"))
+    reply = await session.send("hi")
+    message = await session.wait(reply)
+    assert (message.status, message.content) == (Status.COMPLETE, "at last")
+    notices = [text for kind, text in view.events if kind == "notice"]
+    assert notices[0] == (
+        "Rate limited (429 Too Many Requests: Too Many Requests); retrying in 3 s (attempt 1 of 2)."
+    ), notices
+    countdown = [text for text in notices if text and "retrying in" in text]
+    assert [re.search(r"in (\d) s", text).group(1) for text in countdown] == ["3", "2", "1"]
+    assert notices[-1] is None  # gone at the first token
+
+    demo_server.push(HTTPError(429, headers={"Retry-After": "30"}))
+    waiting = await session.send("again")
+    while waiting.builder.notice is None:
+        await asyncio.sleep(0.01)
+    session.stop()  # Esc while it waits: no 30 s wait, no second request
+    stopped = await asyncio.wait_for(session.wait(waiting), 5)
+    assert stopped.status is Status.CANCELLED
+    assert len(demo_server.chat_requests) == 3
+    await session.aclose()

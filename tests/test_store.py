@@ -591,3 +591,21 @@ def test_an_imported_title_over_lines_is_one_markdown_heading(store: Store) -> N
     assert store.get_conversation(cid).title == "two\nlines\n# not a heading"
     text = export_text(*store.load_conversation(cid), "markdown", tz=UTC)
     assert text.splitlines()[0] == "# two lines # not a heading"
+
+
+def test_the_markdown_export_keeps_a_reply_s_headings_under_its_own(store: Store) -> None:
+    answer = "# Plan\n\nSteps:\n\n```sh\n# not a heading\n```\n\n## Details\n\nSetext\n===\n"
+    cid = chat(store, "plan it", answer)
+    text = export_text(*store.load_conversation(cid), "markdown", tz=UTC)
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# plan it",
+        headings[1],  # ## You · time
+        headings[2],  # ## Assistant · parrot · time
+        "### Plan",
+        "# not a heading",  # inside the fence: untouched
+        "#### Details",
+        "### Setext",
+    ]
+    assert headings[1].startswith("## You") and headings[2].startswith("## Assistant")
+    assert "```sh\n# not a heading\n```" in text

@@ -168,7 +168,7 @@ async def test_escape_cancels_closes_the_connection_and_keeps_the_partial_answer
         ]
 
 
-async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_path):
+async def test_escape_in_the_sidebar_goes_back_first_then_stops_the_reply(demo_server, tmp_path):
     app = offline_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         demo_server.push(hanging("Half"))
@@ -178,14 +178,15 @@ async def test_escape_stops_the_reply_even_from_the_sidebar(demo_server, tmp_pat
         await pilot.press("ctrl+b")
         await wait_until(pilot, lambda: app.sidebar.has_focus_within)
 
+        # Esc first closes what is open (issue 15): the sidebar hands focus back ...
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.sidebar.has_focus_within)
+        assert reply.status is Status.STREAMING
+        # ... and the next Esc stops the reply.
         press_now(pilot, "escape")
         await disconnect_of(demo_server, sent)
         await wait_for_reply(pilot)
         assert reply.status is Status.CANCELLED
-
-        # Nothing streams now: Esc goes back to the sidebar, which hands focus back.
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.sidebar.has_focus_within)
 
 
 async def test_escape_with_nothing_streaming_does_nothing(demo_server, tmp_path):

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import Input
+from textual.widgets._toast import Toast
 
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.history import LAST, open_history
@@ -354,13 +356,31 @@ async def test_export_writes_markdown_and_json_without_overwriting(demo_server, 
         "parrotchat-export-me-please.json",
         "parrotchat-export-me-please.md",
     ]
-    assert written[0] == f"Exported “Export me, please!” to {folder / names[2]}"
+    assert written[0] == f"Exported “Export me, please!” to\n{folder / names[2]}"
     markdown = (folder / names[2]).read_text()
     assert "Export me, please!" in markdown and "Here **you** go." in markdown
     assert (folder / names[0]).read_text() == markdown
     data = json.loads((folder / names[1]).read_text())
     assert data["conversation"]["title"] == "Export me, please!"
     assert [m["content"] for m in data["messages"]] == ["Export me, please!", "Here **you** go."]
+
+
+async def test_the_export_notice_keeps_the_path_whole_above_the_prompt(
+    demo_server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the notice writes the home folder as ~
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await chat(pilot, demo_server, "Export me, please!", "Here you go.")
+        await pilot.press("ctrl+p", *"export markdown", "enter")
+        await wait_until(pilot, lambda: len(exported(app)) == 1)
+        await wait_until(pilot, lambda: app.screen.query(Toast), what="the toast")
+        toast = app.screen.query_one(Toast)
+        await wait_until(pilot, lambda: toast.region.height >= 4, what="the toast laid out")
+        whole = Region(0, 0, toast.region.width, toast.region.height)
+        lines = [strip.text.strip("▌ ") for strip in toast.render_lines(whole)]
+        assert "~/exports/parrotchat-export-me-please.md" in lines, lines
+        assert toast.region.bottom <= app.prompt.region.y  # the prompt stays in sight
 
 
 async def test_continue_after_restart_shows_the_conversation_in_the_list(demo_server, tmp_path):

@@ -255,9 +255,9 @@ async def test_a_corrupt_history_shows_a_notice_and_the_chat_still_works(demo_se
     assert path.read_bytes() == garbage
 
 
-def test_resuming_an_unknown_conversation_is_one_line_and_exit_2(clean_env):
+def test_resuming_an_unknown_conversation_is_one_line_and_exit_1(clean_env):
     result = parrotchat("--resume", "42", env=clean_env)
-    assert result.returncode == 2
+    assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0] == "parrotchat: error: there is no conversation 42"
 

@@ -125,3 +125,50 @@ async def test_a_huge_model_list_is_one_sentence_in_the_sidebar(demo_server, tmp
         await wait_until(pilot, lambda: app.sidebar.provider_state("demo") == "error")
         error = app.sidebar.provider_error("demo") or ""
         assert "model list is larger than 8 MB (limits.models_mb)" in error
+
+
+async def test_a_server_without_models_is_pickable_and_a_typed_id_usable(demo_server, tmp_path):
+    from parrotchat.demo import DemoServer
+    from parrotchat.demo.behaviours import HTTPError, Parrot
+
+    with DemoServer(tokens_per_second=None) as local:
+        local.push_models(HTTPError(404), HTTPError(404))
+        config = tmp_path / "multi.toml"
+        config.write_text(f'[providers.local]\nbase_url = "{local.base_url}"\nmodel = "my-model"\n')
+        settings = load_settings(config_path=config, env={}).with_demo_url(demo_server.base_url)
+        app = offline_app(settings, tmp_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            bar = app.sidebar
+            await wait_until(pilot, lambda: bar.provider_state("local") == "error")
+            assert ("local", "my-model") in bar.visible_models()
+            bar.choose("local", "my-model")
+            await wait_until(pilot, lambda: app.session.provider == "local")
+            local.push(Parrot(text="from local"))
+            await send_prompt(pilot, "hi")
+            assert (await wait_for_reply(pilot)).content == "from local"
+            assert local.chat_requests[-1].body["model"] == "my-model"
+
+            await pilot.press("ctrl+b", *"other-id")
+            await wait_until(pilot, lambda: ("local", "other-id") in bar.visible_models())
+            assert ("demo", "other-id") in bar.visible_models()
+            await pilot.press("enter")  # the first "Use other-id on …" line is highlighted
+            await wait_until(pilot, lambda: app.session.model == "other-id", what="the choice")
+
+
+async def test_demo_never_asks_a_hosted_provider_without_a_key(demo_server, tmp_path):
+    from parrotchat.ui.testing import UnreachableClient
+
+    class Watched(UnreachableClient):
+        asked = 0
+
+        async def list_models(self):
+            Watched.asked += 1
+            return await super().list_models()
+
+    app = offline_demo_app(demo_server.base_url, tmp_path, clients={"parrotrouter": Watched()})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await models_loaded(pilot, app)
+        await pilot.pause()
+        assert app.sidebar.provider_state("parrotrouter") == "unasked"
+        assert ("parrotrouter", "openai/gpt-4o-mini") in app.sidebar.visible_models()
+    assert Watched.asked == 0

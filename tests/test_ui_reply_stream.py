@@ -139,7 +139,7 @@ async def test_retrying_shows_a_notice_until_the_first_token():
     reply.begin()
     reply.feed(Retrying(1, 0.5, "The server is busy (503)."))
     await stream.flush()
-    notice = "The server is busy (503). Retrying in 0.5 s (attempt 1 of 2)."
+    notice = "The server is busy (503); retrying in 1 s (attempt 1 of 2)."
     assert sink.calls[-1] == ("progress", notice)
     reply.feed(TextDelta("ok"))
     await stream.flush()
@@ -170,3 +170,15 @@ def test_stats_line():
     streaming = Message(Role.ASSISTANT, status=Status.STREAMING, ttft=1.0, tokens=11)
     live = format_stats(streaming, elapsed=2.0)
     assert live == "streaming… · TTFT 1.00 s · 11 tokens · 10.0 tok/s"
+
+
+def test_stats_show_no_rate_over_a_few_ms_and_no_zero_cost():
+    # A cached answer: 200 tokens within 2 ms would read "99500.0 tok/s".
+    quick = Message(Role.ASSISTANT, status=Status.COMPLETE, ttft=0.3, duration=0.302, tokens=200)
+    quick.usage = Usage(completion_tokens=200, cost=0.00002)
+    assert format_stats(quick) == "TTFT 0.30 s · 200 tokens · <$0.0001"
+    few = Message(Role.ASSISTANT, status=Status.COMPLETE, ttft=0.1, duration=3.1, tokens=3)
+    assert "tok/s" not in format_stats(few)
+    assert quick.tokens_per_second is None  # print mode's --stats too
+    slow = Message(Role.ASSISTANT, status=Status.STREAMING, ttft=1.0, tokens=11)
+    assert "tok/s" not in format_stats(slow, elapsed=1.2)

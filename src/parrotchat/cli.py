@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(separated by a blank line; nothing if the answer fails)",
     )
     add(
+        "--no-history",
+        action="store_true",
+        help="print mode: keep this turn out of the history (config: print_history = false)",
+    )
+    add(
         "--raw",
         action="store_true",
         help="print mode: pass control characters through instead of neutralising them",
@@ -179,9 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             resume=args.resume,
             attach=args.attach,
             extract_code=args.extract_code,
+            keep=settings.print_history and not args.no_history,
         )
-    if args.stats or args.raw or args.attach or args.extract_code:
-        parser.error("--stats, --raw, -a/--attach and --extract-code go with -p/--print")
+    if args.stats or args.raw or args.attach or args.extract_code or args.no_history:
+        parser.error(
+            "--stats, --raw, -a/--attach, --extract-code and --no-history go with -p/--print"
+        )
     from parrotchat.tui import run_tui
 
     return run_tui(settings, paths, args.resume)

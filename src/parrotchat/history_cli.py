@@ -216,6 +216,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SEARCH_OPTIONS = ("-n", "-h", "--help")
+
+
+def _search_words_last(argv: list[str]) -> list[str]:
+    """`search -foo` looks for `-foo`: a search word that starts with `-` (and is not one of
+    search's options) is put after `--`, so argparse does not take it for an option."""
+    if not argv or argv[0] != "search" or "--" in argv:
+        return argv
+    options: list[str] = []
+    words: list[str] = []
+    rest = iter(argv[1:])
+    for word in rest:
+        if word == "-n":
+            options += [word, next(rest, "")]
+        elif word in _SEARCH_OPTIONS or (word.startswith("-n") and word[2:].isdigit()):
+            options.append(word)
+        else:
+            words.append(word)
+    return ["search", *options, "--", *words] if words else argv
+
+
 def main(
     argv: Sequence[str],
     *,
@@ -238,7 +259,7 @@ def main(
         tz: The time zone of printed times; the local one when None.
         busy_timeout: Seconds to wait for another process's lock before giving up.
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_search_words_last(list(argv)))
     context = Context(
         history_path=history_path,
         stdin=stdin or sys.stdin,

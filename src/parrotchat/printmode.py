@@ -1,8 +1,9 @@
 """Print mode: stream one answer to stdout, everything else to stderr, with exit codes.
 
 stdout carries only the answer text; reasoning, tool calls, notices, retries, `--stats` and
-errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept), 2 usage (an
-unknown conversation, a file that cannot be attached), 130 interrupted (Ctrl+C), 143 and 129
+errors go to stderr. Exit codes: 0 answered, 1 failed (partial answer kept) or no such
+conversation to continue, 2 usage (a file that cannot be attached; a conversation held with a
+provider that is not configured: pass `--provider`), 130 interrupted (Ctrl+C), 143 and 129
 stopped by SIGTERM and SIGHUP (the answer so far is stored, interrupted). The turn is stored
 in the history as it streams.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +25,14 @@ from parrotchat.core.attachments import Attachment, AttachmentError, read_attach
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
-from parrotchat.core.session import ChatSession, Reply, resumed_settings
+from parrotchat.core.session import ChatSession, ProviderMissing, Reply, resumed_settings
 from parrotchat.exit_signals import exit_code, interrupted_sentence, on_exit_signals, signal_name
 from parrotchat.sanitize import neutralize
 
 __all__ = ["run_print_mode"]
+
+_COUNTDOWN = re.compile(r"retrying (in \d+ s|now)")
+"""The part of a retry's notice that counts down."""
 
 
 def run_print_mode(
@@ -43,6 +48,7 @@ def run_print_mode(
     resume: int | None = None,
     attach: Sequence[Path] = (),
     extract_code: bool = False,
+    keep: bool = True,
 ) -> int:
     """Answer `prompt` (plus piped stdin, plus the files in `attach`) and return the exit code.
 
@@ -51,6 +57,8 @@ def run_print_mode(
         resume: The conversation to continue (an id, or `LAST`); None starts a new one.
         attach: Files to attach (`-a`), read relative to the working folder.
         extract_code: Print only the answer's code blocks, once it is complete (`-x`).
+        keep: Store the turn in the history (`--no-history`, `print_history = false`: not;
+            a conversation to resume is still read from it).
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -73,7 +81,10 @@ def run_print_mode(
         history, resumed = open_history(paths.history if paths else None, resume)
     except NoConversation as error:
         printer.error(str(error))
-        return 2
+        return 1  # as `parrotchat export`: a conversation that is not there
+    if not keep:
+        history.close_now()
+        history = History()  # the turn lives in memory only
     history.attach(printer.history_unavailable)
     error_log = ErrorLog(paths.log_dir if paths else None)
     try:
@@ -121,6 +132,8 @@ async def _answer(
     stats: bool,
 ) -> int:
     demo = None
+    if resumed is not None:
+        await _find_provider(settings, resumed[0].provider)
     # The provider the turn goes to: a resumed conversation's own, unless a flag chose one.
     active = resumed_settings(settings, resumed[0]).active if resumed else settings.active
     if active.is_demo and active.base_url.startswith("builtin:"):
@@ -130,6 +143,7 @@ async def _answer(
         await demo.start()
         settings = settings.with_demo_url(demo.base_url)
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
+    new = resumed is None
     session.attach(_PrintView(printer))
     signals: list[int] = []
 
@@ -140,10 +154,15 @@ async def _answer(
 
     remove_handlers = on_exit_signals(stopped_by)
     try:
-        reply = await session.send(text, attachments)
+        try:
+            reply = await session.send(text, attachments)
+        except ProviderMissing as missing:
+            printer.error(missing.sentence("choose one with --provider (and --model)"))
+            return 2
         if signals:  # it came while the prompt was being stored
             session.end_replies(Status.INTERRUPTED, interrupted_sentence(signals[0]))
         message = await session.wait(reply)
+        session.forget_empty_failure(reply, new=new)  # a failure with no output is not kept
         if reply.task is not None and not reply.task.cancelled():
             error = reply.task.exception()
             if error is not None:
@@ -166,6 +185,17 @@ async def _answer(
     if stats:
         printer.stats(message)
     return 0
+
+
+async def _find_provider(settings: Settings, provider: str | None) -> None:
+    """A resumed conversation's provider that is not configured may be a server found on
+    this machine (as the TUI finds them): look for it, once, only then."""
+    if not provider or provider in settings.providers or settings.set_by_flag("provider"):
+        return
+    from parrotchat.api.discovery import discover
+
+    for server in await discover(settings.local_ports()):
+        settings.add_found(server)
 
 
 class _PrintView:
@@ -200,6 +230,7 @@ class _Printer:
         self.raw = raw
         self._last = "\n"
         self._in_reasoning = False
+        self._notice_key: str | None = None
 
     def on_text(self, text: str) -> None:
         self._end_reasoning()
@@ -218,9 +249,12 @@ class _Printer:
         """Tool calls are printed whole, when the reply ends."""
 
     def on_notice(self, text: str | None) -> None:
-        if text is not None:
+        # A retry's countdown changes its notice every second: stderr gets it once.
+        key = None if text is None else _COUNTDOWN.sub("", text)
+        if text is not None and key != self._notice_key:
             self._end_reasoning()
             self.note(text)
+        self._notice_key = key
 
     def on_end(self, message: Message) -> None:
         self._end_reasoning()

@@ -25,8 +25,9 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
     try:
         history, resumed = open_history(paths.history, resume)
     except NoConversation as error:
+        # One rule with `parrotchat export`: a conversation that is not there is exit 1.
         print(f"parrotchat: error: {error}", file=sys.stderr)
-        return 2
+        return 1
     # The demo provider is always listed in the sidebar, so its server always runs.
     with DemoServer() as demo:
         settings = settings.with_demo_url(demo.base_url)

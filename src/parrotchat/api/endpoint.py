@@ -28,6 +28,8 @@ class Endpoint:
     api_key: str | None = field(default=None, repr=False)
     key_source: str | None = None
     """Where the key was read from, for hints (e.g. `environment variable PARROTCHAT_API_KEY`)."""
+    key_note: str | None = None
+    """Why a key was withheld, if one was (e.g. `PARROTCHAT_API_KEY belongs to https://...`)."""
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     """Extra headers for every request to this provider (may hold credentials: not in repr)."""
     connect_timeout: float = 10.0

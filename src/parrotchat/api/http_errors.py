@@ -93,6 +93,13 @@ def _clip(text: str, limit: int = 200) -> str:
 def _key_hint(endpoint: Endpoint) -> str:
     if endpoint.api_key and endpoint.key_source:
         return f"check the API key from {endpoint.key_source}"
+    if endpoint.key_note:
+        # Withheld on purpose (a key of another server): say so, not that none is set.
+        return (
+            f"no API key was sent to provider '{endpoint.name}' ({endpoint.key_note}, so it"
+            " is not sent to this URL): set a key for this server"
+            " (run `parrotchat --show-config` to see where keys are read from)"
+        )
     return (
         f"no API key is set for provider '{endpoint.name}': set one "
         "(run `parrotchat --show-config` to see where it is read from)"

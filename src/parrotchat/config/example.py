@@ -28,6 +28,12 @@ escape_delay_ms = 10
 # At start-up, list the servers running on this machine (Ollama, LM Studio, llama.cpp,
 # vLLM on their usual ports; 127.0.0.1 only, never with a key). false turns it off.
 discover_local = true
+# Keep print mode's turns (`parrotchat -p`) in the history and the Chats list; false keeps
+# them out (as --no-history does for one run).
+print_history = true
+# The TUI's theme: any Textual theme name (textual-dark, nord, gruvbox, textual-light, ...).
+# Leave it out to keep the theme chosen last in the palette (Ctrl+P, "Change theme").
+# theme = "nord"
 
 [timeouts]
 # Seconds to wait for the connection to open.

@@ -74,6 +74,8 @@ def load_settings(
         warnings=merge.warnings,
         model_explicit=merge.sources["model"] != "default",
         discover_local=merge.scalar("discover_local", default=True),
+        print_history=merge.scalar("print_history", default=True),
+        theme=merge.scalar("theme"),
         discovery_ports=tuple(merge.data.get("discovery", {}).get("ports", ())),
     )
 

@@ -76,6 +76,8 @@ _FILE_SCHEMA: dict[str, Any] = {
     "limits": _LIMITS_SCHEMA,
     "attachments": _ATTACHMENTS_SCHEMA,
     "discover_local": _flag,
+    "print_history": _flag,
+    "theme": _name,
     "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }

@@ -136,6 +136,10 @@ class Settings:
     """Look for servers running on this machine at start-up (config `discover_local`)."""
     discovery_ports: tuple[int, ...] = ()
     """Ports to look on besides the usual ones (config `[discovery] ports`)."""
+    theme: str | None = None
+    """The TUI's theme (config `theme`, any Textual theme name); None: the one chosen last."""
+    print_history: bool = True
+    """Keep print mode's turns in the history (config `print_history`; `--no-history`)."""
 
     def set_by_flag(self, key: str) -> bool:
         """True if a command-line flag chose `key` (`--model`, `--demo`...) for this run."""
@@ -174,6 +178,7 @@ class Settings:
             base_url=config.base_url,
             api_key=config.api_key,
             key_source=config.key_source if config.api_key else None,
+            key_note=None if config.api_key else config.key_note,
             headers=dict(config.headers),
             connect_timeout=self.timeouts.connect,
             read_timeout=self.timeouts.read,

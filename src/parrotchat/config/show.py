@@ -66,6 +66,12 @@ def show_config(settings: Settings) -> str:
         _row("limits", limits),
         _row("attachments", attachments),
         _row("discover local", _discovery_text(settings), src("discover_local")),
+        _row("print history", "on" if settings.print_history else "off", src("print_history")),
+        _row(
+            "theme",
+            _show_value(settings.theme) if settings.theme else "the one used last",
+            src("theme"),
+        ),
         "",
         "providers:",
     ]

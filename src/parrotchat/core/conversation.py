@@ -15,7 +15,30 @@ from typing import Any
 from parrotchat.api.events import ToolCall, Usage
 from parrotchat.core.attachments import Attachment, join_contents, request_content
 
-__all__ = ["Conversation", "Message", "Role", "Status", "active_path"]
+__all__ = [
+    "RATE_MIN_SECONDS",
+    "RATE_MIN_TOKENS",
+    "Conversation",
+    "Message",
+    "Role",
+    "Status",
+    "active_path",
+    "token_rate",
+]
+
+RATE_MIN_SECONDS = 0.5
+"""A rate over a shorter span (a cached answer in a few ms) says nothing: none is shown."""
+RATE_MIN_TOKENS = 5
+"""Nor over fewer tokens than this."""
+
+
+def token_rate(tokens: int, ttft: float | None, until: float | None) -> float | None:
+    """Tokens a second from the first token to `until` (seconds since the request); None
+    when the span or the count is too small to mean anything."""
+    if ttft is None or until is None or tokens < RATE_MIN_TOKENS:
+        return None
+    span = until - ttft
+    return (tokens - 1) / span if span >= RATE_MIN_SECONDS else None
 
 
 class Role(StrEnum):
@@ -64,10 +87,7 @@ class Message:
 
     @property
     def tokens_per_second(self) -> float | None:
-        if self.ttft is None or self.duration is None or self.tokens <= 1:
-            return None
-        span = self.duration - self.ttft
-        return (self.tokens - 1) / span if span > 0 else None
+        return token_rate(self.tokens, self.ttft, self.duration)
 
     def to_request(self) -> dict[str, Any] | None:
         """The message as the server expects it, or None if it adds nothing to the history."""

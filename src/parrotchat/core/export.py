@@ -17,6 +17,7 @@ from parrotchat.core.attachment_export import (
     attachments_to_markdown,
 )
 from parrotchat.core.conversation import Message, Role, Status, active_path
+from parrotchat.core.headings import shift_headings
 from parrotchat.core.records import ConversationRecord
 from parrotchat.sanitize import format_controls, neutralize
 
@@ -411,7 +412,8 @@ def _message_lines(messages: list[Message], tz: tzinfo | None) -> list[str]:
             quoted = "\n".join("> " + line for line in message.reasoning.splitlines())
             lines += ["> **Reasoning**", ">", quoted, ""]
         if message.content:
-            lines += [message.content, ""]
+            # A reply's own `# Heading` goes under this `## Role` heading, not beside it.
+            lines += [shift_headings(message.content, 2), ""]
         lines += attachments_to_markdown(message.attachments)
         for call in message.tool_calls:
             lines += [f"Tool call `{call.name}`:", "", "```json", call.arguments, "```", ""]

@@ -321,6 +321,10 @@ class History:
         """Queue the removal of one message (a retry replaces it)."""
         self.submit(Store.delete_message, message_id)
 
+    def forget(self, conversation_id: int) -> None:
+        """Queue the removal for good of a conversation with nothing worth keeping."""
+        self.submit(Store.forget, conversation_id)
+
     async def recent(self, limit: int = LIST_LIMIT) -> list[ConversationRecord] | None:
         """The conversations not in the trash, most recently active first."""
         return await self.ask(Store.list_conversations, limit)

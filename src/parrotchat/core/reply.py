@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,12 +92,23 @@ class ReplyRecorder(Protocol):
         """Called once, when the reply has ended in any way."""
 
 
-def retry_notice(event: Retrying) -> str:
-    """The one sentence shown while a failed request waits to be sent again."""
-    return (
-        f"{event.reason} Retrying in {event.delay:.1f} s "
-        f"(attempt {event.attempt} of {event.limit})."
-    )
+def retry_notice(event: Retrying, remaining: float | None = None) -> str:
+    """The one sentence shown while a failed request waits to be sent again, counting down.
+
+    `retry_notice(Retrying(1, 2.0, "Rate limited (429); wait a moment and try again."))`
+    reads `Rate limited (429); retrying in 2 s (attempt 1 of 2).`: the reason's own advice
+    (to try again) goes, since parrotchat is doing just that.
+
+    Args:
+        remaining: Seconds left to wait (default: the whole delay); 0 once the request is
+            on its way again.
+    """
+    cause = event.reason.strip().rstrip(".")
+    if "; " in cause:
+        cause = cause.rsplit("; ", 1)[0]
+    left = event.delay if remaining is None else remaining
+    when = f"retrying in {math.ceil(left - 1e-9)} s" if left > 0 else "retrying now"
+    return f"{cause}; {when} (attempt {event.attempt} of {event.limit})."
 
 
 class ReplyBuilder:
@@ -136,6 +148,8 @@ class ReplyBuilder:
         self._started: float | None = None
         self._ended = False
         self._checkpoints = Checkpoints(checkpoint_every)
+        self._retry: tuple[Retrying, float] | None = None
+        """The retry on its way and when it is sent, until the first token."""
 
     @property
     def ended(self) -> bool:
@@ -176,6 +190,7 @@ class ReplyBuilder:
             case Usage():
                 self._record_usage(event)
             case Retrying():
+                self._retry = (event, self._clock() + event.delay)
                 self._set_notice(retry_notice(event))
             case Finished():
                 if event.usage is not None:
@@ -246,6 +261,12 @@ class ReplyBuilder:
             name = type(error).__name__
             self.end(Status.ERROR, f"Unexpected error while streaming a reply ({name}).")
 
+    def tick(self) -> None:
+        """Count a retry's wait down in its notice (call a few times a second)."""
+        if self._retry is not None and not self._ended:
+            event, at = self._retry
+            self._set_notice(retry_notice(event, max(0.0, at - self._clock())))
+
     def _set_notice(self, notice: str | None) -> None:
         if notice == self.notice:
             return
@@ -257,6 +278,7 @@ class ReplyBuilder:
         message = self.message
         if message.ttft is None and self._started is not None:
             message.ttft = self._clock() - self._started
+            self._retry = None
             self._set_notice(None)
         if message.usage is None or message.usage.completion_tokens is None:
             message.tokens += 1

@@ -35,6 +35,7 @@ __all__ = [
     "UNDO_SECONDS",
     "ChatSession",
     "DeletedConversation",
+    "ProviderMissing",
     "Reply",
     "SessionView",
     "resumed_settings",
@@ -42,10 +43,32 @@ __all__ = [
 
 RETRYABLE = (Status.CANCELLED, Status.ERROR, Status.INTERRUPTED)
 """The ways a reply can end that Retry (Ctrl+R) offers to ask again for."""
+TICK_SECONDS = 0.25
+"""How often a retry's countdown is brought up to date while the reply waits for it."""
 UNDO_SECONDS = 8.0
 """How long a deleted conversation can be brought back (it stays in the trash anyway)."""
 TITLE_LENGTH = 200
 """The longest title kept for a conversation, in characters."""
+
+
+class ProviderMissing(Exception):
+    """The conversation was held with a provider that is not configured (nor found on this
+    machine): nothing is sent until the user chooses a model."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(provider)
+        self.provider = provider
+
+    def sentence(self, how: str, *, refused: bool = True) -> str:
+        """One sentence saying what is missing (and, if `refused`, that nothing was sent),
+        ending with `how` to choose a model."""
+        from parrotchat.sanitize import neutralize
+
+        outcome = ", so nothing was sent" if refused else ""
+        return (
+            f"This conversation was held with the provider {neutralize(self.provider)},"
+            f" which is not configured{outcome}; {how}."
+        )
 
 
 def resumed_settings(settings: Settings, record: ConversationRecord) -> Settings:
@@ -62,6 +85,11 @@ def resumed_settings(settings: Settings, record: ConversationRecord) -> Settings
     if not settings.set_by_flag("system_prompt"):
         changes["system_prompt"] = record.system_prompt
     return dataclasses.replace(settings, **changes)
+
+
+def _gone(settings: Settings, provider: str) -> bool:
+    """True if `provider` is not configured and no flag chose the provider for this run."""
+    return provider not in settings.providers and not settings.set_by_flag("provider")
 
 
 class SessionView(Protocol):
@@ -190,6 +218,10 @@ class ChatSession:
             record, messages = resumed
             restored = resumed_settings(settings, record)
             provider, model = restored.provider, restored.model
+            if record.provider and _gone(settings, record.provider):
+                # Never sent elsewhere without a word: it stays on its own provider, and
+                # `send` refuses until the user chooses a model (or the provider is found).
+                provider, model = record.provider, record.model or model
             self.conversation = Conversation.from_tree(
                 restored.system_prompt, list(messages), record.active_leaf
             )
@@ -209,6 +241,16 @@ class ChatSession:
     def select(self, provider: str, model: str) -> None:
         """Send the next request to `model` on `provider` (the conversation carries on)."""
         self.provider, self.model = provider, model
+
+    @property
+    def missing_provider(self) -> str | None:
+        """The provider the next request would go to, if it is not configured (a reopened
+        conversation's, no longer in the config and not found on this machine); else None."""
+        return self.provider if self.provider not in self.settings.providers else None
+
+    def _check_provider(self) -> None:
+        if (missing := self.missing_provider) is not None:
+            raise ProviderMissing(missing)
 
     def client_for(self, provider: str) -> ChatClient | None:
         """The client of `provider`, created on first use; None if it cannot be reached."""
@@ -236,7 +278,11 @@ class ChatSession:
         turn and start its reply.
 
         A reply still streaming is stopped first; its partial answer stays in the history.
+
+        Raises:
+            ProviderMissing: The conversation's provider is not configured; nothing is sent.
         """
+        self._check_provider()
         self.stop()
         user = self.conversation.add(Message(Role.USER, text, attachments=list(attachments)))
         await self.view.show_message(user)
@@ -269,6 +315,7 @@ class ChatSession:
         failed = self.retryable_reply()
         if failed is None:
             return None
+        self._check_provider()
         if failed.content or failed.reasoning or failed.tool_calls:
             return await self.regenerate(len(self.conversation.messages) - 1)
         latest = self.latest
@@ -290,6 +337,7 @@ class ChatSession:
             index = max((n for n, m in enumerate(messages) if m.role is Role.ASSISTANT), default=-1)
         if not 0 <= index < len(messages) or messages[index].role is not Role.ASSISTANT:
             return None
+        self._check_provider()
         self.stop()
         removed = messages[index:]
         return await self._start_reply(at=index, removed=removed)
@@ -301,6 +349,7 @@ class ChatSession:
         messages = self.conversation.messages
         if not 0 <= index < len(messages) or messages[index].role is not Role.USER:
             return None
+        self._check_provider()
         self.stop()
         removed = messages[index:]
         # The edited prompt keeps the files the earlier one carried.
@@ -372,7 +421,39 @@ class ChatSession:
         )
         reply.task.add_done_callback(lambda _task: self._reply_done(reply))
         self._checkpoint_later(reply)
+        self._tick_later(reply)
         return reply
+
+    def _tick_later(self, reply: Reply) -> None:
+        """Count down a retry's wait in the reply's notice, until the first token or the end."""
+
+        def tick() -> None:
+            if not reply.ended and reply.message.ttft is None:
+                reply.builder.tick()
+                self._tick_later(reply)
+
+        asyncio.get_running_loop().call_later(TICK_SECONDS, tick)
+
+    def forget_empty_failure(self, reply: Reply, *, new: bool) -> bool:
+        """Forget the turn of `reply` if it ended without a word (failed or stopped, nothing
+        in it): print mode keeps no such runs. `new`: the conversation was started for this
+        turn, so it goes too. True if something was forgotten."""
+        message = reply.message
+        if message.status is Status.COMPLETE or not reply.ended:
+            return False
+        if message.content or message.reasoning or message.tool_calls:
+            return False
+        if self.conversation_id is None:
+            return False
+        if new:
+            self.history.forget(self.conversation_id)
+            return True
+        reply.recorder.discard()
+        messages = self.conversation.messages
+        prompt = messages[-2] if len(messages) >= 2 and messages[-1] is message else None
+        if prompt is not None and prompt.role is Role.USER and prompt.id is not None:
+            self.history.delete_message(prompt.id)
+        return True
 
     def _checkpoint_later(self, reply: Reply) -> None:
         """Save a reply's text every `CHECKPOINT_SECONDS` while it streams, also when the
@@ -442,8 +523,9 @@ class ChatSession:
 
         Returns:
             The conversation as stored (`Resumed`: every branch; `self.conversation.messages`
-            is the path shown), and a sentence if its provider is no longer configured (it
-            goes on with the current one); None if history is off.
+            is the path shown), and the provider it was held with if that is not configured
+            (it stays the provider: `send` raises `ProviderMissing` until a model is chosen);
+            None if history is off.
 
         Raises:
             HistoryRefused: The conversation is gone, or the database is busy.
@@ -470,13 +552,8 @@ class ChatSession:
         provider, model = record.provider, record.model
         if not provider or not model:
             return None
-        if provider not in self.settings.providers:
-            return (
-                f"This conversation used {provider}, which is no longer configured;"
-                f" it goes on with {self.provider} · {self.model}."
-            )
         self.select(provider, model)
-        return None
+        return self.missing_provider
 
     async def rename(self, conversation_id: int, title: str) -> str:
         """Give a stored conversation a new title; the title as stored.

@@ -454,6 +454,12 @@ class Store:
         """Move the conversation to the trash (undo with `restore`)."""
         self._update_conversation(conversation_id, "deleted_at = ?", (time.time(),))
 
+    def forget(self, conversation_id: int) -> None:
+        """Delete the conversation and its messages for good (no trash): nothing worth keeping
+        was in it. No error if it is gone."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
     def restore(self, conversation_id: int) -> None:
         """Take the conversation out of the trash."""
         self._update_conversation(conversation_id, "deleted_at = NULL", ())

@@ -30,7 +30,12 @@ from parrotchat.core.export_file import ExportFormat, export_conversation
 from parrotchat.core.history import History, HistoryRefused, Resumed
 from parrotchat.core.records import ConversationRecord
 from parrotchat.core.reply import ReplyListener
-from parrotchat.core.session import UNDO_SECONDS, ChatSession, Reply, resumed_settings
+from parrotchat.core.session import (
+    UNDO_SECONDS,
+    ChatSession,
+    ProviderMissing,
+    Reply,
+)
 from parrotchat.exit_signals import exit_code, interrupted_sentence, on_exit_signals
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.attach import Attacher
@@ -50,7 +55,9 @@ from parrotchat.ui.model_sidebar import ModelSidebar
 from parrotchat.ui.prompt_input import PromptInput
 from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
+from parrotchat.ui.shown_path import shown_path
 from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
+from parrotchat.ui.theme_memory import apply_theme
 from parrotchat.ui.welcome import Welcome, welcome_text
 
 __all__ = ["ParrotChatApp", "make_app"]
@@ -74,8 +81,17 @@ class ParrotChatApp(App[None]):
     COMMANDS = App.COMMANDS | {ModelCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, so Esc stops a reply wherever the focus is (the sidebar filter too);
-        # `check_action` lets Esc through to widgets and dialogs when nothing streams.
+        # Esc first closes what is open, then stops the reply. Priority, so it works wherever
+        # the focus is; `check_action` lets Esc through to dialogs, the palette, the sidebar
+        # (its own Esc goes back step by step) and the message cursor, and enables only one.
+        Binding(
+            "escape",
+            "close_sidebar",
+            "Close sidebar",
+            priority=True,
+            id="close_sidebar",
+            tooltip="Close the sidebar that covers the chat",
+        ),
         Binding(
             "escape",
             "stop_reply",
@@ -228,14 +244,18 @@ class ParrotChatApp(App[None]):
         yield ChatFooter()
 
     async def on_mount(self) -> None:
-        self._show_model()
+        self.show_model()
         self.narrow = self.size.width < NARROW_WIDTH
         self.session.attach(self)
         self.history.attach(self._history_unavailable)
         if self.session.conversation_id is not None:
             # A reopened conversation: shown as stored, nothing is sent.
             await self._show_conversation(self.conversation.messages)
+            if (missing := self.session.missing_provider) is not None:
+                self._provider_missing(ProviderMissing(missing), refused=False)
         self.prompt.focus()
+        if (problem := apply_theme(self, self.settings.theme, self.paths.state_dir)) is not None:
+            self.notify(problem, severity="warning", markup=False)
         self.call_after_refresh(heap.settle)
         self.call_after_refresh(find_local_servers, self, self._local_ports)
         self._remove_signal_handlers = on_exit_signals(self._stopped_by_signal)
@@ -303,13 +323,16 @@ class ParrotChatApp(App[None]):
     # --- reactive state ---------------------------------------------------------------------
 
     def watch_provider(self) -> None:
-        self._show_model()
+        self.show_model()
 
     def watch_model(self) -> None:
-        self._show_model()
+        self.show_model()
 
-    def _show_model(self) -> None:
-        self.sub_title = f"{neutralize(self._provider_label())} · {neutralize(self.model)}"
+    def show_model(self) -> None:
+        """Show the provider and model in the header (and whether the provider is missing)."""
+        missing = " (not configured)" if self.session.missing_provider else ""
+        label = neutralize(self._provider_label())
+        self.sub_title = f"{label}{missing} · {neutralize(self.model)}"
 
     def _provider_label(self) -> str:
         """The provider's name, plus its host when an env var or flag moved its base URL."""
@@ -333,20 +356,34 @@ class ParrotChatApp(App[None]):
 
     def watch_show_sidebar(self, show: bool) -> None:
         self.set_class(show, "-sidebar-open")
+        self.refresh_bindings()
 
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
         self.show_sidebar = not narrow
+        # Room for every key of the footer at 80 columns (`^end Follow` was cut to `^en`):
+        # the palette's hint goes (Ctrl+P still opens it; F1 lists it).
+        for footer in self.query(ChatFooter).results(ChatFooter):
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True)
 
     def on_resize(self, event: events.Resize) -> None:
         self.narrow = event.size.width < NARROW_WIDTH
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Stop only while a reply streams, and Retry only when there is one to retry."""
-        if action == "stop_reply":
-            # Not while a message has the focus: Esc takes the reader back to the prompt first.
-            on_message = isinstance(self.screen.focused, MessageView)
-            return self.streaming and self.screen is self.screen_stack[0] and not on_message
+        if action in ("stop_reply", "close_sidebar"):
+            main = self.screen is self.screen_stack[0]
+            focused = self.screen.focused
+            in_sidebar = focused is not None and any(
+                node.id == "sidebar" for node in focused.ancestors_with_self
+            )
+            covering = self.narrow and self.show_sidebar
+            if action == "close_sidebar":
+                return main and covering and not in_sidebar
+            # Not while a message or the sidebar has the focus: their Esc goes back first.
+            on_message = isinstance(focused, MessageView)
+            return self.streaming and main and not (on_message or in_sidebar or covering)
         if action == "retry":
             messages = self.conversation.messages
             return not self.streaming and bool(messages) and messages[-1].role is Role.ASSISTANT
@@ -454,14 +491,38 @@ class ParrotChatApp(App[None]):
         editing, self.editing = self.editing, None
         if editing is not None and editing in self.conversation.messages:
             self._show_editing()
-            await self.session.edit(self.conversation.messages.index(editing), event.text)
+            index = self.conversation.messages.index(editing)
+            try:
+                await self.session.edit(index, event.text)
+            except ProviderMissing as missing:
+                self.refused(missing, event.text)
         else:
             self._show_editing()
             await self.attacher.send(event.text)
 
     async def send(self, text: str) -> None:
-        """Send `text` as the next user turn and stream the reply (a streaming one stops)."""
-        await self.session.send(text)
+        """Send `text` as the next user turn and stream the reply (a streaming one stops).
+
+        Refused while the conversation's provider is not configured: the text goes back
+        into the prompt, and a notice says how to choose a model.
+        """
+        try:
+            await self.session.send(text)
+        except ProviderMissing as missing:
+            self.refused(missing, text)
+
+    def refused(self, missing: ProviderMissing, text: str) -> None:
+        """A send was refused (the provider is missing): say how to choose, keep `text`."""
+        self._provider_missing(missing)
+        prompt = self.prompt
+        if not prompt.text:
+            prompt.load_text(text)
+            prompt.move_cursor(prompt.document.end)
+
+    def _provider_missing(self, missing: ProviderMissing, *, refused: bool = True) -> None:
+        """Say that the conversation's provider is not configured, and how to choose."""
+        how = f"choose a model in the sidebar ({self._key_of('toggle_sidebar', 'ctrl+b')})"
+        self.notify(missing.sentence(how, refused=refused), severity="warning", markup=False)
 
     def stop_reply(self) -> None:
         """Cancel the reply that is streaming, if any: its connection closes at once."""
@@ -471,13 +532,29 @@ class ParrotChatApp(App[None]):
         """Esc: stop the reply; the partial answer stays, marked cancelled."""
         self.stop_reply()
 
+    def action_close_sidebar(self) -> None:
+        """Esc while the sidebar covers the chat (a narrow screen): close it first."""
+        self.show_sidebar = False
+        self.prompt.focus()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C with nothing selected: stop the reply if one streams (as Esc does), else
+        say how to quit (Textual's hint). A selection is copied before this is reached."""
+        if self.streaming:
+            self.stop_reply()
+        else:
+            super().action_help_quit()
+
     async def action_retry(self) -> None:
         """Ctrl+R: ask again for the last reply (with the model now chosen); the earlier answer
         stays as an alternative (an empty failed one is replaced)."""
-        if self.session.retryable_reply() is not None:
-            await self.session.retry()
-        else:
-            await self.session.regenerate()
+        try:
+            if self.session.retryable_reply() is not None:
+                await self.session.retry()
+            else:
+                await self.session.regenerate()
+        except ProviderMissing as missing:
+            self._provider_missing(missing)
 
     # --- branches ---------------------------------------------------------------------------
 
@@ -497,7 +574,10 @@ class ParrotChatApp(App[None]):
             prompt.move_cursor(prompt.document.end)
         elif event.action == "regenerate":
             self.prompt.focus()
-            await self.session.regenerate(index)
+            try:
+                await self.session.regenerate(index)
+            except ProviderMissing as missing:
+                self._provider_missing(missing)
         elif event.action == "switch":
             if self.streaming:
                 self.notify("Wait for the reply to end, or stop it (Esc), to switch.")
@@ -586,11 +666,11 @@ class ParrotChatApp(App[None]):
         if opened is None:
             self.notify("History is unavailable, so nothing can be opened.", severity="warning")
             return
-        _loaded, notice = opened
+        _loaded, missing = opened
         self._abandon_streams()  # the session stopped and saved them
-        if notice is not None:
-            self.notify(neutralize(notice), severity="warning", markup=False)
         self._follow_session_model()
+        if missing is not None:
+            self._provider_missing(ProviderMissing(missing), refused=False)
         await self._show_conversation(self.conversation.messages)
         self._back_to_prompt()
 
@@ -671,8 +751,9 @@ class ParrotChatApp(App[None]):
                 markup=False,
             )
             return
+        # The path on a line of its own, so a toast never breaks it mid-word if it fits.
         self.notify(
-            f"Exported “{short_title(record.title)}” to {neutralize(str(path))}",
+            f"Exported “{short_title(record.title)}” to\n{shown_path(path)}",
             timeout=10,
             markup=False,
         )
@@ -883,10 +964,11 @@ def make_app(
             none, OSC 52 only.
     """
     current = None
-    if resumed is not None:
-        restored = resumed_settings(settings, resumed[0])
-        current = (restored.provider, restored.model)
-    elif not settings.model_explicit and not settings.set_for_this_run("provider"):
+    if (
+        resumed is None
+        and not settings.model_explicit
+        and not settings.set_for_this_run("provider")
+    ):
         # `--demo`, `--provider` and `--model` are choices for this run: they beat the memory.
         last = load_last_model(paths.state_dir)
         if last is not None and last[0] in settings.providers:

@@ -23,6 +23,7 @@ from parrotchat.core.attachments import (
     read_attachment,
     read_attachments,
 )
+from parrotchat.core.session import ProviderMissing
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.attachment_chips import AttachmentChip, AttachmentTray
 from parrotchat.ui.file_picker import FilePicker
@@ -174,9 +175,13 @@ class Attacher:
                 app.prompt.load_text(text)
                 app.prompt.move_cursor(app.prompt.document.end)
             return
+        try:
+            await app.session.send(text, fresh)
+        except ProviderMissing as missing:
+            app.refused(missing, text)  # the chips stay for the next try
+            return
         await self.tray.clear()
         app.prompt.has_attachments = False
-        await app.session.send(text, fresh)
 
 
 def _remove_at(prompt: PromptInput) -> None:

@@ -257,7 +257,7 @@ class ConversationSidebar(SearchListPane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "focus_list", "Chats", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back", tooltip="Back: the search box, then the prompt"),
     ]
 
     @dataclass

@@ -40,6 +40,7 @@ async def _find(app: ParrotChatApp, ports: dict[int, str]) -> None:
                 app.sidebar.add_provider(name, client, models=server.models, note=FOUND_NOTE)
                 listed[name] = {model.id for model in server.models}
         if listed:
+            app.show_model()  # a reopened conversation's provider may be back
             _back_to_last_model(app, listed)
             _tell_in_welcome(app)
     except Exception as error:

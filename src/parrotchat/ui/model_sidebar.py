@@ -47,7 +47,7 @@ __all__ = [
 _GUTTER = 2
 """Cells left of every model line: the current-model mark lives there."""
 
-LoadState = Literal["loading", "ready", "error"]
+LoadState = Literal["loading", "ready", "error", "unasked"]
 """Where a provider's model list stands."""
 
 
@@ -211,13 +211,24 @@ def _entry(provider: str, info: ModelInfo) -> _Entry:
     )
 
 
-def _unlisted_entry(provider: str, model: str) -> _Entry:
+def _unlisted_entry(provider: str, model: str, detail: str = "not listed by the server") -> _Entry:
     return _Entry(
         provider=provider,
         model=model,
         label=one_line(model),
-        detail="not listed by the server",
+        detail=detail,
         haystack=model.casefold(),
+    )
+
+
+def _typed_entry(provider: str, model: str) -> _Entry:
+    """ "Use `my-model` on local": a model id typed in the filter, sent as typed."""
+    return _Entry(
+        provider=provider,
+        model=model,
+        label=f"Use {one_line(model)} on {one_line(provider)}",
+        detail="as typed",
+        haystack="",
     )
 
 
@@ -285,7 +296,7 @@ class ModelSidebar(SearchListPane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "focus_list", "Models", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "back", "Back", tooltip="Back: the search box, then the prompt"),
     ]
 
     @dataclass
@@ -324,6 +335,8 @@ class ModelSidebar(SearchListPane):
         sources: Mapping[str, ModelSource],
         current: tuple[str, str] | None = None,
         *,
+        configured: Mapping[str, str] | None = None,
+        unasked: Mapping[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -333,6 +346,11 @@ class ModelSidebar(SearchListPane):
         Args:
             sources: Provider name -> client, in configuration order.
             current: The `(provider, model)` in use, if any.
+            configured: Provider name -> its model in the configuration: listed even when
+                the server lists no models (a server without `/models`).
+            unasked: Provider name -> why its models are not asked for (a hosted provider
+                with no key: `--demo` and a first start never reach for the network); its
+                configured model is listed all the same.
             name: The widget's name.
             id: The widget's id.
             classes: CSS classes.
@@ -342,6 +360,8 @@ class ModelSidebar(SearchListPane):
         self._providers: dict[str, _ProviderModels] = {
             provider: _ProviderModels() for provider in self._sources
         }
+        self._configured: dict[str, str] = dict(configured or {})
+        self._unasked: dict[str, str] = dict(unasked or {})
         self._notes: dict[str, str] = {}
         """A line under a provider's name, e.g. "found on this machine"."""
         self._options: dict[tuple[str, str, bool], _ModelOption] = {}
@@ -365,6 +385,9 @@ class ModelSidebar(SearchListPane):
         self._generation += 1
         self._options.clear()
         for provider, source in self._sources.items():
+            if provider in self._unasked:
+                self._providers[provider] = _ProviderModels(state="unasked")
+                continue
             self._providers[provider] = _ProviderModels()
             self._load_models(provider, source, self._generation)
         self._rebuild()
@@ -480,9 +503,15 @@ class ModelSidebar(SearchListPane):
         """The provider's entries, with the current model first when the server omits it."""
         group = self._providers[provider]
         current = self.current
-        if current and current[0] == provider and current[1] not in group.infos:
-            return [_unlisted_entry(provider, current[1]), *group.entries]
-        return group.entries
+        entries = group.entries
+        configured = self._configured.get(provider)
+        if group.state != "loading" and configured and configured not in group.infos:
+            # A server without `/models` (or one that leaves it out): still pickable.
+            entries = [_unlisted_entry(provider, configured, "configured model"), *entries]
+        unlisted = current and current[0] == provider and current[1] not in group.infos
+        if current and unlisted and current[1] != configured:
+            entries = [_unlisted_entry(provider, current[1]), *entries]
+        return entries
 
     def _option(self, entry: _Entry) -> _ModelOption:
         current = self.current == (entry.provider, entry.model)
@@ -500,7 +529,7 @@ class ModelSidebar(SearchListPane):
             entries = [
                 e for e in self._group_entries(provider) if matches_filter(e.haystack, words)
             ]
-            if words and group.state == "ready" and not entries:
+            if words and group.state in ("ready", "unasked") and not entries:
                 continue
             count = len(group.entries)
             tally = f"  {count} model{'s' * (count != 1)}" if group.state == "ready" else ""
@@ -514,6 +543,8 @@ class ModelSidebar(SearchListPane):
                 options.append(_note("loading models…", "italic $text-muted"))
             elif group.state == "error":
                 options.append(_note(group.error or "", "$text-error", mark="⚠"))
+            elif group.state == "unasked":
+                options.append(_note(self._unasked[provider], "italic $text-muted"))
             elif not group.entries:
                 options.append(_note("no models listed", "italic $text-muted"))
             options.extend(self._option(entry) for entry in entries)
@@ -522,6 +553,12 @@ class ModelSidebar(SearchListPane):
             options.append(
                 Option(Content.styled("No model matches the filter.", "$text-muted"), disabled=True)
             )
+        typed = self.filter_text.strip()
+        if len(words) == 1 and not shown:
+            # No model matches: the id can still be used as typed, on any provider.
+            for provider, group in self._providers.items():
+                if group.state != "loading":
+                    options.append(_ModelOption(_typed_entry(provider, typed), current=False))
         return options
 
     def _rebuild(self, *, highlight_first: bool = False, follow_current: bool = False) -> None:

@@ -123,6 +123,13 @@ class PromptInput(TextArea):
             event.prevent_default()
             self.action_submit()
             return
+        if self._bound_here(event.key, "newline"):
+            # Here, not through the binding: a binding runs once the key has bubbled up, after
+            # the keys typed right behind it (`a` Ctrl+J `b` in one read made `ab` + a line).
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
+            return
         if event.is_printable and not self.text and self._bound_here(event.key):
             # Not typed (TextArea's own handler is skipped): the key bubbles up to its binding,
             # so `?` opens the keys screen.
@@ -146,10 +153,13 @@ class PromptInput(TextArea):
         if event.text.strip():
             self.post_message(self.Pasted(self, event.text))
 
-    def _bound_here(self, key: str) -> bool:
-        """True if `key` is one of this prompt's own bindings (after the keymap)."""
+    def _bound_here(self, key: str, action: str | None = None) -> bool:
+        """True if `key` is one of this prompt's own bindings (after the keymap), to `action`
+        if one is given."""
         active = self.app.active_bindings.get(key)
-        return active is not None and active.node is self
+        if active is None or active.node is not self:
+            return False
+        return action is None or active.binding.action == action
 
     def action_focus_messages(self) -> None:
         """Hand the focus to the newest message (the chat log does it)."""

@@ -7,9 +7,9 @@ when `select` returns, which without input is after 100 ms: a lone Esc waits 100
 delay. Here:
 
 - `set_escape_delay` sets the delay the parser waits (it reads it at each ESC);
-- `read_input` is Textual's input loop (`LinuxDriver.run_input_thread`) with one change: `select`
-  waits no longer than the parser's pending deadline, so a lone Esc is delivered the delay after
-  it arrived;
+- `read_input` is Textual's input loop (`LinuxDriver.run_input_thread`) with two changes:
+  `select` waits no longer than the parser's pending deadline, so a lone Esc is delivered the
+  delay after it arrived; and Alt+Enter sent as ESC CR is read as `alt+enter`, not Enter;
 - `quicken_escape` puts both into an app before it runs (Linux and macOS; elsewhere only the
   delay changes).
 
@@ -47,6 +47,13 @@ POLL_SECONDS = 0.1
 how soon it notices it should stop."""
 
 
+ALT_ENTER = "\x1b\r"
+"""What most terminals (xterm, tmux, VTE) send for Alt+Enter: ESC then CR. Textual's parser
+reads it as a plain Enter, which sends the prompt."""
+KITTY_ALT_ENTER = "\x1b[13;3u"
+"""Alt+Enter as the kitty keyboard protocol sends it, which Textual reads as `alt+enter`."""
+
+
 def set_escape_delay(milliseconds: int) -> None:
     """Make Textual wait `milliseconds` for the rest of an escape sequence before Esc."""
     constants.ESCAPE_DELAY = milliseconds / 1000  # type: ignore[misc]  # Final in Textual
@@ -73,7 +80,7 @@ def read_input(
 
     def step(timeout: float, final: bool = False) -> None:
         if selector.select(timeout):
-            data = decode(os.read(fileno, 4096), final=final)
+            data = decode(os.read(fileno, 4096), final=final).replace(ALT_ENTER, KITTY_ALT_ENTER)
             for event in parser.feed(data) if data else ():
                 deliver(event)
         for event in parser.tick():

@@ -17,6 +17,7 @@ from textual.widgets import TabbedContent, TabPane
 from parrotchat.core.session import ChatSession
 from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.model_sidebar import ModelSidebar, ModelSource
+from parrotchat.ui.welcome import needs_key
 
 __all__ = ["CHATS_TAB", "MODELS_TAB", "Sidebar"]
 
@@ -53,7 +54,24 @@ class Sidebar(Vertical):
             with TabPane("Chats", id=CHATS_TAB):
                 yield ConversationSidebar(self._session, id="chats")
             with TabPane("Models", id=MODELS_TAB):
-                yield ModelSidebar(self._sources, current=self._current, id="models")
+                configured = {
+                    name: config.model
+                    for name, config in self._session.settings.providers.items()
+                    if config.model
+                }
+                # Not asked at all: a hosted provider with no key (offline means no connection).
+                unasked = {
+                    name: "no API key: its models are listed once one is set"
+                    for name, config in self._session.settings.providers.items()
+                    if needs_key(config)
+                }
+                yield ModelSidebar(
+                    self._sources,
+                    current=self._current,
+                    configured=configured,
+                    unasked=unasked,
+                    id="models",
+                )
 
     @property
     def tabs(self) -> TabbedContent:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parrotchat.core.conversation import Message, Status
+from parrotchat.core.conversation import Message, Status, token_rate
 
 __all__ = ["format_stats"]
 
@@ -44,15 +44,14 @@ def format_stats(message: Message, *, elapsed: float | None = None) -> str:
 def _rate(message: Message, elapsed: float | None) -> float | None:
     if message.status is not Status.STREAMING or elapsed is None:
         return message.tokens_per_second
-    if message.ttft is None or message.tokens <= 1:
-        return None
-    span = elapsed - message.ttft
-    return (message.tokens - 1) / span if span > 0 else None
+    return token_rate(message.tokens, message.ttft, elapsed)
 
 
 def _format_cost(cost: float) -> str:
     if cost == 0:
         return "free"
+    if cost < 0.0001:
+        return "<$0.0001"  # `$0.0000` reads as free
     if cost < 0.01:
         return f"${cost:.4f}"
     return f"${cost:.2f}"

@@ -23,6 +23,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Q", "quit"),
 )
 
+KEYS_PER_LINE = 4
+"""Keys on one line of the welcome text: the longest line is 70 columns, so it fits at 80."""
+
 
 def needs_key(provider: ProviderConfig) -> bool:
     """True when requests to `provider` will surely fail for want of an API key.
@@ -92,8 +95,10 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
         ]
     keys: list[Content | str | tuple[str, str]] = []
     for index, (key, what) in enumerate(KEYS):
-        if index:
+        if index % KEYS_PER_LINE:
             keys.append(("  ·  ", "$text-muted"))
+        elif index:
+            keys.append("\n")  # lines of their own: a wrap never starts a line with `·`
         keys += [(key, "bold"), f" {what}"]
     parts += [*keys, "\n"]
     parts += [
