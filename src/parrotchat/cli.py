@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from parrotchat import __version__
-from parrotchat.core.history import LAST
-from parrotchat.history_cli import is_history_command, positive
-from parrotchat.history_cli import main as run_history_command
+from parrotchat.cli_words import is_history_command, positive
+from parrotchat.core.records import LAST
 
 __all__ = ["build_parser", "main"]
 
@@ -139,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     paths = Paths.default()  # the one place parrotchat asks where its files go
     if is_history_command(words):
+        from parrotchat.history_cli import main as run_history_command
+
         return run_history_command(words, history_path=paths.history)
 
     parser = build_parser()

@@ -19,6 +19,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from parrotchat.cli_words import COMMANDS, is_history_command, positive
 from parrotchat.core.export import (
     InvalidExport,
     conversation_from_json,
@@ -44,8 +45,6 @@ from parrotchat.sanitize import neutralize
 
 __all__ = ["COMMANDS", "build_parser", "is_history_command", "main", "positive"]
 
-COMMANDS = ("list", "export", "import", "search")
-"""The first words of argv that run a history command instead of the chat."""
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -104,26 +103,6 @@ class Context:
     def note(self, sentence: str) -> None:
         """A line for the person at the terminal, on stderr (controls made inert)."""
         print(f"parrotchat: {neutralize(sentence)}", file=self.stderr, flush=True)
-
-
-def is_history_command(argv: Sequence[str]) -> bool:
-    """True if `argv` (without the program name) starts with a history command."""
-    return bool(argv) and argv[0] in COMMANDS
-
-
-def positive(what: str) -> Callable[[str], int]:
-    """An argparse type: a whole number from 1, else "not WHAT"."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"not {what}: {text!r}")
-        return value
-
-    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ no key or credential header is ever sent (a local server has no business with th
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +78,8 @@ async def discover(ports: Mapping[int, str], timeout: float = PROBE_TIMEOUT) -> 
         trust_env=False,
         follow_redirects=False,
     ) as client:
+        import asyncio  # not at the top: settings import this module; commands start faster
+
         answers = await asyncio.gather(
             *(_probe(client, port, name, timeout) for port, name in ports.items())
         )
@@ -104,6 +105,8 @@ def local_port(url: str) -> int | None:
 async def _probe(
     client: httpx.AsyncClient, port: int, name: str, timeout: float
 ) -> FoundServer | None:
+    import asyncio
+
     import httpx
 
     try:

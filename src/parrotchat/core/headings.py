@@ -7,13 +7,24 @@ indented code block is never touched. Pure logic, no Textual.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 __all__ = ["shift_headings"]
 
-_PARSER = MarkdownIt().enable("strikethrough").enable("table").disable("inline")
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """Built on first use: importing markdown-it costs commands that never export ~40 ms."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt().enable("strikethrough").enable("table").disable("inline")
+
+
 _ATX = re.compile(r"^([ \t>]*)(#{1,6})(?=[ \t]|$)")
 """An ATX heading's line: what precedes its `#`s (indentation, quote markers), and the `#`s."""
 
@@ -25,7 +36,7 @@ def shift_headings(markdown: str, levels: int) -> str:
         return markdown
     lines: list[str | None] = list(markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     changed = False
-    for token in _PARSER.parse(markdown):
+    for token in _parser().parse(markdown):
         if token.type != "heading_open" or token.map is None:
             continue
         level = min(int(token.tag[1]) + levels, 6)

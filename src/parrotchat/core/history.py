@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from parrotchat.core.conversation import Message
-from parrotchat.core.records import ConversationRecord, SearchHit
+from parrotchat.core.records import LAST, ConversationRecord, SearchHit
 from parrotchat.core.store import ConversationNotFound, Store, StoreBusy, StoreError, StoreFull
 
 __all__ = [
@@ -49,8 +49,6 @@ __all__ = [
 CHECKPOINT_SECONDS = 1.0
 """Most seconds of a streaming reply that a kill can lose."""
 
-LAST = -1
-"""Stands for "the last conversation" (`--continue`) where a conversation id is expected."""
 
 LIST_LIMIT = 200
 """The most conversations the Chats view lists (recent ones, or search hits)."""

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from parrotchat.sanitize import neutralize
 
+LAST = -1
+"""Stands for "the last conversation" (`--continue`) where a conversation id is expected."""
+
 __all__ = [
     "MAX_TITLE",
     "TITLE_LENGTH",
