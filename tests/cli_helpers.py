@@ -13,9 +13,13 @@ KEY = "sk-print-test-4242424242"
 
 
 def parrotchat(
-    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 30
+    *args: str,
+    env: dict[str, str],
+    stdin: str | None = None,
+    timeout: float = 30,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m parrotchat ARGS` to the end, capturing its text output."""
+    """Run `python -m parrotchat ARGS` to the end (in `cwd`), capturing its text output."""
     return subprocess.run(
         [sys.executable, "-m", "parrotchat", *args],
         input=stdin,
@@ -24,6 +28,7 @@ def parrotchat(
         text=True,
         env=env,
         timeout=timeout,
+        cwd=cwd,
     )
 
 

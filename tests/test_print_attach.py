@@ -4,12 +4,11 @@ code 2 with one sentence for a file that cannot be attached."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from attachment_files import make_files
-from cli_helpers import history_path, with_server
+from cli_helpers import history_path, parrotchat, with_server
 
 from parrotchat.core.store import Store
 from parrotchat.demo import DemoServer
@@ -18,16 +17,7 @@ from parrotchat.demo import DemoServer
 def run(
     *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parrotchat", *args],
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=30,
-    )
+    return parrotchat(*args, env=env, cwd=cwd, stdin=stdin)
 
 
 def test_attach_sends_text_and_image_parts_next_to_stdin(

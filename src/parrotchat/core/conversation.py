@@ -165,6 +165,18 @@ class Conversation:
         self._children.setdefault(id(parent) if parent is not None else None, []).append(message)
         self._order[id(message)] = len(self._order)
 
+    def _newest_leaf(self, node: Message) -> Message:
+        """The message below `node` (or `node` itself) that joined the tree last: a leaf, since
+        its children would have joined later."""
+        leaf, newest = node, self._order.get(id(node), 0)
+        stack = list(self._children.get(id(node), []))
+        while stack:
+            child = stack.pop()
+            if self._order.get(id(child), 0) > newest:
+                leaf, newest = child, self._order[id(child)]
+            stack.extend(self._children.get(id(child), []))
+        return leaf
+
     def _path_to(self, leaf: Message) -> list[Message]:
         path: list[Message] = []
         node: Message | None = leaf
@@ -207,15 +219,7 @@ class Conversation:
         if not 0 <= position < len(siblings):
             return False
         chosen = siblings[position]
-        leaf = chosen
-        newest = self._order.get(id(leaf), 0)
-        stack = list(self._children.get(id(chosen), []))
-        while stack:
-            node = stack.pop()
-            if self._order.get(id(node), 0) > newest:
-                leaf, newest = node, self._order[id(node)]
-            stack.extend(self._children.get(id(node), []))
-        self.messages[index:] = self._path_to(leaf)[index:]
+        self.messages[index:] = self._path_to(self._newest_leaf(chosen))[index:]
         return True
 
     def show_branch_of(self, message_id: int) -> bool:
@@ -228,14 +232,7 @@ class Conversation:
             return False
         if any(message is target for message in self.messages):
             return True
-        leaf, newest = target, self._order.get(id(target), 0)
-        stack = list(self._children.get(id(target), []))
-        while stack:
-            node = stack.pop()
-            if self._order.get(id(node), 0) > newest:
-                leaf, newest = node, self._order[id(node)]
-            stack.extend(self._children.get(id(node), []))
-        self.messages = self._path_to(leaf)
+        self.messages = self._path_to(self._newest_leaf(target))
         return True
 
     def remove_last(self) -> Message:
