@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from cli_helpers import parrotchat, with_server
@@ -61,38 +62,51 @@ class Recorder:
     """A `SessionView` and `ReplyListener` that writes down what it is told."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
+        self.events: list[tuple[object, ...]] = []
+        self.changed = asyncio.Event()
+        """Set at every event written down (cleared by `until`)."""
+
+    def _note(self, *event: object) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    async def until(self, condition: Callable[[], object], timeout: float = 10) -> None:
+        """Wait for the events that make `condition()` true."""
+        async with asyncio.timeout(timeout):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
 
     async def show_message(self, message: Message) -> None:
-        self.events.append(("message", message.content))
+        self._note("message", message.content)
 
     async def reply_started(self, reply: Reply) -> ReplyListener:
-        self.events.append(("started", reply.model))
+        self._note("started", reply.model)
         return self
 
     async def message_removed(self, message: Message) -> None:
-        self.events.append(("removed", message.content))
+        self._note("removed", message.content)
 
     async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
-        self.events.append(("path", [m.content for m in removed], [m.content for m in shown]))
+        self._note("path", [m.content for m in removed], [m.content for m in shown])
 
     def reply_ended(self, reply: Reply) -> None:
-        self.events.append(("ended", reply.message.status))
+        self._note("ended", reply.message.status)
 
     def on_text(self, text: str) -> None:
-        self.events.append(("text", text))
+        self._note("text", text)
 
     def on_reasoning(self, text: str) -> None:
-        self.events.append(("reasoning", text))
+        self._note("reasoning", text)
 
     def on_tool_call(self, call: object) -> None:
-        self.events.append(("tool", call))
+        self._note("tool", call)
 
     def on_notice(self, text: str | None) -> None:
-        self.events.append(("notice", text))
+        self._note("notice", text)
 
     def on_end(self, message: Message) -> None:
-        self.events.append(("end", message.status))
+        self._note("end", message.status)
 
 
 def demo(server: DemoServer, tmp_path: Path) -> Settings:
@@ -132,11 +146,10 @@ async def test_send_streams_a_reply_and_stores_the_turn(demo_server, tmp_path):
 
 
 async def test_stop_closes_the_connection_and_keeps_the_partial_answer(demo_server, tmp_path):
-    session, _view, path = session_on(demo_server, tmp_path)
+    session, view, path = session_on(demo_server, tmp_path)
     demo_server.push(Script([sse(chunk("Half an ")), sse(chunk("answer"))], end="hang"))
     reply = await session.send("go")
-    while reply.message.tokens < 2:  # both pieces arrived: the server now hangs
-        await demo_server_wait(reply)
+    await view.until(lambda: reply.message.tokens == 2)  # both pieces: the server now hangs
     session.stop()
     message = await session.wait(reply)
     request = await demo_server.await_disconnect()
@@ -147,14 +160,6 @@ async def test_stop_closes_the_connection_and_keeps_the_partial_answer(demo_serv
     with Store(path) as store:
         _record, messages = store.load_conversation(store.last_conversation_id() or 0)
     assert (messages[-1].content, messages[-1].status) == ("Half an answer", Status.CANCELLED)
-
-
-async def demo_server_wait(reply: Reply) -> None:
-    """Let the reply's task run (it reads the network) until the next check."""
-    import asyncio
-
-    assert reply.task is not None
-    await asyncio.wait({reply.task}, timeout=0.01)
 
 
 async def test_retry_asks_again_and_keeps_the_failed_reply_as_an_alternative(demo_server, tmp_path):
@@ -277,8 +282,7 @@ async def test_a_retry_is_one_sentence_that_counts_down_and_esc_cancels_the_wait
 
     demo_server.push(HTTPError(429, headers={"Retry-After": "30"}))
     waiting = await session.send("again")
-    while waiting.builder.notice is None:
-        await asyncio.sleep(0.01)
+    await view.until(lambda: waiting.builder.notice is not None)
     session.stop()  # Esc while it waits: no 30 s wait, no second request
     stopped = await asyncio.wait_for(session.wait(waiting), 5)
     assert stopped.status is Status.CANCELLED
