@@ -37,7 +37,6 @@ __all__ = [
     "LAST",
     "LIST_LIMIT",
     "LOCK_PATIENCE",
-    "Checkpoints",
     "History",
     "HistoryRefused",
     "NoConversation",
@@ -373,32 +372,6 @@ class History:
         store, self.store = self.store, None
         if store is not None:
             store.close()
-
-
-class Checkpoints:
-    """Says when a streaming reply is due for its next checkpoint: every `interval` seconds.
-
-    `if checkpoints.due(): store.checkpoint(...)  # at most once per interval`
-    """
-
-    def __init__(
-        self, interval: float = CHECKPOINT_SECONDS, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.interval: float = interval
-        self._clock = clock
-        self._last = clock()
-
-    def due(self) -> bool:
-        """True (and the interval restarts) if `interval` seconds passed since the last one."""
-        now = self._clock()
-        if now - self._last < self.interval:
-            return False
-        self._last = now
-        return True
-
-    def restart(self) -> None:
-        """Count the next interval from now (a checkpoint was made by other means)."""
-        self._last = self._clock()
 
 
 class StoredReply:

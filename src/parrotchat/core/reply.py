@@ -29,7 +29,6 @@ from parrotchat.api.events import (
     Usage,
 )
 from parrotchat.core.conversation import Message, Status
-from parrotchat.core.history import CHECKPOINT_SECONDS, Checkpoints
 from parrotchat.sanitize import neutralize
 
 if TYPE_CHECKING:
@@ -86,7 +85,8 @@ class ReplyRecorder(Protocol):
     """Where one reply is saved. Both methods only queue work or are quick: they never block."""
 
     def checkpoint(self, message: Message) -> None:
-        """Save the text so far (called at most once a `checkpoint_every` while streaming)."""
+        """Save the text so far (the session calls it once a `CHECKPOINT_SECONDS` while the
+        reply streams)."""
 
     def finish(self, message: Message) -> None:
         """Called once, when the reply has ended in any way."""
@@ -124,7 +124,6 @@ class ReplyBuilder:
         clock: Callable[[], float] = time.monotonic,
         listener: ReplyListener | None = None,
         recorder: ReplyRecorder | None = None,
-        checkpoint_every: float = CHECKPOINT_SECONDS,
     ) -> None:
         """
         Args:
@@ -132,7 +131,6 @@ class ReplyBuilder:
             clock: Seconds, monotonic; tests pass a fake one for stable timings.
             listener: Shows the reply as it grows.
             recorder: Saves the reply as it streams and when it ends.
-            checkpoint_every: Most seconds of a streaming reply that a kill can lose.
         """
         self.message: Message = message
         """The assistant message; `content` is brought up to date by `sync` and `end`."""
@@ -147,7 +145,6 @@ class ReplyBuilder:
         self._tool_calls: dict[int, ToolCall] = {}
         self._started: float | None = None
         self._ended = False
-        self._checkpoints = Checkpoints(checkpoint_every)
         self._retry: tuple[Retrying, float] | None = None
         """The retry on its way and when it is sent, until the first token."""
 
@@ -213,16 +210,10 @@ class ReplyBuilder:
             message.reasoning = self._reasoning[0]
         return message
 
-    def checkpoint(self, *, force: bool = False) -> None:
-        """Let the recorder save the text so far, if `checkpoint_every` seconds went by (or
-        at once, if `force`)."""
-        if self.recorder is None or self._ended:
-            return
-        if force:
-            self._checkpoints.restart()
-        elif not self._checkpoints.due():
-            return
-        self.recorder.checkpoint(self.sync())
+    def checkpoint(self) -> None:
+        """Let the recorder save the text so far (while the reply streams)."""
+        if self.recorder is not None and not self._ended:
+            self.recorder.checkpoint(self.sync())
 
     def end(self, status: Status, error: str | None = None) -> None:
         """Record how the reply ended, and save it. Only the first call counts."""
@@ -299,8 +290,7 @@ async def stream_reply(
 
     Cancelling the task leaves the client's generator at once, which closes the connection.
     Nothing but `CancelledError` (and `KeyboardInterrupt`, `BrokenPipeError`) escapes, and the
-    reply is ended first.
-    The text so far is checkpointed as it arrives (`ReplyBuilder.checkpoint`).
+    reply is ended first. (The session checkpoints the text so far once a second.)
     """
     builder.begin()
     try:
@@ -314,7 +304,6 @@ async def stream_reply(
             count = 0
             async for event in events:
                 builder.feed(event)
-                builder.checkpoint()
                 count += 1
                 if not count % YIELD_EVERY:
                     # A fast stream arrives in big reads parsed without a pause: let a due frame in.

@@ -456,12 +456,12 @@ class ChatSession:
         return True
 
     def _checkpoint_later(self, reply: Reply) -> None:
-        """Save a reply's text every `CHECKPOINT_SECONDS` while it streams, also when the
-        server falls silent (each event checkpoints too, when one is due)."""
+        """Save a reply's text every `CHECKPOINT_SECONDS` while it streams (what a kill can
+        lose), whether the server is busy or silent: the only checkpoints there are."""
 
         def tick() -> None:
             if not reply.ended:
-                reply.builder.checkpoint(force=True)
+                reply.builder.checkpoint()
                 self._checkpoint_later(reply)
 
         reply.checkpoint_timer = asyncio.get_running_loop().call_later(CHECKPOINT_SECONDS, tick)
