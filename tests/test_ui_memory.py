@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
 
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -20,6 +21,32 @@ from parrotchat.ui.render import heap
 from parrotchat.ui.testing import history_demo_app, send_prompt, wait_for_reply, wait_until
 
 SIZE = (120, 36)
+MARKER = "quokkaberry"
+"""A word only the replies of the conversation that Ctrl+N leaves say."""
+
+
+def _answer(number: int) -> str:
+    """A reply of Markdown whose every line and block says `MARKER`."""
+    lines = [
+        f"Line {line} of {MARKER} reply {number}, long enough to wrap. " * 3 for line in range(30)
+    ]
+    code = "\n".join(f"{MARKER}_{line} = {line} * {number}" for line in range(20))
+    return "\n\n".join(
+        [*lines, f"```python\n{code}\n```", f"| {MARKER} | {number} |\n|---|---|\n| a | b |"]
+    )
+
+
+def _holders_of(word: str) -> Iterator[object]:
+    """Live containers the collector tracks (strips' segments, caches' entries) that hold a
+    string with `word` in it."""
+    gc.unfreeze()
+    gc.collect()
+    for obj in gc.get_objects():
+        if any(
+            isinstance(item, str) and word in item and item != word
+            for item in gc.get_referents(obj)
+        ):
+            yield obj
 
 
 async def test_ctrl_n_frees_the_drawn_lines_of_the_views_it_removed(demo_server, tmp_path):
@@ -58,3 +85,24 @@ async def test_the_footer_keeps_no_watchers_of_the_keys_it_rebuilt(demo_server, 
         watchers = getattr(footer, "__watchers")["compact"]
         keys = list(footer.query(FooterKey))
     assert len(watchers) <= len(keys), (len(watchers), len(keys))
+
+
+async def test_ctrl_n_leaves_nothing_of_the_old_replies_in_the_shared_caches(demo_server, tmp_path):
+    """Rich's and Textual's caches (cell widths, split segments, blank strips...) keyed by the
+    text drawn held the lines of a conversation long after Ctrl+N took it off the screen."""
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        demo_server.push(*(Parrot(text=_answer(number)) for number in range(3)))
+        for prompt in ("one", "two", "three"):
+            await send_prompt(pilot, prompt)
+            await wait_for_reply(pilot)
+            await pilot.pause()
+        assert MARKER in app.chat_log.message_views()[-1].message.content
+        assert next(_holders_of(MARKER), None) is not None  # drawn: the caches hold it now
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not app.chat_log.message_views())
+        await app.history.drain()  # the last saves hold their messages until written
+        await pilot.pause()
+        heap.settle()  # as the clear's own settle after the next refresh does
+        holders = [type(holder).__name__ for holder in _holders_of(MARKER)]
+    assert not holders, f"{len(holders)} objects still hold the old replies' text: {holders[:3]}"

@@ -341,9 +341,11 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Remove every message and follow the bottom again."""
         self.anchor(False)
         self._cleared, self._older = self._older, None
+        if self._cleared is not None:
+            self._cleared.waiting = []  # kept to void its batches: not its old messages
         self._arranged = None
         await self.remove_children()
-        heap.expect_garbage()
+        heap.let_go()  # a whole conversation goes: the shared caches of its lines go too
         self.call_after_refresh(heap.settle)  # frees them (Ctrl+N gives the memory back)
         self.following = True
 

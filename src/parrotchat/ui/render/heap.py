@@ -8,39 +8,60 @@ moved to the permanent generation, which full passes skip; `expect_garbage` make
 settle look at them again when many may have died (the log was cleared, views removed). Such a
 settle also drops a Textual cache that kept removed widgets' drawn lines, so a long session
 stays flat.
+
+When a whole conversation leaves the screen (Ctrl+N, another one opened), `let_go` makes the
+next settle also empty the process-wide caches of Rich, Textual and parrotchat (`lru_cache`s
+keyed by the text and lines drawn: cell widths, split segments, code blocks of whole
+messages...), which otherwise keep thousands of the old conversation's strings and strips,
+and hand the freed pages back to the system (glibc's `malloc_trim`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
+import sys
+from collections.abc import Callable, Iterator
 
 from textual._styles_cache import StylesCache
 
-__all__ = ["expect_garbage", "settle"]
+__all__ = ["expect_garbage", "let_go", "settle", "shared_caches"]
 
 LOOK_AGAIN_EVERY = 20
 """Every so many settles, the set-aside objects are looked at again whatever happened: things
 removed without `expect_garbage` (a dialog, a notification) are freed then."""
+CACHE_OWNERS = ("rich", "textual", "parrotchat", "markdown_it", "pygments")
+"""Packages whose module-level and class-level `lru_cache`s `let_go` empties."""
 
 _garbage_expected = False
+_caches_to_empty = False
 _settles = 0
+_found: tuple[int, list[functools._lru_cache_wrapper[object]]] = (0, [])
+"""The shared caches found, and how many modules were loaded then (looked for again if more)."""
 
 
 def settle() -> None:
     """Collect what is garbage now, then exempt every surviving object from later passes.
 
     After `expect_garbage` (and every `LOOK_AGAIN_EVERY` settles), the set-aside objects are
-    looked at again first.
+    looked at again first; after `let_go`, the shared caches are emptied too.
     """
-    global _garbage_expected, _settles
+    global _garbage_expected, _caches_to_empty, _settles
     _settles += 1
     looked_again = _garbage_expected or _settles % LOOK_AGAIN_EVERY == 0
+    emptied = _caches_to_empty
     if looked_again:
-        _garbage_expected = False
+        _garbage_expected = _caches_to_empty = False
         _forget_styles_caches()
+        if emptied:
+            for cache in shared_caches():
+                cache.cache_clear()
         gc.unfreeze()
     gc.collect()
     gc.freeze()
+    if emptied and _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def _forget_styles_caches() -> None:
@@ -57,6 +78,53 @@ def _forget_styles_caches() -> None:
         cache_clear()
 
 
+def shared_caches() -> list[functools._lru_cache_wrapper[object]]:
+    """The `lru_cache`s of `CACHE_OWNERS`' modules and of the classes they define.
+
+    Each is bounded, but together they hold tens of thousands of entries once a long
+    conversation was drawn (Rich's `Segment._split_cells` alone keeps 16,384 split lines,
+    `cached_cell_len` 4,096 strings); they refill within a few frames.
+    """
+    global _found
+    modules, caches = _found
+    if modules != len(sys.modules):
+        caches = list(_find_caches())
+        _found = len(sys.modules), caches
+    return caches
+
+
+def _find_caches() -> Iterator[functools._lru_cache_wrapper[object]]:
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".", 1)[0] not in CACHE_OWNERS:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                yield value
+            elif isinstance(value, type) and value.__module__ == name:
+                for attribute in list(vars(value).values()):
+                    function = getattr(attribute, "__func__", attribute)  # classmethods
+                    if isinstance(function, functools._lru_cache_wrapper):
+                        yield function
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim  # type: ignore[no-any-return]
+
+
+_malloc_trim = _find_malloc_trim()
+"""Hands the free pages in the middle of glibc's heap back to the system: without it, the
+memory a conversation used stays counted in the process's RSS after it is gone."""
+
+
 def expect_garbage() -> None:
     """Some set-aside objects died (a view removed): the next `settle` frees them.
 
@@ -64,3 +132,11 @@ def expect_garbage() -> None:
     """
     global _garbage_expected
     _garbage_expected = True
+
+
+def let_go() -> None:
+    """A whole conversation left the screen: the next `settle` also empties the shared caches
+    and hands the freed memory back to the system (not during a reply: only at a clear)."""
+    global _caches_to_empty
+    expect_garbage()
+    _caches_to_empty = True
