@@ -53,6 +53,9 @@ The map, in the order text travels (each file once):
   `StylesCache` lru cache (it held 1,024 removed widgets' drawn lines), the footer forgets
   the watchers of the keys it rebuilt (`ui.footer`), and a reply's checkpoint timer is
   cancelled when it ends. `benchmarks/soak.py` watches this over a long session.
+- Whoever takes a whole conversation off the screen (`ChatLog.clear`: Ctrl+N, another one
+  opened) calls `heap.let_go()`: its settle also empties the process-wide `lru_cache`s of Rich,
+  Textual and parrotchat (they hold the old lines' text) and returns glibc's free pages.
 - While the view follows, `ChatLog` keeps about three screens of messages mounted; older ones are
   set aside (`ui.older_messages`) and mounted again when the reader scrolls up to them, so a
   frame's cost does not depend on the length of the conversation.

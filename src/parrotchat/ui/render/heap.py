@@ -94,17 +94,25 @@ def shared_caches() -> list[functools._lru_cache_wrapper[object]]:
 
 
 def _find_caches() -> Iterator[functools._lru_cache_wrapper[object]]:
+    seen: set[int] = set()
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".", 1)[0] not in CACHE_OWNERS:
             continue
         for value in list(vars(module).values()):
-            if isinstance(value, functools._lru_cache_wrapper):
-                yield value
-            elif isinstance(value, type) and value.__module__ == name:
-                for attribute in list(vars(value).values()):
-                    function = getattr(attribute, "__func__", attribute)  # classmethods
-                    if isinstance(function, functools._lru_cache_wrapper):
-                        yield function
+            candidates = [value]
+            if isinstance(value, type) and value.__module__ == name:
+                # Methods, classmethods and staticmethods of the classes the module defines.
+                candidates = [getattr(item, "__func__", item) for item in vars(value).values()]
+            for cache in candidates:
+                if (
+                    isinstance(cache, functools._lru_cache_wrapper)
+                    and id(cache) not in seen
+                    and str(getattr(cache, "__module__", "")).split(".", 1)[0] in CACHE_OWNERS
+                    # Unbounded ones load something once (Unicode tables, a parser): kept.
+                    and cache.cache_info().maxsize is not None
+                ):
+                    seen.add(id(cache))
+                    yield cache
 
 
 def _find_malloc_trim() -> Callable[[int], int] | None:
