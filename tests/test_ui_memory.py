@@ -106,3 +106,29 @@ async def test_ctrl_n_leaves_nothing_of_the_old_replies_in_the_shared_caches(dem
         heap.settle()  # as the clear's own settle after the next refresh does
         holders = [type(holder).__name__ for holder in _holders_of(MARKER)]
     assert not holders, f"{len(holders)} objects still hold the old replies' text: {holders[:3]}"
+
+
+def _cached_entries() -> int:
+    return sum(cache.cache_info().currsize for cache in heap.shared_caches())
+
+
+async def test_ctrl_n_empties_the_caches_of_what_was_drawn(demo_server, tmp_path):
+    """Rich's and Textual's `lru_cache`s (cell widths of each line, split segments, styles)
+    filled up with the old conversation's lines; Ctrl+N leaves them as a fresh screen has them."""
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        fresh = _cached_entries()
+        demo_server.push(*(Parrot(text=_answer(number)) for number in range(3)))
+        for prompt in ("one", "two", "three"):
+            await send_prompt(pilot, prompt)
+            await wait_for_reply(pilot)
+            await pilot.pause()
+        drawn = _cached_entries()
+        assert drawn > fresh + 500, (fresh, drawn)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not app.chat_log.message_views())
+        await pilot.pause()
+        heap.settle()  # as the clear's own settle after the next refresh does
+        left = _cached_entries()
+    assert left < fresh + (drawn - fresh) // 4, (fresh, drawn, left)
