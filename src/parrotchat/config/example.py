@@ -34,6 +34,9 @@ print_history = true
 # The TUI's theme: any Textual theme name (textual-dark, nord, gruvbox, textual-light, ...).
 # Leave it out to keep the theme chosen last in the palette (Ctrl+P, "Change theme").
 # theme = "nord"
+# The colours of code (a Pygments style: monokai, default, solarized-light, ...). Leave it out
+# for monokai in dark themes and default in light ones.
+# code_theme = "monokai"
 
 [timeouts]
 # Seconds to wait for the connection to open.

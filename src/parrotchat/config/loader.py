@@ -76,6 +76,7 @@ def load_settings(
         discover_local=merge.scalar("discover_local", default=True),
         print_history=merge.scalar("print_history", default=True),
         theme=merge.scalar("theme"),
+        code_theme=merge.scalar("code_theme"),
         discovery_ports=tuple(merge.data.get("discovery", {}).get("ports", ())),
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from parrotchat.config.checks import (
     _Bad,
+    _code_theme,
     _env_name,
     _flag,
     _headers,
@@ -78,6 +79,7 @@ _FILE_SCHEMA: dict[str, Any] = {
     "discover_local": _flag,
     "print_history": _flag,
     "theme": _name,
+    "code_theme": _code_theme,
     "discovery": _DISCOVERY_SCHEMA,
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }

@@ -183,6 +183,8 @@ class ParrotChatApp(App[None]):
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
         self._remove_signal_handlers: Callable[[], None] | None = None
+        self.code_theme: str | None = session.settings.code_theme
+        """The config's code theme, else None: one that suits the theme (`render.code_theme`)."""
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
         session.on_undo_expired = self.refresh_bindings
