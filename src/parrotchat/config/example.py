@@ -71,6 +71,10 @@ max_message_kb = 2048
 # More ports to look for local servers on, besides 11434, 1234, 8080 and 8000.
 ports = [5000]
 
+[keys]
+# Move a key: binding id = "keys" (they replace its defaults; README lists the ids).
+# retry = "ctrl+r,f5"
+
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.
 
