@@ -58,6 +58,7 @@ from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.shown_path import shown_path
 from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
+from parrotchat.ui.sidebar_memory import SidebarMemory
 from parrotchat.ui.theme_memory import apply_theme
 from parrotchat.ui.welcome import Welcome, welcome_text
 
@@ -183,6 +184,8 @@ class ParrotChatApp(App[None]):
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
         self._remove_signal_handlers: Callable[[], None] | None = None
+        self.sidebar_memory: SidebarMemory = SidebarMemory(paths.state_dir)
+        """Whether the sidebar was open, and on which tab (remembered between runs)."""
         self.code_theme: str | None = session.settings.code_theme
         """The config's code theme, else None: one that suits the theme (`render.code_theme`)."""
         self.set_keymap(keymap_for(session.settings.keys))
@@ -235,6 +238,7 @@ class ParrotChatApp(App[None]):
                 self.session,
                 self._model_sources(),
                 (self.provider, self.model),
+                memory=self.sidebar_memory,
                 id="sidebar",
             )
             with Vertical(id="chat-column"):
@@ -249,6 +253,7 @@ class ParrotChatApp(App[None]):
     async def on_mount(self) -> None:
         self.show_model()
         self.narrow = self.size.width < NARROW_WIDTH
+        self.show_sidebar = not self.narrow and self.sidebar_memory.open
         self.session.attach(self)
         self.history.attach(self._history_unavailable)
         if self.session.conversation_id is not None:
@@ -359,11 +364,13 @@ class ParrotChatApp(App[None]):
 
     def watch_show_sidebar(self, show: bool) -> None:
         self.set_class(show, "-sidebar-open")
+        if not self.narrow:  # a narrow screen hiding it is no choice of the user's
+            self.sidebar_memory.remember_open(show)
         self.refresh_bindings()
 
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
-        self.show_sidebar = not narrow
+        self.show_sidebar = not narrow and self.sidebar_memory.open
         # Room for every key of the footer at 80 columns (`^end Follow` was cut to `^en`):
         # the palette's hint goes (Ctrl+P still opens it; F1 lists it).
         for footer in self.query(ChatFooter).results(ChatFooter):
