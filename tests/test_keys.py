@@ -12,7 +12,7 @@ from cli_helpers import parrotchat
 from textual.binding import Binding
 
 import parrotchat.ui as ui_package
-from parrotchat.config import ConfigError, load_settings
+from parrotchat.config import ConfigError, load_settings, show_config
 from parrotchat.config.keys import DEFAULT_KEYS
 from parrotchat.core.conversation import Status
 from parrotchat.demo import DemoServer
@@ -68,6 +68,11 @@ def test_keys_are_read_in_textuals_spelling(tmp_path: Path) -> None:
     path.write_text('[keys]\nretry = "Ctrl+R, F5"\nstop_reply = "esc"\nshow_keys = "?"\n')
     keys = load_settings(config_path=path, env={}).keys
     assert keys == {"retry": "ctrl+r,f5", "stop_reply": "escape", "show_keys": "?"}
+    shown = show_config(load_settings(config_path=path, env={}))
+    assert "keys: retry = ctrl+r,f5, stop_reply = escape, show_keys = ?  [config file]" in shown
+    assert "keys: the defaults  [default]" in show_config(
+        load_settings(config_path=tmp_path / "none.toml", env={})
+    )
 
 
 def test_a_bad_key_stops_the_tui_and_print_mode_with_exit_2(
