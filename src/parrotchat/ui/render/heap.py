@@ -33,6 +33,9 @@ LOOK_AGAIN_EVERY = 20
 removed without `expect_garbage` (a dialog, a notification) are freed then."""
 CACHE_OWNERS = ("rich", "textual", "parrotchat", "markdown_it", "pygments")
 """Packages whose module-level and class-level `lru_cache`s `let_go` empties."""
+KEPT_CACHES = frozenset({"parrotchat.ui.render.code_theme.code_style"})
+"""Caches whose answers are compared by identity (a new `CodeStyle` object means the theme
+changed and every answer is drawn anew): they hold no text and stay."""
 
 _garbage_expected = False
 _caches_to_empty = False
@@ -110,6 +113,7 @@ def _find_caches() -> Iterator[functools._lru_cache_wrapper[object]]:
                     and str(getattr(cache, "__module__", "")).split(".", 1)[0] in CACHE_OWNERS
                     # Unbounded ones load something once (Unicode tables, a parser): kept.
                     and cache.cache_info().maxsize is not None
+                    and f"{cache.__module__}.{cache.__qualname__}" not in KEPT_CACHES
                 ):
                     seen.add(id(cache))
                     yield cache
