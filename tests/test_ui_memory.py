@@ -117,6 +117,8 @@ async def test_ctrl_n_empties_the_caches_of_what_was_drawn(demo_server, tmp_path
     filled up with the old conversation's lines; Ctrl+N leaves them as a fresh screen has them."""
     app = history_demo_app(demo_server.base_url, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
+        heap.let_go()  # as in a fresh process, whatever the tests before drew in this one
+        heap.settle()
         await pilot.pause()
         fresh = _cached_entries()
         demo_server.push(*(Parrot(text=_answer(number)) for number in range(3)))
