@@ -71,6 +71,9 @@ class DemoModel:
     """Streams as fast as the socket takes it, whatever the server's pace."""
     tools: bool = False
     """Answers a request that offers `tools` with a call to one of them (see `demo.tools`)."""
+    voice: str = ""
+    """Seeds its replies apart from the other models' (the same prompt, other words), so a
+    comparison shows two answers; `""` is the parrot's own."""
 
     def listing(self) -> dict[str, Any]:
         """The model's entry in `GET /v1/models` (OpenAI fields plus OpenRouter's)."""
@@ -100,7 +103,8 @@ MODELS: dict[str, DemoModel] = {
         DemoModel("parrot", "Parrot", 32_768, "0.0000005", "0.0000015",
                   "Repeats your words as Markdown, at about 60 tokens/s."),
         DemoModel("parrot-fast", "Parrot Fast", 8_192, "0", "0",
-                  "The same bird, as fast as your terminal can take it. Free.", fast=True),
+                  "A faster cousin with its own words, as fast as your terminal can take it. Free.",
+                  fast=True, voice="fast:"),
         DemoModel("parrot-think", "Parrot Think", 131_072, "0.000002", "0.000008",
                   "Thinks out loud (reasoning) before it squawks.", thinks=True),
         DemoModel("parrot-tools", "Parrot Tools", 32_768, "0.0000005", "0.0000015",
@@ -527,7 +531,9 @@ def _answer(parrot: Parrot, ctx: ChatContext) -> _Answer:
         length = parrot.tokens
         if length is None:
             length = requested_length(prompt)
-        content = reply_tokens(prompt, ctx.default_tokens if length is None else length)
+        content = reply_tokens(
+            ctx.model.voice + prompt, ctx.default_tokens if length is None else length
+        )
     if received is not None and parrot.text is None:
         content = (*tokenize(received + "\n\n"), *content)
     if parrot.reasoning is not None:
