@@ -4,6 +4,7 @@ server and a real history; the choice, the next prompt, reopening, export and im
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from cli_helpers import parrotchat, with_server
 from test_session import Recorder, demo
 
+from parrotchat.config.settings import Timeouts
 from parrotchat.core.compare import CompareError, parse_models
 from parrotchat.core.conversation import Role, Status
 from parrotchat.core.error_log import ErrorLog
@@ -94,6 +96,23 @@ async def test_an_error_in_one_column_leaves_the_other(
     await session.aclose()
     assert (good.status, good.content) == (Status.COMPLETE, reply_text("hi"))
     assert bad.status is Status.ERROR and "perch" in (bad.error or "")
+
+
+async def test_a_stall_in_one_column_leaves_the_other(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    history, _resumed = open_history(tmp_path / "h.db")
+    settings = dataclasses.replace(demo(demo_server, tmp_path), timeouts=Timeouts(idle=0.5))
+    session = ChatSession(settings, error_log=ErrorLog(None), history=history)
+    demo_server.push_for(
+        "parrot", Parrot(text="one two three", stall_after=1, stall_keepalive=0.05)
+    )
+    replies = await session.compare("hi", PAIR)
+    stalled, good = [await session.wait(reply) for reply in replies]
+    await session.aclose()
+    assert (stalled.status, stalled.content) == (Status.ERROR, "one")
+    assert "0.5 s" in (stalled.error or "")
+    assert (good.status, good.content) == (Status.COMPLETE, reply_text("fast:hi"))
 
 
 async def test_stopping_one_reply_leaves_the_other_streaming(
@@ -228,3 +247,23 @@ def test_a_bad_compare_list_is_a_usage_error(clean_env: dict[str, str]) -> None:
         "parrotchat: error: A comparison takes 2 to 4 models, not 1; give them as a "
         "comma-separated list, e.g. --compare parrot,parrot-fast."
     )
+
+
+def test_print_mode_carries_an_open_comparison_on_with_c(
+    demo_server: DemoServer, clean_env: dict[str, str]
+) -> None:
+    env = with_server(clean_env, demo_server)
+    first = parrotchat("-p", "first", "--compare", "parrot,parrot-fast", env=env)
+    assert first.returncode == 0, first.stderr
+    again = parrotchat("-c", "-p", "second", env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("==> parrotrouter:parrot <==\n" + reply_text("second"))
+    sent = {r.body["model"]: r.body["messages"] for r in demo_server.chat_requests[2:]}
+    assert [m["content"] for m in sent["parrot-fast"]] == [
+        "first",
+        reply_text("fast:first"),
+        "second",
+    ]
+    refused = parrotchat("-c", "-p", "third", "--compare", "parrot,parrot-think", env=env)
+    assert refused.returncode == 2
+    assert "no reply chosen" in refused.stderr and not refused.stdout

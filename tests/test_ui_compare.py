@@ -201,3 +201,23 @@ async def test_models_marked_in_the_sidebar_get_the_next_prompt(
         await ask(pilot, "two at once")
         await all_shown(pilot)
         assert [c.model for c in app.compare_view.columns] == ["parrot", "parrot-fast"]
+
+
+async def test_page_up_scrolls_the_column_focused_last(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = comparing(demo_server, tmp_path)
+    async with app.run_test(size=NARROW) as pilot:
+        await ask(pilot, "parrots, 600 tokens")
+        await all_shown(pilot)
+        first, second = (column.column_log for column in app.compare_view.columns)
+        await wait_until(pilot, lambda: first.scroll_y == first.max_scroll_y > 0)
+        await wait_until(pilot, lambda: second.scroll_y == second.max_scroll_y > 0)
+        second.focus()
+        app.prompt.focus()
+        before = (first.scroll_y, second.scroll_y)
+        await pilot.press("pageup")
+        await wait_until(pilot, lambda: second.scroll_y < before[1], what="the second to scroll")
+        assert first.scroll_y == before[0] and not second.following
+        await pilot.press("ctrl+end")
+        await wait_until(pilot, lambda: second.scroll_y == second.max_scroll_y)

@@ -152,8 +152,15 @@ async def _answer(
         settings = settings.with_demo_url(demo.base_url)
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     new = resumed is None
-    if compare:
+    if compare or session.comparison:
+        # A conversation left with a comparison open carries every column on.
         try:
+            if compare and session.comparison:
+                printer.error(
+                    "This conversation ends in a comparison with no reply chosen; continue "
+                    "it without --compare, or choose a reply in the TUI first."
+                )
+                return 2
             return await _compare(session, text, attachments, printer, compare, stats)
         finally:
             await session.aclose()
@@ -222,7 +229,10 @@ async def _compare(
     remove_handlers = on_exit_signals(stopped_by)
     try:
         try:
-            replies = await session.compare(text, targets, attachments)
+            if targets:
+                replies = await session.compare(text, targets, attachments)
+            else:
+                replies = await session.continue_comparison(text, attachments)
         except ProviderMissing as missing:
             printer.error(missing.sentence("check the names given to --compare"))
             return 2

@@ -894,6 +894,13 @@ class ParrotChatApp(App[None]):
     @on(ModelSidebar.CompareChosen)
     def _compare_chosen(self, event: ModelSidebar.CompareChosen) -> None:
         event.stop()
+        if self.session.comparison:
+            keys = f"{key_name(choose_key(0))}…{key_name(choose_key(3))}"
+            self.notify(
+                f"Carry on with one column first ({keys}); the new comparison starts from it.",
+                severity="warning",
+            )
+            return
         self.session.compare_next = list(event.models)
         names = ", ".join(one_line(f"{p}:{m}") for p, m in event.models)
         self.notify(f"The next prompt goes to {names} at once.", markup=False)
@@ -912,10 +919,12 @@ class ParrotChatApp(App[None]):
     def action_jump_to_bottom(self) -> None:
         """Jump to the newest content and follow it again."""
         self.chat_log.follow()
+        self.compare_view.follow()
 
     def action_scroll_chat(self, pages: int) -> None:
-        """Scroll the chat log by pages (negative: up) without leaving the prompt."""
-        chat_log = self.chat_log
+        """Scroll the chat log (or the comparison's column focused last) by pages (negative:
+        up) without leaving the prompt."""
+        chat_log = self.compare_view.scrolled() or self.chat_log
         if pages < 0:
             chat_log.scroll_page_up(animate=False)
         else:

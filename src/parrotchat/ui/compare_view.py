@@ -22,6 +22,7 @@ from textual.widgets import Static
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.session import ChatSession, Reply
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.keys_help import key_name
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.reply_stream import ReplyStream
 
@@ -61,6 +62,15 @@ class ColumnLog(VerticalScroll, can_focus=True):
         """Content arrived: keep the bottom in view while following."""
         if self.following:
             self.call_after_refresh(self._pin)
+
+    def follow(self) -> None:
+        """Jump to the bottom and stick to it."""
+        self.following = True
+        self.scroll_end(animate=False, immediate=True)
+        self._pin()
+
+    def on_focus(self) -> None:
+        self.post_message(CompareView.ColumnFocused(self))
 
     def _pin(self) -> None:
         # Anchored only once the content overflows: Textual would push shorter content down.
@@ -137,8 +147,8 @@ class CompareColumn(Vertical):
         name = neutralize(f"{number + 1} {provider}:{model}")
         self._head = Horizontal(
             Static(Content(name), classes="name"),
-            Mark(f"■ Stop ({stop_key(number).upper()})", self._stop, "stop"),
-            Mark(f"✓ Continue with this ({_key_label(number)})", self._choose, "choose"),
+            Mark(f"■ Stop ({key_name(stop_key(number))})", self._stop, "stop"),
+            Mark(f"✓ Continue with this ({key_name(choose_key(number))})", self._choose, "choose"),
             classes="column-head",
         )
 
@@ -155,13 +165,12 @@ class CompareColumn(Vertical):
     async def add(self, message: Message) -> MessageView:
         """Show `message` at the bottom of the column."""
         view = MessageView(message)
+        # The column takes the focus (Page Up/Down, Esc stops every reply), not its messages:
+        # their keys (edit, switch, ...) belong to the chat's messages.
+        view.can_focus = False
         await self.column_log.mount(view)
         self.column_log.grew()
         return view
-
-
-def _key_label(column: int) -> str:
-    return f"Shift+F{column + 5}"
 
 
 class CompareView(Container):
@@ -182,6 +191,12 @@ class CompareView(Container):
         """Carry the conversation on with `column` (0-based)."""
 
         column: int
+
+    @dataclass
+    class ColumnFocused(TextualMessage):
+        """A column's log took the focus: Page Up/Down from the prompt scroll it from now on."""
+
+        log: ColumnLog
 
     @dataclass
     class StopWanted(TextualMessage):
@@ -206,10 +221,29 @@ class CompareView(Container):
         """Each column's latest reply stream (it may have ended), by column."""
         self._roots: list[Message] = []
         """The replies the columns start with (the comparison shown)."""
+        self._scrolled: ColumnLog | None = None
+        """The column focused last: Page Up/Down in the prompt scroll it."""
         self._on_error = on_error
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < STACK_BELOW, "-stacked")
+
+    def on_compare_view_column_focused(self, event: ColumnFocused) -> None:
+        event.stop()
+        self._scrolled = event.log
+
+    def scrolled(self) -> ColumnLog | None:
+        """The column Page Up/Down act on: the one focused last (else the first); None when
+        no comparison is open."""
+        if not self.columns:
+            return None
+        logs = [column.column_log for column in self.columns]
+        return self._scrolled if self._scrolled in logs else logs[0]
+
+    def follow(self) -> None:
+        """Every column jumps to its bottom and follows it again."""
+        for column in self.columns:
+            column.column_log.follow()
 
     @property
     def is_open(self) -> bool:
@@ -279,6 +313,7 @@ class CompareView(Container):
         self._roots = []
         await self.remove_children()
         self.remove_class("-open")
+        self._scrolled = None
 
     def abandon(self) -> None:
         """Stop every column's frame flush for good (the comparison is leaving the screen)."""
