@@ -45,7 +45,9 @@ def test_names_are_models_on_the_current_provider_unless_a_provider_comes_first(
 
 
 def test_the_demo_models_answer_the_same_prompt_differently() -> None:
-    assert reply_text("fast:hello") != reply_text("hello")
+    fast = reply_text("hello there", voice="fast:")
+    assert fast != reply_text("hello there")
+    assert "fast" not in fast.casefold()  # other words, about the same topic
 
 
 async def session_with_history(server: DemoServer, tmp_path: Path) -> tuple[ChatSession, Recorder]:
@@ -67,7 +69,7 @@ async def test_each_model_streams_its_own_reply_to_the_same_history(
     await session.aclose()
     assert [m.content for m in messages] == [
         reply_text("which bird?"),
-        reply_text("fast:which bird?"),
+        reply_text("which bird?", voice="fast:"),
     ]
     assert [(m.model, m.status) for m in messages] == [
         ("parrot", Status.COMPLETE),
@@ -112,7 +114,7 @@ async def test_a_stall_in_one_column_leaves_the_other(
     await session.aclose()
     assert (stalled.status, stalled.content) == (Status.ERROR, "one")
     assert "0.5 s" in (stalled.error or "")
-    assert (good.status, good.content) == (Status.COMPLETE, reply_text("fast:hi"))
+    assert (good.status, good.content) == (Status.COMPLETE, reply_text("hi", voice="fast:"))
 
 
 async def test_stopping_one_reply_leaves_the_other_streaming(
@@ -152,7 +154,7 @@ async def test_until_one_is_chosen_each_column_carries_on_with_its_own_branch(
     assert [m["content"] for m in sent["parrot-fast"]] == ["first", "Answer B.", "second"]
     assert [[m.content for m in column] for column in session.columns()] == [
         ["Answer A.", "second", reply_text("second")],
-        ["Answer B.", "second", reply_text("fast:second")],
+        ["Answer B.", "second", reply_text("second", voice="fast:")],
     ]
     # Chosen: its branch is the path, and the next prompt sends it and only it.
     assert await session.choose(1)
@@ -161,7 +163,7 @@ async def test_until_one_is_chosen_each_column_carries_on_with_its_own_branch(
         "first",
         "Answer B.",
         "second",
-        reply_text("fast:second"),
+        reply_text("second", voice="fast:"),
     ]
     await session.wait(await session.send("third"))
     await session.aclose()
@@ -171,7 +173,7 @@ async def test_until_one_is_chosen_each_column_carries_on_with_its_own_branch(
         "first",
         "Answer B.",
         "second",
-        reply_text("fast:second"),
+        reply_text("second", voice="fast:"),
         "third",
     ]
 
@@ -261,7 +263,7 @@ def test_print_mode_carries_an_open_comparison_on_with_c(
     sent = {r.body["model"]: r.body["messages"] for r in demo_server.chat_requests[2:]}
     assert [m["content"] for m in sent["parrot-fast"]] == [
         "first",
-        reply_text("fast:first"),
+        reply_text("first", voice="fast:"),
         "second",
     ]
     refused = parrotchat("-c", "-p", "third", "--compare", "parrot,parrot-think", env=env)

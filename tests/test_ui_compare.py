@@ -71,7 +71,7 @@ async def test_each_column_gets_its_own_model_s_text(
         await all_shown(pilot)
         first, second = app.compare_view.columns
         assert answer_of(first) == reply_text("which bird talks best?")
-        assert answer_of(second) == reply_text("fast:which bird talks best?")
+        assert answer_of(second) == reply_text("which bird talks best?", voice="fast:")
         assert (first.model, second.model) == ("parrot", "parrot-fast")
         # Side by side on a wide terminal, each headed by its model, with its own stats.
         assert first.region.y == second.region.y and first.region.x < second.region.x

@@ -180,22 +180,23 @@ def count_prompt_tokens(messages: Any) -> int:
     return sum(len(tokenize(_message_text(m))) + 4 for m in messages if isinstance(m, Mapping))
 
 
-def reply_tokens(prompt: str, length: int | None = None) -> tuple[str, ...]:
+def reply_tokens(prompt: str, length: int | None = None, voice: str = "") -> tuple[str, ...]:
     """The parrot's Markdown reply to `prompt` as tokens.
 
     Args:
         prompt: The last user message.
         length: Exact number of tokens, or None for one complete section set.
+        voice: The model's `DemoModel.voice`: the same words of the prompt, put otherwise.
 
     Returns:
         The tokens; their concatenation is the Markdown reply.
     """
-    return _reply_tokens(prompt, None if length is None else max(0, length))
+    return _reply_tokens(prompt, None if length is None else max(0, length), voice)
 
 
-def reply_text(prompt: str, length: int | None = None) -> str:
-    """The parrot's Markdown reply to `prompt` as one string."""
-    return "".join(reply_tokens(prompt, length))
+def reply_text(prompt: str, length: int | None = None, voice: str = "") -> str:
+    """The parrot's Markdown reply to `prompt` as one string (in the model's `voice`)."""
+    return "".join(reply_tokens(prompt, length, voice))
 
 
 def reasoning_tokens(prompt: str) -> tuple[str, ...]:
@@ -212,8 +213,8 @@ def reasoning_tokens(prompt: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def _reply_tokens(prompt: str, length: int | None) -> tuple[str, ...]:
-    rng = _rng(prompt)
+def _reply_tokens(prompt: str, length: int | None, voice: str = "") -> tuple[str, ...]:
+    rng = _rng(voice + prompt)
     words = _topic_words(prompt)
     sections = _sections(rng, words)
     if length is None:
@@ -532,7 +533,7 @@ def _answer(parrot: Parrot, ctx: ChatContext) -> _Answer:
         if length is None:
             length = requested_length(prompt)
         content = reply_tokens(
-            ctx.model.voice + prompt, ctx.default_tokens if length is None else length
+            prompt, ctx.default_tokens if length is None else length, ctx.model.voice
         )
     if received is not None and parrot.text is None:
         content = (*tokenize(received + "\n\n"), *content)

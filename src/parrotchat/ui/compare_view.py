@@ -3,7 +3,8 @@
 The session (`core.session`) starts the replies; `CompareView` gives each one a column with the
 same render engine as the chat (`MessageView` fed by a `ReplyStream` once a frame). Columns sit
 side by side on a wide terminal and stack on a narrow one; each scrolls and follows on its own.
-A column's marks stop its reply or carry the conversation on with it (`StopWanted`, `Chosen`).
+A column's marks ("■ Stop", "✓ Continue") stop its reply or carry the conversation on with it
+(`StopWanted`, `Chosen`).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Mark(Static):
     DEFAULT_CSS = """
     Mark {
         width: auto;
-        margin: 0 0 0 2;
+        margin: 0 0 0 1;
         color: $text-accent;
         &:hover { text-style: underline; }
     }
@@ -128,9 +129,17 @@ class CompareColumn(Vertical):
     CompareColumn {
         width: 1fr;
         height: 1fr;
-        border-left: outer $accent 50%;
-        & > .column-head { height: 1; padding: 0 1; }
-        & > .column-head > .name { width: 1fr; text-style: bold; color: $text-accent; }
+        margin: 0 1 0 0;
+        & > .column-head { height: 1; padding: 0 1; background: $boost; }
+        & > .column-head > .name {
+            width: 1fr;
+            min-width: 16;
+            height: 1;
+            text-style: bold;
+            color: $text-accent;
+            text-overflow: ellipsis;
+            text-wrap: nowrap;
+        }
         & > .column-head > .stop { display: none; color: $text-warning; }
         &.-streaming > .column-head > .stop { display: block; }
     }
@@ -148,7 +157,7 @@ class CompareColumn(Vertical):
         self._head = Horizontal(
             Static(Content(name), classes="name"),
             Mark(f"■ Stop ({key_name(stop_key(number))})", self._stop, "stop"),
-            Mark(f"✓ Continue with this ({key_name(choose_key(number))})", self._choose, "choose"),
+            Mark(f"✓ Continue ({key_name(choose_key(number))})", self._choose, "choose"),
             classes="column-head",
         )
 
@@ -183,6 +192,7 @@ class CompareView(Container):
         layout: horizontal;
         &.-open { display: block; }
         &.-stacked { layout: vertical; }
+        &.-stacked > CompareColumn { margin: 0; }
     }
     """
 
