@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 from textual.widgets import Static
 
 from parrotchat.core.conversation import Message, Role
@@ -231,6 +232,8 @@ class CompareView(Container):
         """Each column's latest reply stream (it may have ended), by column."""
         self._roots: list[Message] = []
         """The replies the columns start with (the comparison shown)."""
+        self._timer: Timer | None = None
+        """The frame timer flushing the columns' streams while any streams."""
         self._scrolled: ColumnLog | None = None
         """The column focused last: Page Up/Down in the prompt scroll it."""
         self._on_error = on_error
@@ -286,8 +289,19 @@ class CompareView(Container):
 
         stream = ReplyStream(reply.builder, view, on_grow=grew, on_error=self._on_error)
         self.streams[column] = stream
-        stream.start(self, self.fps)
+        # One frame timer for every column (not one each): all of them change in one frame.
+        if self._timer is None:
+            self._timer = self.set_interval(1 / max(self.fps, 1.0), self._flush, name="columns")
         return stream
+
+    async def _flush(self) -> None:
+        """One frame: every column's stream writes what arrived since the last one."""
+        live = [stream for stream in self.streams.values() if not stream.finished.is_set()]
+        for stream in live:
+            await stream.flush()
+        if not live and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
 
     async def sync(self) -> None:
         """Show the session's open comparison (reopened, or carried on), or close if none."""
@@ -330,6 +344,9 @@ class CompareView(Container):
         for stream in self.streams.values():
             stream.abandon()
         self.streams.clear()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
 
     def stop(self, column: int) -> bool:
         """Stop column `column`'s reply if it streams; False if there is none."""
