@@ -24,7 +24,7 @@ from textual.widgets import Static
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.session import ChatSession, Reply
 from parrotchat.sanitize import neutralize
-from parrotchat.ui.keys_help import key_name
+from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.reply_stream import ReplyStream
 
@@ -154,16 +154,17 @@ class CompareColumn(Vertical):
         self.model: str = model
         self.column_log: ColumnLog = ColumnLog()
         """The column's messages."""
-        name = neutralize(f"{number + 1} {provider}:{model}")
-        self._head = Horizontal(
-            Static(Content(name), classes="name"),
-            Mark(f"■ Stop ({key_name(stop_key(number))})", self._stop, "stop"),
-            Mark(f"✓ Continue ({key_name(choose_key(number))})", self._choose, "choose"),
-            classes="column-head",
-        )
+        self._name = neutralize(f"{number + 1} {provider}:{model}")
 
     def compose(self) -> ComposeResult:
-        yield self._head
+        keymap = app_keymap(self.app)
+        number = self.number + 1
+        stop = key_label(f"stop_column_{number}", keymap)
+        choose = key_label(f"choose_column_{number}", keymap)
+        with Horizontal(classes="column-head"):
+            yield Static(Content(self._name), classes="name")
+            yield Mark(f"■ Stop ({stop})", self._stop, "stop")
+            yield Mark(f"✓ Continue ({choose})", self._choose, "choose")
         yield self.column_log
 
     def _stop(self) -> None:
