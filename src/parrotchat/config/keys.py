@@ -28,6 +28,9 @@ DEFAULT_KEYS: dict[str, str] = {
     "toggle_reasoning": "ctrl+t",
     "show_keys": "f1",
     "copy_reply": "ctrl+o",
+    # A comparison's columns
+    **{f"stop_column_{n}": f"f{n + 4}" for n in range(1, 5)},
+    **{f"choose_column_{n}": f"shift+f{n + 4}" for n in range(1, 5)},
     # The prompt
     "send": "enter",
     "newline": "ctrl+j,shift+enter,alt+enter",
@@ -49,7 +52,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "previous_alternative": "left",
     "next_alternative": "right",
     "leave_messages": "escape",
-    # The chats list, the file picker, the keys screen
+    # The model list, the chats list, the file picker, the keys screen
+    "mark_model": "space",
     "rename_conversation": "r",
     "delete_conversation": "d,delete",
     "close_picker": "escape",
