@@ -1,6 +1,6 @@
 """The `[keys]` table: which binding ids exist, their default keys, and the check of a remap.
 
-`retry = "ctrl+r,f5"` binds Ask again to Ctrl+R and F5 (and nothing else). The ids are those of
+`retry = "ctrl+r,f9"` binds Ask again to Ctrl+R and F9 (and nothing else). The ids are those of
 the app's bindings (`tests/test_keys.py` holds the two lists together); this module stays free
 of Textual, so loading the config costs no UI import.
 """
@@ -124,7 +124,7 @@ def _unicode_name(name: str) -> bool:
 def check_keys(value: Any) -> str:
     """The keys of one `[keys]` entry in Textual's spelling; raises `KeyProblem`."""
     if not isinstance(value, str) or not value.strip():
-        raise KeyProblem('must be keys such as "ctrl+r,f5"')
+        raise KeyProblem('must be keys such as "ctrl+r,f9"')
     return ",".join(_key(part.strip()) for part in value.split(",") if part.strip())
 
 
