@@ -210,3 +210,30 @@ async def test_in_the_app_a_wide_table_streamed_shows_every_cell(demo_server, tm
         assert_every_cell_shown(lines, width)
         whole = [line.rstrip() for line in texts(render_markdown(app.console, DOCUMENT, width))]
         assert lines == whole
+
+
+async def test_a_selection_over_a_wrapped_table_copies_its_lines_with_columns_in_place(
+    demo_server, tmp_path
+):
+    table = markdown_table(HEADERS, ROWS[:2])
+    app = offline_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=(170, 40)) as pilot:
+        demo_server.push(Parrot(text=table))
+        await send_prompt(pilot, "a table")
+        reply = await wait_for_reply(pilot)
+        await wait_for_rendered(pilot, reply)
+        await pilot.pause()
+        answer = app.chat_log.message_views()[1].answer
+        assert answer is not None
+        lines = [answer.render_line(y).text.rstrip() for y in range(answer.size.height)]
+        shown = [y for y, line in enumerate(lines) if line.strip()]
+        first, last = shown[0], shown[-1]
+        below = lines[next(y for y, line in enumerate(lines) if "OpenAI" in line) + 1]
+        assert below.split()[0] == "tokens", "a grid, its cells continued on the next line"
+
+        await pilot.mouse_down(answer, offset=(0, first))
+        await pilot.hover(answer, offset=(5, last))
+        await pilot.mouse_up(answer, offset=(len(lines[last]), last))
+        await pilot.press("ctrl+c")
+        # Each line as shown, the cells continued below still under their column.
+        assert app.clipboard == "\n".join(line[1:] for line in lines[first : last + 1])
