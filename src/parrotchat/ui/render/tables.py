@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import Markdown, MarkdownElement
 from rich.markdown import TableElement as RichTableElement
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -100,17 +100,21 @@ class TableElement(RichTableElement):
         if not count:
             yield from super().__rich_console__(console, options)
             return
-        natural, words = [0] * count, [0] * count
+        # A cell is one line of text: its width is its length, as Rich measures it.
+        natural = [0] * count
         for cells in (headers, *rows):
             for index, text in enumerate(cells):
-                measure = Measurement.get(console, options, text)
-                natural[index] = max(natural[index], measure.maximum)
-                words[index] = max(words[index], measure.minimum)
+                natural[index] = max(natural[index], text.cell_len)
         room = options.max_width - 2 * count
         """Rich's Markdown table spends two columns a cell: edges, separators and padding."""
         if sum(natural) <= room:
             yield from super().__rich_console__(console, options)
             return
+        words = [0] * count
+        for cells in (headers, *rows):
+            for index, text in enumerate(cells):
+                longest = max(map(cell_len, text.plain.split()), default=0)
+                words[index] = max(words[index], longest)
         widths = column_widths(natural, words, room)
         if widths is None:
             yield _records(headers, rows, options.max_width)
