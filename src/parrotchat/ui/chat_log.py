@@ -608,6 +608,12 @@ class ChatLog(VerticalScroll, can_focus=False):
         self.stop_following()
         super().scroll_page_up(*args, **kwargs)
 
+    def scroll_page_down(self, *args: Any, **kwargs: Any) -> None:
+        # While following, the view is at the bottom: there is nothing below to move to, and
+        # Textual's scroll would land a frame later, undoing a scroll up made in between.
+        if not self.following:
+            super().scroll_page_down(*args, **kwargs)
+
     def release_anchor(self) -> None:
         # Textual releases the anchor before every keyboard or scrollbar scroll, even one that
         # cannot move (Page Down at the bottom), and never restores it then. Whether to keep
