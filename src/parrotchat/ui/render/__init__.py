@@ -12,6 +12,9 @@ The map, in the order text travels (each file once):
   blocks at the end again each frame. Blocks not rendered yet count with an estimated height.
   `LineBudget` (shared by every answer, `KEPT_LINES`) drops the least recently shown blocks'
   lines beyond 20,000 (their heights stay exact; they are rendered again on demand).
+- `tables.py`: Markdown tables wider than the view lose no text: cells wrap in fairly sized
+  columns (words folded, never an ellipsis), or each row becomes `header  value` lines when a
+  cell would get fewer than 6 columns; a table that fits is drawn as Rich draws it.
 - `code_theme.py`: which Pygments style draws code (dark or light app theme, or the config's
   `code_theme`); a theme switch makes each view drop its lines (`LineCache.restyle`, heights
   kept) and draw them anew as they are shown.

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from rich.console import Console
-from rich.markdown import Markdown
 from textual.strip import Strip
 
 from parrotchat.ui.render.code_theme import DARK_CODE_THEME, CodeStyle, code_style
 from parrotchat.ui.render.live_fence import split_live_fence
 from parrotchat.ui.render.markdown_blocks import Block
 from parrotchat.ui.render.packed_lines import PackedLine, pack, unpack
+from parrotchat.ui.render.tables import TableMarkdown
 
 __all__ = ["LineBudget", "LineCache", "render_markdown"]
 
@@ -40,12 +40,12 @@ Renderer = Callable[[str, int], list[Strip]]
 _PARSER = MarkdownIt().enable("strikethrough").enable("table")
 """One parser for every block: building a `MarkdownIt` costs as much as parsing a block, and
 blocks are parsed one at a time, every frame for the live one."""
-_TEMPLATE = Markdown("", code_theme=CODE_THEME)
-"""Rich's `Markdown` as Rich sets it up; each block is a copy with its own text and parse, so
-whatever attributes a Rich version adds are there too."""
+_TEMPLATE = TableMarkdown("", code_theme=CODE_THEME)
+"""Rich's `Markdown` as Rich sets it up (its tables drawn by `tables.TableElement`); each block is
+a copy with its own text and parse, so whatever attributes a Rich version adds are there too."""
 
 
-def _markdown(markup: str, code_theme: str) -> Markdown:
+def _markdown(markup: str, code_theme: str) -> TableMarkdown:
     """Rich's `Markdown` of `markup`, parsed with the shared parser."""
     document = copy.copy(_TEMPLATE)
     document.markup = markup

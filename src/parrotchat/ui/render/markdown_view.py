@@ -316,6 +316,10 @@ class MarkdownView(WordSelect, Widget):
         block, spaced = self._cache.block(index)
         narrow = [strip.text for strip in strips]
         before = [ShownLine(narrow.pop(0))] if spaced and narrow else []
+        if block.kind == "table_open":
+            # Laid out anew when it does not fit (`tables`): each line is its own, the cells
+            # continued below keep their column, as code keeps its indentation.
+            return before + shown_lines(narrow, [], code=True)
         longest = max(map(len, block.source.splitlines()), default=0)
         width = max(min(len(block.source) if block.kind != "fence" else longest, WIDE), 1) + 8
         wide = [strip.text for strip in self._render_source(block.source, width)]
