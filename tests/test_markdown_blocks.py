@@ -154,3 +154,34 @@ def test_a_live_fence_is_cut_only_where_the_cut_cannot_change_it():
     assert fence.tail.startswith("```py\nv66\n")
     assert split_live_fence("```py\n" + body + "```\n", chunk_lines=32) is None  # closed
     assert split_live_fence("```py\n" + "x\n" * 20, chunk_lines=32) is None  # short
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_update_says_which_lines_changed_and_the_lines_above_stay_the_same(console, name):
+    text = DOCUMENTS[name]
+    for seed in range(2):
+        rng = random.Random(seed)
+        splitter = BlockSplitter()
+        cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+        shown: list[list[Segment]] = []
+        position = 0
+        while position < len(text):
+            size = rng.choice((1, 7, 20, 80, 200))
+            first = cache.update(
+                splitter.append(text[position : position + size]), splitter.live_blocks()
+            )
+            position += size
+            lines = plain(cache.lines())
+            # What a frame repaints from `first` down; everything above it must be as drawn.
+            assert lines[:first] == shown[:first], f"seed {seed} at {position}"
+            shown = lines
+
+
+def test_a_word_added_to_a_long_paragraph_changes_only_its_last_line(console):
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+    cache.update(splitter.append("Intro.\n\n" + "word " * 100), splitter.live_blocks())
+    height = cache.height
+    assert height > 8
+    first = cache.update(splitter.append("more"), splitter.live_blocks())
+    assert first == height - 1  # one line repainted, not the whole paragraph

@@ -153,17 +153,26 @@ class LineCache:
     def update(self, frozen: Sequence[Block], live: Iterable[Block]) -> int:
         """Append newly frozen blocks and replace the live ones (they are rendered at once).
 
+        Newly frozen blocks that were live until now (drawn at the end of the last frame) are
+        rendered at once, so their height stays exact; any others (a burst) wait, with an
+        estimated height, until someone asks for their lines or `render_pending` reaches them.
+
         Returns:
-            The first line that may have changed (the lines above it are as they were).
+            The first line that changed (the lines above it are as they were): the lines of
+            the blocks live until now are compared with what replaced them.
         """
         self._index()
-        first = self._starts[self._frozen] if self._frozen < len(self._entries) else self.height
-        for entry in self._entries[self._frozen :]:
+        start = self._frozen
+        first = self._starts[start] if start < len(self._entries) else self.height
+        was_live = self._entries[start:]
+        before: list[Strip] = []
+        for entry in was_live:
+            before.extend(entry.lines or ())  # type: ignore[arg-type]
             self._drop(entry)
-        del self._entries[self._frozen :]
-        for index in [index for index in self._pending if index >= self._frozen]:
+        del self._entries[start:]
+        for index in [index for index in self._pending if index >= start]:
             self._pending.discard(index)
-        self._valid = min(self._valid, self._frozen)
+        self._valid = min(self._valid, start)
         if frozen:
             self._chunks.clear()
         for block in frozen:
@@ -171,9 +180,25 @@ class LineCache:
             self._pending.add(len(self._entries) - 1)
             entry.height = entry.block.source.count("\n") + int(entry.spaced) + 1
         self._frozen = len(self._entries)
+        for index in range(start, min(start + len(was_live), self._frozen)):
+            self._lines_of(index)
         for block in live:
             self._render_live(self._add(block))
-        return first
+        return first + self._unchanged(before, start)
+
+    def _unchanged(self, before: list[Strip], start: int) -> int:
+        """How many of the lines from block `start` on are still `before` (the first ones)."""
+        same = 0
+        for entry in self._entries[start:]:
+            lines = entry.lines
+            if lines is None or same >= len(before):
+                break
+            for line in lines:
+                strip = unpack(line) if entry.packed else line  # type: ignore[arg-type]
+                if same >= len(before) or strip != before[same]:
+                    return same
+                same += 1
+        return same
 
     def finish(self) -> None:
         """The text is complete: render the live blocks whole, exactly as Rich does."""

@@ -30,6 +30,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from parrotchat.ui.render.code_labels import CodeLabels
+from parrotchat.ui.render.growing import grew_in_place
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
 from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
@@ -140,9 +141,10 @@ class MarkdownView(WordSelect, Widget):
             self._grown = 0
             self.refresh(layout=True)
         else:
-            # Only the lines from the live block down changed: the rest stay cached on screen.
-            width = self.size.width
-            self.refresh(Region(0, first, width, max(cache.height, height) - first))
+            # Only the lines that changed are drawn again: the rest stay cached on screen.
+            changed = max(cache.height, height) - first
+            if changed > 0:
+                self.refresh(Region(0, first, self.size.width, changed))
             if cache.height != height:
                 self.refresh(layout=True, repaint=False)
         self._schedule()
@@ -184,6 +186,14 @@ class MarkdownView(WordSelect, Widget):
             # The lines wrap anew: the selection's (character, line) offsets mean other text now.
             self.screen.clear_selection()
         self._schedule()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Taller at the same width: the lines above stay drawn (`append` marked what changed).
+        if grew_in_place(self, size, virtual_size, container_size):
+            return True
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._cache.set_width(width)
