@@ -9,6 +9,8 @@ drawn again from scratch.
 from __future__ import annotations
 
 from parrotchat.api.events import TextDelta
+from parrotchat.demo.parrot import reply_text
+from parrotchat.ui.render.line_cache import render_markdown
 from parrotchat.ui.testing import (
     FixedClock,
     hanging,
@@ -59,3 +61,44 @@ async def test_lines_kept_between_frames_are_what_a_full_repaint_draws(demo_serv
             again = screen(app)
             assert drawn == again, f"stale lines after {piece!r}"
         assert "word by word." in "".join(screen(app))
+
+
+def answer_lines(app, view) -> list[str]:
+    """The answer's lines on screen, as text, top to bottom."""
+    region = app.screen.find_widget(view.answer).visible_region
+    strips = app.screen._compositor.render_strips()[region.y : region.bottom]
+    return [strip.crop(region.x, region.right).text.rstrip() for strip in strips]
+
+
+async def test_a_burst_shows_its_end_first_and_the_text_above_as_a_one_shot_render(
+    demo_server, tmp_path
+):
+    text = reply_text("Write 12000 tokens about parsers.", 12_000)  # ~40k characters at once
+    app = offline_demo_app(demo_server.base_url, tmp_path)
+    app.clock = FixedClock()
+    async with app.run_test(size=SIZE) as pilot:
+        demo_server.push(hanging(text))
+        reply = await send_prompt(pilot, "write")
+        await wait_for_rendered(pilot, reply, timeout=60)
+        await pilot.pause()
+        view = app.chat_log.message_views()[-1]
+        width = view.answer.content_size.width
+        whole = [strip.text.rstrip() for strip in render_markdown(app.console, text, width)]
+        # The last screen: the end of the text, exactly, and nothing stale on it.
+        shown = answer_lines(app, view)
+        assert len(shown) > 5 and shown == whole[-len(shown) :]
+        drawn = screen(app)
+        for widget in app.screen.walk_children(with_self=True):
+            widget.refresh()
+        await pilot.pause()
+        assert screen(app) == drawn
+        # Scrolled up to, the text that went by is what a one-shot render draws.
+        app.chat_log.scroll_to(y=view.virtual_region.y, animate=False, immediate=True)
+        await wait_until(
+            pilot,
+            lambda: answer_lines(app, view)[:1] == whole[:1] and not view.answer.pending,
+            what="the top of the answer",
+        )
+        await pilot.pause()
+        top = answer_lines(app, view)
+        assert len(top) > 5 and top == whole[: len(top)]

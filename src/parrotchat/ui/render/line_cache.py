@@ -25,7 +25,7 @@ from rich.markdown import Markdown
 from textual.strip import Strip
 
 from parrotchat.ui.render.live_fence import split_live_fence
-from parrotchat.ui.render.markdown_blocks import Block
+from parrotchat.ui.render.markdown_blocks import DEFERRED, Block, split_blocks
 from parrotchat.ui.render.packed_lines import PackedLine, pack, unpack
 
 __all__ = ["LineBudget", "LineCache", "render_markdown"]
@@ -57,6 +57,11 @@ def render_markdown(console: Console, source: str, width: int) -> list[Strip]:
     options = console.options.update_width(max(width, 1)).update(height=None)
     lines = console.render_lines(_markdown(source), options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
+
+
+def _estimate(entry: _Entry) -> int:
+    """The height of a block not rendered yet: its source lines (wrapping makes it more)."""
+    return entry.block.source.count("\n") + int(entry.spaced) + 1
 
 
 @dataclass(eq=False)
@@ -126,6 +131,8 @@ class LineCache:
         """Set when a block's height changed as it was rendered (lines below it moved)."""
         self._chunks: dict[str, list[Strip]] = {}
         """Rendered chunks of the live code fence, by source (at the current width)."""
+        self.version: int = 0
+        """Counts the times a `DEFERRED` block was split in place (block indices moved)."""
 
     @property
     def height(self) -> int:
@@ -178,10 +185,11 @@ class LineCache:
         for block in frozen:
             entry = self._add(block)
             self._pending.add(len(self._entries) - 1)
-            entry.height = entry.block.source.count("\n") + int(entry.spaced) + 1
+            entry.height = _estimate(entry)
         self._frozen = len(self._entries)
         for index in range(start, min(start + len(was_live), self._frozen)):
-            self._lines_of(index)
+            if self._entries[index].block.kind != DEFERRED:
+                self._lines_of(index)
         for block in live:
             self._render_live(self._add(block))
         return first + self._unchanged(before, start)
@@ -270,8 +278,35 @@ class LineCache:
             line += entry.height
         self._valid = len(entries)
 
+    def _expand(self, index: int) -> None:
+        """Split the `DEFERRED` block `index` into its blocks, in its place (all waiting)."""
+        deferred = self._entries[index]
+        self._drop(deferred)
+        entries: list[_Entry] = []
+        previous = self._entries[index - 1] if index else None
+        for block in split_blocks(deferred.block.source):
+            spaced = previous is not None and previous.block.spaced_after and not block.spaced_alone
+            entry = _Entry(block, spaced)
+            entry.height = _estimate(entry)
+            entries.append(entry)
+            previous = entry
+        shift = len(entries) - 1
+        self._entries[index : index + 1] = entries
+        self._pending = {i + shift if i > index else i for i in self._pending}
+        self._pending.update(range(index, index + len(entries)))
+        self._frozen += shift
+        self._valid = min(self._valid, index)
+        self.version += 1
+        if sum(entry.height for entry in entries) != deferred.height:
+            self.moved = True
+
     def _lines_of(self, index: int) -> list[Strip] | list[PackedLine]:
-        """Entry `index`'s lines, rendered now if needed (`moved` is set if its height changed)."""
+        """Entry `index`'s lines, rendered now if needed (`moved` is set if its height changed).
+
+        A `DEFERRED` block is split first: `index` is then its first block.
+        """
+        if self._entries[index].block.kind == DEFERRED:
+            self._expand(index)
         entry = self._entries[index]
         lines = entry.lines
         if lines is not None:
@@ -299,19 +334,23 @@ class LineCache:
         for index in self._indices(first, self.height if last is None else last):
             if index in self._pending:
                 self._lines_of(index)
-        for index in sorted(self._pending, reverse=True):
-            if time.perf_counter() > deadline:
-                break
-            self._lines_of(index)
+        # Then from the end up (splitting deferred blocks changes the indices as it goes).
+        while self._pending and time.perf_counter() <= deadline:
+            self._lines_of(max(self._pending))
         return self.moved
 
     def _indices(self, first: int, last: int) -> range:
-        self._index()
-        if not self._entries:
-            return range(0)
-        begin = max(bisect_right(self._starts, first) - 1, 0)
-        end = bisect_right(self._starts, max(first, last))
-        return range(begin, end)
+        """The blocks touching lines `first`..`last` (deferred blocks among them split first)."""
+        while True:
+            self._index()
+            if not self._entries:
+                return range(0)
+            begin = max(bisect_right(self._starts, first) - 1, 0)
+            end = bisect_right(self._starts, max(first, last))
+            deferred = [i for i in range(begin, end) if self._entries[i].block.kind == DEFERRED]
+            if not deferred:
+                return range(begin, end)
+            self._expand(deferred[0])
 
     def line(self, y: int) -> Strip:
         """Line `y` (rendering its block now if it was waiting or dropped)."""
@@ -376,8 +415,10 @@ class LineCache:
     def lines(self) -> list[Strip]:
         """Every line, all rendered (for tests and copies)."""
         strips: list[Strip] = []
-        for index in range(len(self._entries)):
+        index = 0
+        while index < len(self._entries):
             lines = self._lines_of(index)
             packed = self._entries[index].packed
             strips.extend(unpack(line) if packed else line for line in lines)  # type: ignore[arg-type]
+            index += 1
         return strips

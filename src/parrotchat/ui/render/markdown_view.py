@@ -40,6 +40,10 @@ __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
 FRAME_RENDER_BUDGET = 0.008
 """Seconds per frame spent rendering blocks off screen (a burst, after a width change)."""
+BURST_KEEP = 12_000
+"""Characters of a burst split and drawn at once (a screen's worth: 160x50 holds 8,000); the
+text before them waits as one deferred block until the reader scrolls to it or idle time
+reaches it (`BlockSplitter.append`)."""
 REPAINT_ALL_AFTER = 300
 """Lines grown between full repaints (the others repaint only the live block's lines)."""
 KEPT_LINES = 20_000
@@ -122,9 +126,9 @@ class MarkdownView(WordSelect, Widget):
     def _render_source(self, source: str, width: int) -> list[Strip]:
         return render_markdown(self.app.console, source, width)
 
-    def _add(self, text: str) -> int:
+    def _add(self, text: str, keep: int | None = None) -> int:
         self._source.append(text)
-        frozen = self._splitter.append(text)
+        frozen = self._splitter.append(text, keep)
         return self._cache.update(frozen, self._splitter.live_blocks())
 
     def append(self, text: str) -> None:
@@ -133,7 +137,8 @@ class MarkdownView(WordSelect, Widget):
             return
         cache = self._cache
         height = cache.height
-        first = self._add(text)
+        # A burst: what scrolls away before the next frame is split and drawn only when needed.
+        first = self._add(text, BURST_KEEP)
         moved = cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines())
         self._grown += max(cache.height - height, 0)
         if moved or self._grown > REPAINT_ALL_AFTER:
