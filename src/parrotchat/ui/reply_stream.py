@@ -28,9 +28,10 @@ __all__ = ["CATCH_UP_CHARS", "CATCH_UP_INTERVAL", "FRAME_BUDGET", "ReplySink", "
 FRAME_BUDGET = 65536
 """Characters of answer text rendered per frame at most; the rest waits for the next frames.
 (The view splits and draws only the end of a burst: what scrolls away waits until needed.)"""
-CATCH_UP_CHARS = 4096
+CATCH_UP_CHARS = 2048
 """Characters waiting at a frame beyond which the stream is behind the network (a burst, a
-backlog in the socket): no provider streams that much in a frame (1,000 tokens/s is ~170)."""
+backlog in the socket): no provider streams that much in a frame (1,000 tokens/s is ~170 at
+30 frames a second, ~800 on a machine so loaded that it paints 6)."""
 CATCH_UP_INTERVAL = 0.25
 """While behind (`ReplyBuilder.behind`, or more than `CATCH_UP_CHARS` waiting), a frame at most
 this often (seconds): the reader catches up sooner, and frames of text that scrolls away at
