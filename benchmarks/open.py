@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,8 +27,6 @@ from typing import Any
 
 from probes import StallMeter, count_frames
 from textual.errors import NoWidget
-
-from parrotchat.demo import DemoServer
 
 SIZE = (160, 50)
 
@@ -286,8 +286,18 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="parrotchat-open-"))
     path = folder / "history.db"
     cid = make_database(path, args.messages, args.chars)
-    with DemoServer(tokens_per_second=None) as server:
-        runs = [asyncio.run(measure(path, cid, server.base_url)) for _ in range(args.runs)]
+    # The demo server in a process of its own, as a provider is: the 2 MB request of a retry
+    # in the long conversation is parsed there, not on this process's interpreter.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "parrotchat.demo", "--tps", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().split(" at ", 1)[1].split()[0]
+        runs = [asyncio.run(measure(path, cid, base_url)) for _ in range(args.runs)]
+    finally:
+        server.terminate()
+        server.wait()
 
     def median(name: str) -> float:
         return statistics.median(getattr(run, name) for run in runs)
@@ -302,7 +312,7 @@ def main() -> None:
     print(f"  at the end, 1 reply:   {median('end_ms'):8.1f} ms  (the last reply's alternative)")
     print(f"  at message 2, short:   {median('to_short_ms'):8.1f} ms  (to a 2-message branch)")
     print(f"  at message 2, long:    {median('to_long_ms'):8.1f} ms  (back to the long branch)")
-    print("retry (Ctrl+R) of the last reply, demo server at full speed:")
+    print("retry (Ctrl+R) of the last reply, demo server at full speed in its own process:")
     print(
         f"  {args.messages:,} messages: view {median('retry_shown_ms'):7.1f} ms,"
         f" reply painted {median('retry_done_ms'):7.1f} ms"
