@@ -102,8 +102,8 @@ async def test_a_mute_port_times_out_within_the_bound(mute_port: int) -> None:
     found = await asyncio.wait_for(discover({mute_port: "mute", closed_port(): "gone"}), 5)
     elapsed = time.monotonic() - started
     assert found == []
-    assert PROBE_TIMEOUT == 0.3
-    assert elapsed < PROBE_TIMEOUT + 0.7  # the deadline plus scheduling on a busy machine
+    assert PROBE_TIMEOUT == 1.0
+    assert elapsed < PROBE_TIMEOUT + 1.0  # the deadline plus scheduling on a busy machine
 
 
 async def test_all_ports_are_asked_at_once(

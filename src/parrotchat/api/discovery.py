@@ -39,8 +39,10 @@ DEFAULT_PORTS: Mapping[int, str] = {
 """The ports local servers listen on by default, and the name each is listed under."""
 LOOPBACK = "127.0.0.1"
 """The only host discovery ever asks."""
-PROBE_TIMEOUT = 0.3
-"""Seconds one port may take to answer, from connecting to the last byte."""
+PROBE_TIMEOUT = 1.0
+"""Seconds one port may take to answer, from connecting to the last byte. A closed port answers
+at once; this bounds only a server that is busy (a laptop loading a model) or mute, and the
+search runs beside everything else, so a generous bound costs nothing and misses no server."""
 _OWNERS: Mapping[str, str] = {"llamacpp": "llamacpp", "vllm": "vllm"}
 """`owned_by` values that tell which server answers, and the name to list it under."""
 _MAX_BODY = 4 * 1024 * 1024
