@@ -180,6 +180,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         """The older-messages line of the log before the last `clear`: its batches are void."""
         self._arranged: DockArrangeResult | None = None
         """The last layout of the messages: where each was before the next one."""
+        self._refill_after_add = False
+        """The end of the path went and a reply is about to start: refill once it is in."""
         self.alternatives_of: Callable[[Message], tuple[int, int]] | None = None
         """Which of its alternatives a message is and how many there are (`(2, 3)`: `‹ 2/3 ›`);
         every view gets it before it is mounted. None: no message has alternatives."""
@@ -223,6 +225,9 @@ class ChatLog(VerticalScroll, can_focus=False):
         view = self._view(message)
         await self.mount(view)
         self.content_grew()
+        if self._refill_after_add:
+            self._refill_after_add = False
+            self.call_after_refresh(self._refill)
         if self.following:
             self.call_after_refresh(self._set_aside)
         return view
@@ -316,8 +321,11 @@ class ChatLog(VerticalScroll, can_focus=False):
         if shown:
             await self.mount_all([self._view(message) for message in shown])
             self.content_grew()
-        if refill:
+        if refill and shown:
             self.call_after_refresh(self._refill)
+        elif refill:
+            # A reply is about to start (a retry): its view goes in first, then the refill.
+            self._refill_after_add = True
 
     async def _refill(self) -> None:
         """Bring back from the older messages what the last screens lack once the end of the
@@ -433,6 +441,9 @@ class ChatLog(VerticalScroll, can_focus=False):
                 the caller settles once it has shown what comes next.
         """
         self.anchor(False)
+        if self._refill_after_add:
+            self._refill_after_add = False
+            self._loading_older = False
         self._cleared, self._older = self._older, None
         self._arranged = None
         await self.remove_children()
