@@ -67,7 +67,9 @@ def tui_first_screen(timeout: float = 30.0) -> tuple[float, float]:
     session = f"parrotchat-start-{os.getpid()}"
     env = fresh_env()
     command = " ".join(
-        [f"{key}={shlex.quote(env[key])}" for key in ("HOME", *XDG)]
+        # PYTHONPATH too, so a checkout can be timed against another (tmux's server may have
+        # been started with another environment).
+        [f"{key}={shlex.quote(env[key])}" for key in ("HOME", *XDG, "PYTHONPATH") if key in env]
         + ["exec", shlex.quote(sys.executable), "-m", "parrotchat", "--demo"]
     )
     new_session = ["tmux", "new", "-d", "-s", session, "-x", "120", "-y", "40", command]

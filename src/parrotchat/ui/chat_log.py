@@ -340,7 +340,9 @@ class ChatLog(VerticalScroll, can_focus=False):
             width = self._text_width()
             views = self.message_views()
             kept = sum(estimated_lines(view.message, width) for view in views)
-            missing = (self.size.height * TAIL_SCREENS or 100) - kept
+            # A screen more than a reopened conversation mounts: heights are estimates, and
+            # fewer than a screen of lines above the view would ask for a batch after all.
+            missing = (self.size.height * (TAIL_SCREENS + 1) or 150) - kept
             if missing <= 0:
                 return
             batch = [self._view(message) for message in older.take_batch(width, missing)]
