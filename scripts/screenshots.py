@@ -236,6 +236,36 @@ async def branches(pilot: Pilot[None], server: DemoServer) -> None:
     await pilot.press("alt+up")
 
 
+CODE_ANSWER = (
+    "Call `squawk` with any word; it shouts it back:\n\n"
+    '```python\ndef squawk(word: str) -> str:\n    """Shout `word` twice."""\n'
+    '    return f"{word.upper()}! {word.upper()}!"\n\n\n'
+    'for word in ("cracker", "hello"):\n    print(squawk(word))  # 2 lines\n```\n\n'
+    "| Word | Squawk |\n|---|---|\n| cracker | `CRACKER! CRACKER!` |\n| hello | `HELLO! HELLO!` |\n"
+)
+
+
+async def light_code(pilot: Pilot[None], server: DemoServer) -> None:
+    """A light theme: code blocks and inline code in a light code theme, the reply focused."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.theme = "textual-light"
+    await settle(pilot, server)
+    server.push(Parrot(text=CODE_ANSWER))
+    await send_prompt(pilot, "A parrot in Python, please")
+    reply = await wait_for_reply(pilot)
+    await wait_for_rendered(pilot, reply)
+    await pilot.press("alt+up")
+
+
+async def light_conversation(pilot: Pilot[None], server: DemoServer) -> None:
+    """Two finished turns in another light theme (catppuccin-latte)."""
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.theme = "catppuccin-latte"
+    await conversation(pilot, server)
+
+
 WITH_HISTORY = {"chats", "branches"}
 """Scenes whose app keeps a history holding the sample conversations."""
 
@@ -253,6 +283,8 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "attachments": (attachments, WIDE),
     "copying": (copying, WIDE),
     "branches": (branches, WIDE),
+    "light-code": (light_code, WIDE),
+    "light-conversation": (light_conversation, WIDE),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from parrotchat.ui.render.code_labels import CodeLabels
+from parrotchat.ui.render.code_theme import code_style
 from parrotchat.ui.render.line_cache import LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
 
@@ -33,7 +34,7 @@ def rendered(source: str, width: int = 60) -> LineCache:
 def test_every_code_block_is_numbered_in_order_nested_ones_too() -> None:
     cache = rendered(SOURCE)
     lines = [strip.text for index in range(len(cache)) for strip in cache.strips(index)]
-    labels = CodeLabels().between(cache, 0, cache.height)
+    labels = CodeLabels(code_style(dark=True).background).between(cache, 0, cache.height)
     assert [labels[line] for line in sorted(labels)] == [
         (1, "python"),
         (2, "sh"),
@@ -48,8 +49,8 @@ def test_every_code_block_is_numbered_in_order_nested_ones_too() -> None:
 
 def test_the_numbers_hold_for_a_window_of_lines() -> None:
     cache = rendered(SOURCE)
-    everything = CodeLabels().between(cache, 0, cache.height)
+    everything = CodeLabels(code_style(dark=True).background).between(cache, 0, cache.height)
     third, fourth = sorted(everything)[2:4]
-    window = CodeLabels().between(cache, third, fourth)
+    window = CodeLabels(code_style(dark=True).background).between(cache, third, fourth)
     assert {third, fourth} <= window.keys()
     assert all(everything[line] == label for line, label in window.items())

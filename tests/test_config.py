@@ -380,6 +380,12 @@ def test_limits_reach_the_endpoint_in_megabytes(config_file) -> None:
             "escape_delay_ms must be a whole number from 1 to 1000, not 0",
         ),
         ("escape_delay_ms = 2.5\n", 1, "escape_delay_ms must be a whole number from 1 to 1000"),
+        (
+            "\ncode_theme = 'monokia'\n",
+            2,
+            'code_theme must name a Pygments style, not "monokia" (did you mean "monokai"?)',
+        ),
+        ("code_theme = 'zz top'\n", 1, "(see https://pygments.org/styles/)"),
     ],
 )
 def test_broken_file_gives_one_line_with_file_and_line(
@@ -389,6 +395,13 @@ def test_broken_file_gives_one_line_with_file_and_line(
     message = broken(path)
     assert message.startswith(f"{path}, line {line}: ")
     assert problem in message
+
+
+def test_code_theme_from_the_file(config_file) -> None:
+    settings = load(config_file('code_theme = "solarized-light"\n'))
+    assert settings.code_theme == "solarized-light"
+    assert 'code theme: "solarized-light"  [config file]' in show_config(settings)
+    assert "code theme: one for the theme  [default]" in show_config(load())
 
 
 def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable
@@ -15,6 +16,7 @@ __all__ = [
     "_Bad",
     "_Check",
     "_check_input",
+    "_code_theme",
     "_env_name",
     "_flag",
     "_headers",
@@ -91,6 +93,21 @@ def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Bad("must be a non-empty string")
     return value
+
+
+def _code_theme(value: Any) -> str:
+    """A Pygments style's name (`code_theme`), with the nearest name if it is not one."""
+    from pygments.styles import get_all_styles  # only when the config names one
+
+    name = _name(value)
+    names = sorted(get_all_styles())
+    if name not in names:
+        near = difflib.get_close_matches(name, names, n=1)
+        hint = f'did you mean "{near[0]}"?' if near else "see https://pygments.org/styles/"
+        raise _Bad(
+            f"must name a Pygments style, not {_show_value(name)} ({hint})", show_value=False
+        )
+    return name
 
 
 def _flag(value: Any) -> bool:

@@ -34,6 +34,9 @@ print_history = true
 # The TUI's theme: any Textual theme name (textual-dark, nord, gruvbox, textual-light, ...).
 # Leave it out to keep the theme chosen last in the palette (Ctrl+P, "Change theme").
 # theme = "nord"
+# The colours of code (a Pygments style: monokai, default, solarized-light, ...). Leave it out
+# for monokai in dark themes and default in light ones.
+# code_theme = "monokai"
 
 [timeouts]
 # Seconds to wait for the connection to open.
@@ -67,6 +70,10 @@ max_message_kb = 2048
 [discovery]
 # More ports to look for local servers on, besides 11434, 1234, 8080 and 8000.
 ports = [5000]
+
+[keys]
+# Move a key: binding id = "keys" (they replace its defaults; README lists the ids).
+# retry = "ctrl+r,f5"
 
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
+from parrotchat.config.keys import normalize_keys
 from parrotchat.config.merge import _Merge
 from parrotchat.config.settings import DEFAULT_PROVIDER, ENV_CONFIG, Settings
 from parrotchat.config.toml_file import _parse, _read_file
@@ -76,6 +77,8 @@ def load_settings(
         discover_local=merge.scalar("discover_local", default=True),
         print_history=merge.scalar("print_history", default=True),
         theme=merge.scalar("theme"),
+        code_theme=merge.scalar("code_theme"),
+        keys=normalize_keys(merge.data.get("keys", {})),
         discovery_ports=tuple(merge.data.get("discovery", {}).get("ports", ())),
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from parrotchat.config.checks import (
     _Bad,
+    _code_theme,
     _env_name,
     _flag,
     _headers,
@@ -23,6 +24,7 @@ from parrotchat.config.checks import (
     _url,
     _whole,
 )
+from parrotchat.config.keys import DEFAULT_KEYS, KeyProblem, check_keys, unknown_id
 from parrotchat.config.settings import (
     _BUILTIN_PROVIDERS,
     DEFAULT_PROVIDER,
@@ -46,6 +48,11 @@ class _TableOf:
     """A table of named sub-tables that all follow `schema` (like `[providers.NAME]`)."""
 
     schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _KeyTable:
+    """The `[keys]` table: binding ids to keys (`retry = "ctrl+r,f5"`)."""
 
 
 _PROVIDER_SCHEMA: dict[str, Any] = {
@@ -78,7 +85,9 @@ _FILE_SCHEMA: dict[str, Any] = {
     "discover_local": _flag,
     "print_history": _flag,
     "theme": _name,
+    "code_theme": _code_theme,
     "discovery": _DISCOVERY_SCHEMA,
+    "keys": _KeyTable(),
     "providers": _TableOf(_PROVIDER_SCHEMA),
 }
 
@@ -100,7 +109,7 @@ def _check_table(data: dict[str, Any], schema: dict[str, Any], where: tuple[str,
 
 def _check_value(value: Any, rule: Any, keypath: tuple[str, ...]) -> None:
     name = ".".join(keypath)
-    if isinstance(rule, dict | _TableOf) and not isinstance(value, dict):
+    if isinstance(rule, dict | _TableOf | _KeyTable) and not isinstance(value, dict):
         raise _Invalid(keypath, f"{name} must be a table, not {_show_value(value)}")
     if isinstance(rule, dict):
         _check_table(value, rule, keypath)
@@ -110,6 +119,14 @@ def _check_value(value: Any, rule: Any, keypath: tuple[str, ...]) -> None:
                 problem = "names may only use letters, digits, - and _"
                 raise _Invalid((*keypath, sub_name), f"{name}.{sub_name}: {problem}")
             _check_value(sub, rule.schema, (*keypath, sub_name))
+    elif isinstance(rule, _KeyTable):
+        for binding, keys in value.items():
+            if binding not in DEFAULT_KEYS:
+                raise _Invalid((*keypath, binding), unknown_id(binding))
+            try:
+                check_keys(keys)
+            except KeyProblem as problem:
+                raise _Invalid((*keypath, binding), f"{name}.{binding} {problem}") from None
     else:
         try:
             rule(value)

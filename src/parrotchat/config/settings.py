@@ -138,6 +138,11 @@ class Settings:
     """Ports to look on besides the usual ones (config `[discovery] ports`)."""
     theme: str | None = None
     """The TUI's theme (config `theme`, any Textual theme name); None: the one chosen last."""
+    code_theme: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys, from the config's `[keys]` (in Textual's spelling); the rest keep
+    their default keys (`config.keys.DEFAULT_KEYS`)."""
+    """The Pygments style of code (config `code_theme`); None: one that suits the theme."""
     print_history: bool = True
     """Keep print mode's turns in the history (config `print_history`; `--no-history`)."""
 

@@ -72,6 +72,16 @@ def show_config(settings: Settings) -> str:
             _show_value(settings.theme) if settings.theme else "the one used last",
             src("theme"),
         ),
+        _row(
+            "code theme",
+            _show_value(settings.code_theme) if settings.code_theme else "one for the theme",
+            src("code_theme"),
+        ),
+        _row(
+            "keys",
+            ", ".join(f"{name} = {keys}" for name, keys in settings.keys.items()) or "the defaults",
+            "config file" if settings.keys else "default",
+        ),
         "",
         "providers:",
     ]

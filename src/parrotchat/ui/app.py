@@ -46,7 +46,8 @@ from parrotchat.ui.commands import ModelCommands
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
 from parrotchat.ui.footer import ChatFooter
-from parrotchat.ui.keys_help import KeysScreen, key_name, key_sections
+from parrotchat.ui.key_names import key_label, keymap_for, prompt_hint
+from parrotchat.ui.keys_help import KeysScreen, key_sections
 from parrotchat.ui.last_model import load_last_model, save_last_model
 from parrotchat.ui.local_servers import find_local_servers
 from parrotchat.ui.message_commands import message_commands
@@ -57,6 +58,7 @@ from parrotchat.ui.render import heap
 from parrotchat.ui.reply_stream import ReplyStream
 from parrotchat.ui.shown_path import shown_path
 from parrotchat.ui.sidebar import CHATS_TAB, MODELS_TAB, Sidebar
+from parrotchat.ui.sidebar_memory import SidebarMemory
 from parrotchat.ui.theme_memory import apply_theme
 from parrotchat.ui.welcome import Welcome, welcome_text
 
@@ -67,9 +69,6 @@ NARROW_WIDTH = 100
 SIGNAL_SAVE_SECONDS = 1.0
 """Most seconds SIGTERM or SIGHUP waits for the last save (a locked database) before exiting."""
 
-PLACEHOLDER_IDLE = "Ask anything · Enter sends · Ctrl+J new line · ↑ last prompt"
-PLACEHOLDER_STREAMING = "Esc stops the reply · Enter stops it and sends this prompt instead"
-
 
 class ParrotChatApp(App[None]):
     """Chat with a model: type, watch the answer stream in, Esc to stop, switch models."""
@@ -79,6 +78,8 @@ class ParrotChatApp(App[None]):
     COMMANDS = App.COMMANDS | {ModelCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Textual's own, given an id so that `[keys]` can move it.
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
         # Esc first closes what is open, then stops the reply. Priority, so it works wherever
         # the focus is; `check_action` lets Esc through to dialogs, the palette, the sidebar
         # (its own Esc goes back step by step) and the message cursor, and enables only one.
@@ -181,6 +182,11 @@ class ParrotChatApp(App[None]):
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
         self._remove_signal_handlers: Callable[[], None] | None = None
+        self.sidebar_memory: SidebarMemory = SidebarMemory(paths.state_dir)
+        """Whether the sidebar was open, and on which tab (remembered between runs)."""
+        self.code_theme: str | None = session.settings.code_theme
+        """The config's code theme, else None: one that suits the theme (`render.code_theme`)."""
+        self.set_keymap(keymap_for(session.settings.keys))
         self.set_reactive(ParrotChatApp.provider, session.provider)
         self.set_reactive(ParrotChatApp.model, session.model)
         session.on_undo_expired = self.refresh_bindings
@@ -230,20 +236,22 @@ class ParrotChatApp(App[None]):
                 self.session,
                 self._model_sources(),
                 (self.provider, self.model),
+                memory=self.sidebar_memory,
                 id="sidebar",
             )
             with Vertical(id="chat-column"):
                 with ChatLog(id="chat-log"):
                     if not self.conversation.messages and self.session.conversation_id is None:
                         yield Welcome(self.settings, self.provider)
-                yield NewContentMarker("Ctrl+End", id="new-below")
+                yield NewContentMarker(self._key_of("jump_to_bottom"), id="new-below")
                 yield AttachmentTray(id="attachments")
-                yield PromptInput(placeholder=PLACEHOLDER_IDLE, id="prompt")
+                yield PromptInput(placeholder=prompt_hint(self._keymap, False), id="prompt")
         yield ChatFooter()
 
     async def on_mount(self) -> None:
         self.show_model()
         self.narrow = self.size.width < NARROW_WIDTH
+        self.show_sidebar = not self.narrow and self.sidebar_memory.open
         self.session.attach(self)
         self.history.attach(self._history_unavailable)
         self.chat_log.alternatives_of = self._alternatives_of
@@ -350,16 +358,18 @@ class ParrotChatApp(App[None]):
     def watch_streaming(self, streaming: bool) -> None:
         # A reply can end while the app shuts down, after the prompt is gone.
         for prompt in self.query("#prompt").results(PromptInput):
-            prompt.placeholder = PLACEHOLDER_STREAMING if streaming else PLACEHOLDER_IDLE
+            prompt.placeholder = prompt_hint(self._keymap, streaming)
         self.refresh_bindings()
 
     def watch_show_sidebar(self, show: bool) -> None:
         self.set_class(show, "-sidebar-open")
+        if not self.narrow:  # a narrow screen hiding it is no choice of the user's
+            self.sidebar_memory.remember_open(show)
         self.refresh_bindings()
 
     def watch_narrow(self, narrow: bool) -> None:
         self.set_class(narrow, "-narrow")
-        self.show_sidebar = not narrow
+        self.show_sidebar = not narrow and self.sidebar_memory.open
         # Room for every key of the footer at 80 columns (`^end Follow` was cut to `^en`):
         # the palette's hint goes (Ctrl+P still opens it; F1 lists it).
         for footer in self.query(ChatFooter).results(ChatFooter):
@@ -505,7 +515,7 @@ class ParrotChatApp(App[None]):
 
     def _provider_missing(self, missing: ProviderMissing, *, refused: bool = True) -> None:
         """Say that the conversation's provider is not configured, and how to choose."""
-        how = f"choose a model in the sidebar ({self._key_of('toggle_sidebar', 'ctrl+b')})"
+        how = f"choose a model in the sidebar ({self._key_of('toggle_sidebar')})"
         self.notify(missing.sentence(how, refused=refused), severity="warning", markup=False)
 
     def stop_reply(self) -> None:
@@ -588,8 +598,9 @@ class ParrotChatApp(App[None]):
             prompt.border_title = None
             return
         number = self.conversation.messages.index(editing) + 1
+        send, cancel = self._key_of("send"), self._key_of("cancel_edit")
         prompt.border_title = (
-            f"Editing message {number} · Enter sends it as a new branch · Esc (empty) cancels"
+            f"Editing message {number} · {send} sends it as a new branch · {cancel} (empty) cancels"
         )
 
     def _alternatives_of(self, message: Message) -> tuple[int, int]:
@@ -755,7 +766,7 @@ class ParrotChatApp(App[None]):
             await self._show_new()
         self.refresh_bindings()
         self.notify(
-            f"Deleted “{short_title(event.title)}” · Ctrl+Z to undo",
+            f"Deleted “{short_title(event.title)}” · {self._key_of('undo_delete')} to undo",
             timeout=UNDO_SECONDS,
             markup=False,
         )
@@ -842,10 +853,9 @@ class ParrotChatApp(App[None]):
         yield from conversation_commands(self)
         yield from message_commands(screen, self._key_of)
 
-    def _key_of(self, binding_id: str, default: str) -> str:
+    def _key_of(self, binding_id: str, default: str = "") -> str:
         """The key bound to `binding_id` now (the keymap's, if it remaps it)."""
-        keys = self._keymap.get(binding_id, default)
-        return key_name(keys.split(",")[0])
+        return key_label(binding_id, self._keymap)
 
     def action_show_keys(self) -> None:
         """F1: the keys screen for the screen in use (F1 on it closes it)."""

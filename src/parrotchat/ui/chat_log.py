@@ -49,6 +49,10 @@ aside (and come back as the reader scrolls up), so a frame's cost does not grow 
 length of the conversation. It happens once twice as many are mounted, not at every turn."""
 
 
+_MOVE = Binding.Group("Move", compact=True)
+_ALTERNATIVE = Binding.Group("Alternative", compact=True)
+
+
 class ChatLog(VerticalScroll, can_focus=False):
     """The conversation's messages, newest at the bottom."""
 
@@ -79,8 +83,15 @@ class ChatLog(VerticalScroll, can_focus=False):
             )
             for n in range(2, 10)
         ),
+        # Grouped in the footer (`↑↓ Move`, `←→ Alternative`): at 80 columns every key of a
+        # focused message fits, whatever keys the keymap gives them.
         Binding(
-            "up,k", "move_cursor(-1)", "Previous", id="previous_reply", tooltip="The reply above"
+            "up,k",
+            "move_cursor(-1)",
+            "Previous",
+            id="previous_reply",
+            tooltip="The reply above",
+            group=_MOVE,
         ),
         Binding(
             "down,j",
@@ -88,6 +99,7 @@ class ChatLog(VerticalScroll, can_focus=False):
             "Next",
             id="next_reply",
             tooltip="The reply below (past the newest: back to the prompt)",
+            group=_MOVE,
         ),
         Binding(
             "shift+up,K",
@@ -115,16 +127,16 @@ class ChatLog(VerticalScroll, can_focus=False):
             "left",
             "switch(-1)",
             "‹ Alternative",
-            key_display="←/→",
             id="previous_alternative",
             tooltip="Show the message's previous alternative and the branch below it",
+            group=_ALTERNATIVE,
         ),
         Binding(
             "right",
             "switch(1)",
             "Alternative ›",
-            show=False,
             id="next_alternative",
+            group=_ALTERNATIVE,
             tooltip="Show the message's next alternative and the branch below it",
         ),
         Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
@@ -559,7 +571,7 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Edit offers itself on prompts, Ask again on replies, the arrows where there are
-        alternatives (shown dimmed otherwise, as Textual does for a disabled key)."""
+        alternatives (hidden otherwise: the footer has no room to spare at 80 columns)."""
         view = self.focused_view
         if view is None:
             return True
@@ -568,7 +580,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         if action == "regenerate":
             return view.message.role is Role.ASSISTANT
         if action == "switch":
-            return None if view.alternatives[1] < 2 else True
+            return view.alternatives[1] >= 2
         return True
 
     def action_edit(self) -> None:
@@ -702,6 +714,12 @@ class ChatLog(VerticalScroll, can_focus=False):
     def scroll_page_up(self, *args: Any, **kwargs: Any) -> None:
         self.stop_following()
         super().scroll_page_up(*args, **kwargs)
+
+    def scroll_page_down(self, *args: Any, **kwargs: Any) -> None:
+        # While following, the view is at the bottom: there is nothing below to move to, and
+        # Textual's scroll would land a frame later, undoing a scroll up made in between.
+        if not self.following:
+            super().scroll_page_down(*args, **kwargs)
 
     def release_anchor(self) -> None:
         # Textual releases the anchor before every keyboard or scrollbar scroll, even one that

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
+from parrotchat.ui.key_names import app_keymap, key_label
+
 if TYPE_CHECKING:
     from parrotchat.ui.app import ParrotChatApp
 
@@ -16,12 +18,15 @@ __all__ = ["conversation_commands"]
 
 def conversation_commands(app: ParrotChatApp) -> Iterator[SystemCommand]:
     """New, show, rename, delete and export conversations: the palette's commands for `app`."""
+    keymap = app_keymap(app)
     yield SystemCommand(
-        "New conversation", "Start an empty chat (Ctrl+N)", app.action_new_conversation
+        "New conversation",
+        f"Start an empty chat ({key_label('new_conversation', keymap)})",
+        app.action_new_conversation,
     )
     yield SystemCommand(
         "Show conversations",
-        "Open the saved chats and search them (Ctrl+L)",
+        f"Open the saved chats and search them ({key_label('show_chats', keymap)})",
         app.action_show_chats,
     )
     yield SystemCommand(
@@ -36,7 +41,7 @@ def conversation_commands(app: ParrotChatApp) -> Iterator[SystemCommand]:
     )
     yield SystemCommand(
         "Attach a file",
-        "Attach a file or image to the prompt (Ctrl+A, or @)",
+        f"Attach a file or image to the prompt ({key_label('attach_file', keymap)}, or @)",
         app.action_attach_file,
     )
     for kind, label in (("markdown", "Markdown"), ("json", "JSON")):

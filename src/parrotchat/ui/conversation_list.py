@@ -31,6 +31,7 @@ from parrotchat.core.search import split_highlights
 from parrotchat.core.session import ChatSession
 from parrotchat.sanitize import neutralize, one_line
 from parrotchat.ui.dialogs import ConfirmDialog, RenameDialog
+from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.search_pane import SearchListPane
 
 if TYPE_CHECKING:
@@ -389,7 +390,8 @@ class ConversationSidebar(SearchListPane):
                 self._trash(conversation_id, title)
 
         question = f"Delete “{one_line(title) or UNTITLED}”?"
-        explain = "It moves to the trash; Ctrl+Z brings it back for a few seconds."
+        undo = key_label("undo_delete", app_keymap(self.app))
+        explain = f"It moves to the trash; {undo} brings it back for a few seconds."
         self.app.push_screen(ConfirmDialog(question, explain, confirm="Delete"), done)
 
     # --- loading ----------------------------------------------------------------------------

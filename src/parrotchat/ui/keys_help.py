@@ -17,35 +17,19 @@ from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.dom import DOMNode
-from textual.keys import format_key, key_to_character
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from parrotchat.ui.key_names import app_keymap, key_label, key_name
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-__all__ = ["KeysScreen", "key_name", "key_sections"]
+__all__ = ["KeysScreen", "key_sections"]
 
 Section = tuple[str, list[tuple[str, str]]]
 """A title, and its rows: the keys (`Ctrl+B / F2`) and what they do."""
 
-_NAMES = {
-    "escape": "Esc",
-    "enter": "Enter",
-    "tab": "Tab",
-    "space": "Space",
-    "backspace": "Backspace",
-    "delete": "Delete",
-    "insert": "Insert",
-    "pageup": "PageUp",
-    "pagedown": "PageDown",
-    "home": "Home",
-    "end": "End",
-    "up": "↑",
-    "down": "↓",
-    "left": "←",
-    "right": "→",
-}
 _TITLES = {
     "PromptInput": "Prompt",
     "ChatLog": "A focused message",
@@ -58,19 +42,6 @@ _MORE_TITLES = {"PromptInput": "Editing the prompt", "ChatLog": "Scrolling the c
 """Titles of the keys Textual's own classes give those widgets."""
 _ORDER = {"Everywhere": 1, "A focused message": 2}
 """Where a section goes after the focused widget's own (the first), if not last."""
-
-
-def key_name(key: str) -> str:
-    """A key as the help screen writes it: `ctrl+shift+up` -> `Ctrl+Shift+↑`."""
-    *modifiers, name = key.split("+") if key != "+" else [key]
-    if name in _NAMES:
-        shown = _NAMES[name]
-    elif len(name) > 1 and name[0] == "f" and name[1:].isdigit():
-        shown = name.upper()
-    else:
-        character = key_to_character(name)
-        shown = character.upper() if character and modifiers else character or format_key(name)
-    return "+".join([*(modifier.capitalize() for modifier in modifiers), shown])
 
 
 def _own_actions(node_type: type) -> set[str]:
@@ -127,7 +98,7 @@ def key_sections(app: App[object], screen: Screen[object]) -> list[Section]:
         app: The app (its keymap applies).
         screen: The screen in use (not the keys screen itself).
     """
-    keymap = app._keymap
+    keymap = app_keymap(app)
     sections: dict[str, dict[str, tuple[str, list[str]]]] = {}
     textual_sections: dict[str, dict[str, tuple[str, list[str]]]] = {}
     seen: set[type] = set()
@@ -209,7 +180,7 @@ class KeysScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Keys"
-            box.border_subtitle = "Esc closes"
+            box.border_subtitle = f"{key_label('close_keys', app_keymap(self.app))} closes"
             with VerticalScroll(can_focus=True):
                 for title, rows in self.sections:
                     yield Static(self._section(title, rows), classes="keys-section")

@@ -22,14 +22,13 @@ from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.sanitize import neutralize
 from parrotchat.ui.attachment_chips import MessageChips
+from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.render.word_select import WordSelect
 from parrotchat.ui.stats import format_stats
 
 __all__ = ["MessageText", "MessageView", "ReasoningBlock", "ToolCallView"]
-
-RETRY_HINT = "Press Ctrl+R to retry."
 
 
 class MessageText(WordSelect, Static):
@@ -301,7 +300,8 @@ class MessageView(Vertical, can_focus=True):
         self._set_line(self._notice, notice)
         error = message.error
         if message.status in (Status.ERROR, Status.INTERRUPTED):
-            error = f"{error or 'The reply failed.'} {RETRY_HINT}"
+            retry = key_label("retry", app_keymap(self.app))
+            error = f"{error or 'The reply failed.'} Press {retry} to retry."
         self._set_line(self._error, error)
 
     @staticmethod

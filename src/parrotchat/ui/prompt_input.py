@@ -118,7 +118,7 @@ class PromptInput(TextArea):
         """Files are attached: a blank prompt can be sent too."""
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
+        if self._bound_here(event.key, "submit"):
             event.stop()
             event.prevent_default()
             self.action_submit()

@@ -17,6 +17,7 @@ from textual.widgets import TabbedContent, TabPane
 from parrotchat.core.session import ChatSession
 from parrotchat.ui.conversation_list import ConversationSidebar
 from parrotchat.ui.model_sidebar import ModelSidebar, ModelSource
+from parrotchat.ui.sidebar_memory import SidebarMemory
 from parrotchat.ui.welcome import needs_key
 
 __all__ = ["CHATS_TAB", "MODELS_TAB", "Sidebar"]
@@ -34,6 +35,7 @@ class Sidebar(Vertical):
         sources: Mapping[str, ModelSource],
         current: tuple[str, str],
         *,
+        memory: SidebarMemory | None = None,
         id: str | None = None,
     ) -> None:
         """
@@ -41,15 +43,19 @@ class Sidebar(Vertical):
             session: The chat, whose stored conversations the Chats tab lists.
             sources: Provider name -> where its models come from, for the Models tab.
             current: The `(provider, model)` marked in the Models tab.
+            memory: Where the tab shown last is remembered (it opens on that tab).
         """
         super().__init__(id=id)
         self._session = session
         self._sources = sources
         self._current = current
+        self._memory = memory
 
     def compose(self) -> ComposeResult:
         # Without history the Chats tab has nothing to show: start on the models.
         initial = CHATS_TAB if self._session.history.available else MODELS_TAB
+        if self._memory is not None and self._memory.tab == MODELS_TAB:
+            initial = MODELS_TAB
         with TabbedContent(id="sidebar-tabs", initial=initial):
             with TabPane("Chats", id=CHATS_TAB):
                 yield ConversationSidebar(self._session, id="chats")
@@ -106,5 +112,7 @@ class Sidebar(Vertical):
     @on(TabbedContent.TabActivated, "#sidebar-tabs")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
+        if self._memory is not None and event.pane.id in (CHATS_TAB, MODELS_TAB):
+            self._memory.remember_tab(event.pane.id)
         if event.pane.id == CHATS_TAB:
             self.chats.refresh_list()

@@ -9,19 +9,21 @@ from textual.widgets import Static
 
 from parrotchat.config import ProviderConfig, Settings
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.key_names import key_label
 
 __all__ = ["Welcome", "needs_key", "welcome_text"]
 
 KEYS: tuple[tuple[str, str], ...] = (
-    ("Enter", "send"),
-    ("Ctrl+J", "new line"),
-    ("Esc", "stop the reply"),
-    ("Ctrl+R", "retry"),
-    ("Ctrl+B", "models"),
-    ("Ctrl+L", "chats"),
-    ("Ctrl+N", "new chat"),
-    ("Ctrl+Q", "quit"),
+    ("send", "send"),
+    ("newline", "new line"),
+    ("stop_reply", "stop the reply"),
+    ("retry", "retry"),
+    ("toggle_sidebar", "models"),
+    ("show_chats", "chats"),
+    ("new_conversation", "new chat"),
+    ("quit", "quit"),
 )
+"""Binding ids and what they do: each shows with the key bound to it (`[keys]`)."""
 
 KEYS_PER_LINE = 4
 """Keys on one line of the welcome text: the longest line is 70 columns, so it fits at 80."""
@@ -49,6 +51,7 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
         ("parrotchat", "bold $accent"),
         " · chat with language models in your terminal\n\n",
     ]
+    models_key = key_label("toggle_sidebar", settings.keys)
     active = settings.providers.get(provider or settings.provider, settings.active)
     if needs_key(active):
         env = active.api_key_env or "PARROTCHAT_API_KEY"
@@ -71,7 +74,7 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
             "The offline ",
             ("demo", "bold"),
             " model works right now: pick it in the sidebar (",
-            ("Ctrl+B", "bold"),
+            (models_key, "bold"),
             ") or run ",
             ("parrotchat --demo", "bold"),
             ".\n\n",
@@ -90,11 +93,12 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
             "Found on this machine: ",
             (neutralize(", ".join(found)), "bold"),
             ". Pick one of its models in the sidebar (",
-            ("Ctrl+B", "bold"),
+            (models_key, "bold"),
             ").\n\n",
         ]
     keys: list[Content | str | tuple[str, str]] = []
-    for index, (key, what) in enumerate(KEYS):
+    for index, (binding, what) in enumerate(KEYS):
+        key = key_label(binding, settings.keys)
         if index % KEYS_PER_LINE:
             keys.append(("  ·  ", "$text-muted"))
         elif index:
@@ -103,8 +107,8 @@ def welcome_text(settings: Settings, provider: str | None = None) -> Content:
     parts += [*keys, "\n"]
     parts += [
         (
-            "Enter while a reply streams stops it (the partial answer stays) and sends the new "
-            "prompt. Up in an empty prompt recalls the last one.",
+            f"{key_label('send', settings.keys)} while a reply streams stops it (the partial"
+            " answer stays) and sends the new prompt. Up in an empty prompt recalls the last one.",
             "$text-muted",
         )
     ]

@@ -12,6 +12,9 @@ The map, in the order text travels (each file once):
   blocks at the end again each frame. Blocks not rendered yet count with an estimated height.
   `LineBudget` (shared by every answer, `KEPT_LINES`) drops the least recently shown blocks'
   lines beyond 20,000 (their heights stay exact; they are rendered again on demand).
+- `code_theme.py`: which Pygments style draws code (dark or light app theme, or the config's
+  `code_theme`); a theme switch makes each view drop its lines (`LineCache.restyle`, heights
+  kept) and draw them anew as they are shown.
 - `packed_lines.py`: frozen lines are kept packed as plain tuples, which the garbage collector
   does not track, and unpacked into `Strip`s when drawn.
 - `markdown_view.py`: `MarkdownView`, the Line API widget of one answer: `append(text)` feeds

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rich.syntax import Syntax
+from rich.color import Color
 from textual.strip import Strip
 
 from parrotchat.core.code_blocks import code_blocks
-from parrotchat.ui.render.line_cache import CODE_THEME, LineCache
+from parrotchat.ui.render.line_cache import LineCache
 
 __all__ = ["CodeLabels", "code_starts"]
 
-_CODE_BACKGROUND = Syntax.get_theme(CODE_THEME).get_background_style().bgcolor
 _NO_CODE = frozenset(("paragraph_open", "heading_open", "table_open", "hr", "blank", "html_block"))
 """Kinds of top-level block that cannot hold a code block."""
 
@@ -31,8 +30,9 @@ def _languages(kind: str, source: str) -> tuple[str, ...]:
     return tuple(block.language for block in code_blocks(source))
 
 
-def code_starts(strips: list[Strip], count: int) -> list[int] | None:
-    """The lines of `strips` where each of its `count` code blocks begins (its top margin).
+def code_starts(strips: list[Strip], count: int, background: Color | None) -> list[int] | None:
+    """The lines of `strips` where each of its `count` code blocks begins (its top margin);
+    code is drawn on `background`.
 
     Code blocks side by side (two fences in one list item) draw as one run of code lines: the
     bottom margin of one and the top margin of the next make two blank code lines in a row.
@@ -42,7 +42,7 @@ def code_starts(strips: list[Strip], count: int) -> list[int] | None:
     pairs: list[int] = []
     inside = blank = False
     for number, strip in enumerate(strips):
-        code = any(style is not None and style.bgcolor == _CODE_BACKGROUND for _, style, _ in strip)
+        code = any(style is not None and style.bgcolor == background for _, style, _ in strip)
         if code and not inside:
             starts.append(number)
         elif code and blank and not strip.text.strip(" ▌"):
@@ -59,7 +59,9 @@ def code_starts(strips: list[Strip], count: int) -> list[int] | None:
 class CodeLabels:
     """The code block numbers of one answer, by the line each block begins on."""
 
-    def __init__(self) -> None:
+    def __init__(self, background: Color | None) -> None:
+        self.background: Color | None = background
+        """The code theme's background."""
         self._before: list[int] = [0]
         """Code blocks before each frozen block (frozen blocks never change)."""
 
@@ -94,7 +96,7 @@ class CodeLabels:
             if block.kind == "fence":
                 starts: list[int] | None = [int(spaced)]
             else:
-                starts = code_starts(cache.strips(index), len(languages))
+                starts = code_starts(cache.strips(index), len(languages), self.background)
             if starts is not None:
                 line = cache.start(index)
                 for offset, (start, language) in enumerate(zip(starts, languages, strict=True)):

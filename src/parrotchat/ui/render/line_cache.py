@@ -24,13 +24,14 @@ from rich.console import Console
 from rich.markdown import Markdown
 from textual.strip import Strip
 
+from parrotchat.ui.render.code_theme import DARK_CODE_THEME, CodeStyle, code_style
 from parrotchat.ui.render.live_fence import split_live_fence
 from parrotchat.ui.render.markdown_blocks import Block
 from parrotchat.ui.render.packed_lines import PackedLine, pack, unpack
 
 __all__ = ["LineBudget", "LineCache", "render_markdown"]
 
-CODE_THEME = "monokai"
+CODE_THEME = DARK_CODE_THEME
 
 Renderer = Callable[[str, int], list[Strip]]
 """Markdown source and width -> its lines."""
@@ -44,18 +45,28 @@ _TEMPLATE = Markdown("", code_theme=CODE_THEME)
 whatever attributes a Rich version adds are there too."""
 
 
-def _markdown(markup: str) -> Markdown:
+def _markdown(markup: str, code_theme: str) -> Markdown:
     """Rich's `Markdown` of `markup`, parsed with the shared parser."""
     document = copy.copy(_TEMPLATE)
     document.markup = markup
     document.parsed = _PARSER.parse(markup)
+    document.code_theme = code_theme
     return document
 
 
-def render_markdown(console: Console, source: str, width: int) -> list[Strip]:
-    """Render Markdown `source` at `width` as Rich does in one go, one strip per line."""
+def render_markdown(
+    console: Console, source: str, width: int, code: CodeStyle | None = None
+) -> list[Strip]:
+    """Render Markdown `source` at `width` as Rich does in one go, one strip per line, its code
+    in the `code` style (default: the dark one)."""
+    code = code or code_style(dark=True)
     options = console.options.update_width(max(width, 1)).update(height=None)
-    lines = console.render_lines(_markdown(source), options, pad=False, new_lines=False)
+    document = _markdown(source, code.name)
+    if code.console_theme is None:
+        lines = console.render_lines(document, options, pad=False, new_lines=False)
+    else:
+        with console.use_theme(code.console_theme):
+            lines = console.render_lines(document, options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
 
 
@@ -149,6 +160,13 @@ class LineCache:
         for index, entry in enumerate(self._entries):
             self._drop(entry)
             self._pending.add(index)
+
+    def restyle(self) -> None:
+        """The code theme changed: every line is drawn anew when next asked for. Heights and
+        positions stay (colours never change how text wraps), so nothing moves."""
+        self._chunks.clear()
+        for entry in self._entries:
+            self._drop(entry)
 
     def update(self, frozen: Sequence[Block], live: Iterable[Block]) -> int:
         """Append newly frozen blocks and replace the live ones (they are rendered at once).

@@ -30,6 +30,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from parrotchat.ui.render.code_labels import CodeLabels
+from parrotchat.ui.render.code_theme import CodeStyle, code_style_of
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
 from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
@@ -102,6 +103,8 @@ class MarkdownView(WordSelect, Widget):
         self._label_style = Style()
         self._labels: dict[int, tuple[int, str]] = {}
         """Line -> code block number and language, for the lines being drawn."""
+        self._code_style: CodeStyle | None = None
+        """The code style the cached lines were drawn in (None before the first render)."""
         if source:
             self._add(source)
             self._cache.finish()
@@ -119,7 +122,19 @@ class MarkdownView(WordSelect, Widget):
         return self._cache.pending
 
     def _render_source(self, source: str, width: int) -> list[Strip]:
-        return render_markdown(self.app.console, source, width)
+        if self._code_style is None:
+            self._code_style = code_style_of(self.app)
+        return render_markdown(self.app.console, source, width, self._code_style)
+
+    def _check_code_style(self) -> None:
+        """A theme switch changed the code style: draw the lines anew (no layout change)."""
+        style = code_style_of(self.app)
+        if style is not self._code_style:
+            if self._code_style is not None:
+                self._cache.restyle()
+                if self._code_labels is not None:
+                    self._code_labels = CodeLabels(style.background)
+            self._code_style = style
 
     def _add(self, text: str) -> int:
         self._source.append(text)
@@ -190,6 +205,7 @@ class MarkdownView(WordSelect, Widget):
         return self._cache.height
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._check_code_style()
         self._line_style = self.rich_style
         if self._marked:
             self._prepare_marks(crop)
@@ -224,7 +240,10 @@ class MarkdownView(WordSelect, Widget):
         """Show or hide the `[N lang]` label in the top-right corner of each code block."""
         if show == (self._code_labels is not None):
             return
-        self._code_labels = CodeLabels() if show else None
+        self._check_code_style()
+        self._code_labels = (
+            CodeLabels(self._code_style.background if self._code_style else None) if show else None
+        )
         self._labels = {}
         self._update_marked()
 
