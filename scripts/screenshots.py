@@ -236,6 +236,30 @@ async def branches(pilot: Pilot[None], server: DemoServer) -> None:
     await pilot.press("alt+up")
 
 
+async def compare(pilot: Pilot[None], server: DemoServer) -> None:
+    """Two demo models on one prompt, side by side: the first stopped midway (F5)."""
+    await settle(pilot, server)
+    app = pilot.app
+    assert isinstance(app, ParrotChatApp)
+    app.show_sidebar = False
+    app.session.compare_next = [("demo", "parrot"), ("demo", "parrot-fast")]
+    prompt = "Which parrot talks best? With a table"
+    half = reply_tokens(prompt, 300)[:90]
+    server.push_for("parrot", Script([sse(chunk(token)) for token in half], end="hang"))
+    app.prompt.load_text(prompt)
+    app.prompt.focus()
+    press_now(pilot, "enter")
+    view = app.compare_view
+    await wait_until(pilot, lambda: len(view.streams) == 2)
+    first = view.streams[0].builder
+    await wait_until(pilot, lambda: first.message.content == "".join(half))
+    press_now(pilot, "f5")
+    await wait_until(
+        pilot,
+        lambda: all(s.finished.is_set() for s in view.streams.values()) and not app.streaming,
+    )
+
+
 CODE_ANSWER = (
     "Call `squawk` with any word; it shouts it back:\n\n"
     '```python\ndef squawk(word: str) -> str:\n    """Shout `word` twice."""\n'
@@ -283,6 +307,7 @@ SCENES: dict[str, tuple[Scene, tuple[int, int]]] = {
     "attachments": (attachments, WIDE),
     "copying": (copying, WIDE),
     "branches": (branches, WIDE),
+    "compare": (compare, (160, 50)),
     "light-code": (light_code, WIDE),
     "light-conversation": (light_conversation, WIDE),
 }

@@ -49,7 +49,7 @@ def test_the_config_knows_every_binding_of_the_app_and_its_default_keys() -> Non
         ('retry = "ctrl+rr"', 'keys.retry has "ctrl+rr", which is not a key'),
         ('retry = "pgpu"', '(did you mean "pageup"?)'),
         ('retry = "hyperr+x"', 'keys.retry has "hyperr+x", whose "hyperr" is not ctrl,'),
-        ("retry = 5", 'keys.retry must be keys such as "ctrl+r,f5"'),
+        ("retry = 5", 'keys.retry must be keys such as "ctrl+r,f9"'),
     ],
 )
 def test_a_bad_keys_table_is_one_sentence_with_the_line(
@@ -65,11 +65,11 @@ def test_a_bad_keys_table_is_one_sentence_with_the_line(
 
 def test_keys_are_read_in_textuals_spelling(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[keys]\nretry = "Ctrl+R, F5"\nstop_reply = "esc"\nshow_keys = "?"\n')
+    path.write_text('[keys]\nretry = "Ctrl+R, F9"\nstop_reply = "esc"\nshow_keys = "?"\n')
     keys = load_settings(config_path=path, env={}).keys
-    assert keys == {"retry": "ctrl+r,f5", "stop_reply": "escape", "show_keys": "?"}
+    assert keys == {"retry": "ctrl+r,f9", "stop_reply": "escape", "show_keys": "?"}
     shown = show_config(load_settings(config_path=path, env={}))
-    assert "keys: retry = ctrl+r,f5, stop_reply = escape, show_keys = ?  [config file]" in shown
+    assert "keys: retry = ctrl+r,f9, stop_reply = escape, show_keys = ?  [config file]" in shown
     assert "keys: the defaults  [default]" in show_config(
         load_settings(config_path=tmp_path / "none.toml", env={})
     )

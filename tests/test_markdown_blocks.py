@@ -17,7 +17,7 @@ from textual.strip import Strip
 from parrotchat.demo.parrot import reply_text
 from parrotchat.ui.render.line_cache import CODE_THEME, LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.live_fence import split_live_fence
-from parrotchat.ui.render.markdown_blocks import BlockSplitter, split_blocks
+from parrotchat.ui.render.markdown_blocks import BlockSplitter, safe_cut, split_blocks
 
 WIDTH = 72
 
@@ -154,3 +154,85 @@ def test_a_live_fence_is_cut_only_where_the_cut_cannot_change_it():
     assert fence.tail.startswith("```py\nv66\n")
     assert split_live_fence("```py\n" + body + "```\n", chunk_lines=32) is None  # closed
     assert split_live_fence("```py\n" + "x\n" * 20, chunk_lines=32) is None  # short
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_update_says_which_lines_changed_and_the_lines_above_stay_the_same(console, name):
+    text = DOCUMENTS[name]
+    for seed in range(2):
+        rng = random.Random(seed)
+        splitter = BlockSplitter()
+        cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+        shown: list[list[Segment]] = []
+        position = 0
+        while position < len(text):
+            size = rng.choice((1, 7, 20, 80, 200))
+            first = cache.update(
+                splitter.append(text[position : position + size]), splitter.live_blocks()
+            )
+            position += size
+            lines = plain(cache.lines())
+            # What a frame repaints from `first` down; everything above it must be as drawn.
+            assert lines[:first] == shown[:first], f"seed {seed} at {position}"
+            shown = lines
+
+
+def test_a_word_added_to_a_long_paragraph_changes_only_its_last_line(console):
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+    cache.update(splitter.append("Intro.\n\n" + "word " * 100), splitter.live_blocks())
+    height = cache.height
+    assert height > 8
+    first = cache.update(splitter.append("more"), splitter.live_blocks())
+    assert first == height - 1  # one line repainted, not the whole paragraph
+
+
+def burst(console: Console, text: str, pieces: list[int], keep: int) -> LineCache:
+    """Stream `text` in pieces of the given sizes (the rest in one), as bursts arrive."""
+    splitter = BlockSplitter()
+    cache = LineCache(lambda source, w: render_markdown(console, source, w), WIDTH)
+    position = 0
+    for size in [*pieces, len(text)]:
+        piece = text[position : position + size]
+        cache.update(splitter.append(piece, keep), splitter.live_blocks())
+        position += len(piece)
+    return cache
+
+
+def test_a_burst_is_split_only_near_its_end_and_the_rest_when_needed(console):
+    text = reply_text("Write 4000 tokens about parsers.", 4000)
+    expected = one_shot(console, text)
+    cache = burst(console, text, [300], keep=2000)
+    kinds = [cache.block(index)[0].kind for index in range(len(cache))]
+    assert kinds.count("deferred") == 1  # the start of the burst, not split yet
+    assert len(cache) < 40 < len(split_blocks(text))
+    cache.render_pending(0.0, cache.height - 20, cache.height)  # the last screen, as on view
+    height = cache.height
+    last = plain([cache.line(y) for y in range(height - 20, height)])
+    assert len(cache) < 40  # the last screen came from the blocks split at once
+    cache.finish()
+    assert plain(cache.lines()) == expected  # scrolled up to: exactly the one-shot render
+    assert cache.height == len(expected) and last == expected[-20:]
+
+
+def test_bursts_of_every_document_mix_render_like_one_shot(console):
+    parts = list(DOCUMENTS.values())
+    rng = random.Random(77)
+    deferred = 0
+    for _ in range(25):
+        text = "".join(rng.choice(parts) + rng.choice(("", "\n", "\n\n")) for _ in range(6))
+        pieces = [rng.randrange(1, 400) for _ in range(rng.randrange(0, 3))]
+        cache = burst(console, text, pieces, keep=rng.choice((50, 200, 600)))
+        deferred += any(cache.block(i)[0].kind == "deferred" for i in range(len(cache)))
+        cache.render_pending(float("inf"))
+        cache.finish()
+        assert plain(cache.lines()) == one_shot(console, text), text
+    assert deferred > 5  # the cut was found often, not only in easy cases
+
+
+def test_a_burst_is_not_cut_inside_a_fence_html_or_after_a_rule():
+    fence = "Intro\n\n```\ncode\n\nLooks like a paragraph\n```\n\n"
+    assert safe_cut(fence + "After\n", 10_000) == len(fence)
+    assert safe_cut("Intro\n\n<!--\n\nHidden\n-->\n\nAfter\n", 10_000) == 0
+    assert safe_cut("Intro\n\n---\n\nAfter\n", 10_000) == 0
+    assert safe_cut("- item\n\n  ```\n\nAfter\n", 10_000) == 0

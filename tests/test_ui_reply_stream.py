@@ -15,7 +15,7 @@ from parrotchat.api.events import (
 )
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.reply import ReplyBuilder
-from parrotchat.ui.reply_stream import ReplyStream
+from parrotchat.ui.reply_stream import CATCH_UP_INTERVAL, ReplyStream
 from parrotchat.ui.stats import format_stats
 
 
@@ -54,7 +54,7 @@ def make_stream() -> tuple[ReplyStream, ReplyBuilder, RecordingSink, Clock, list
     sink, clock, grew = RecordingSink(), Clock(), []
     message = Message(Role.ASSISTANT, model="parrot", status=Status.STREAMING)
     builder = ReplyBuilder(message, clock=clock)
-    stream = ReplyStream(builder, sink, on_grow=lambda: grew.append(1))
+    stream = ReplyStream(builder, sink, on_grow=lambda: grew.append(1), clock=clock)
     return stream, builder, sink, clock, grew
 
 
@@ -131,6 +131,35 @@ async def test_a_burst_is_written_over_several_frames():
         await stream.flush()
     texts = [value for kind, value in sink.calls if kind == "text"]
     assert texts == ["x" * 10, "x" * 10, "x" * 5]
+    assert sink.calls[-1] == ("finish", Status.COMPLETE)
+
+
+async def test_behind_the_network_frames_come_less_often_until_the_end():
+    stream, reply, sink, clock, _ = make_stream()
+    reply.begin()
+
+    def texts() -> list[int]:
+        return [len(str(value)) for kind, value in sink.calls if kind == "text"]
+
+    for _ in range(3):  # a real provider's pace: every frame is drawn
+        reply.feed(TextDelta("word " * 40))
+        await stream.flush()
+        clock.now += 1 / 30
+    assert texts() == [200, 200, 200]
+    reply.feed(TextDelta("x" * 5000))  # a backlog: the reader gets time before a frame
+    await stream.flush()
+    assert texts()[3:] == []
+    clock.now += CATCH_UP_INTERVAL
+    await stream.flush()
+    assert texts()[3:] == [5000]
+    reply.feed(TextDelta("y" * 5000))
+    clock.now += 1 / 30
+    await stream.flush()
+    assert texts()[3:] == [5000]
+    reply.feed(TextDelta("z" * 5000))
+    reply.end(Status.COMPLETE)
+    await stream.flush()  # the end is drawn at once, behind or not
+    assert texts()[3:] == [5000, 10000]
     assert sink.calls[-1] == ("finish", Status.COMPLETE)
 
 

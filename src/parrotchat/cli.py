@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="OpenAI-compatible base URL, e.g. http://localhost:11434/v1",
     )
     add("--model", metavar="ID", help="model id to use")
+    add(
+        "--compare",
+        metavar="MODEL,MODEL",
+        help="ask 2 to 4 models at once, side by side (with -p: each answer under a header); "
+        "MODEL is a model id on the current provider, or PROVIDER:MODEL for another one "
+        "(e.g. --compare gpt-4o-mini,ollama:llama3:8b)",
+    )
     add("--system", metavar="TEXT", help="system prompt for the conversation")
     add("--temperature", type=float, metavar="T", help="sampling temperature")
     add("--max-tokens", type=int, metavar="N", help="maximum tokens in the answer")
@@ -173,6 +180,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from parrotchat.model_listing import run_list_models
 
         return run_list_models(settings, only_active=args.demo or args.provider is not None)
+    compare: list[tuple[str, str]] = []
+    if args.compare is not None:
+        from parrotchat.core.compare import CompareError, parse_models
+
+        try:
+            compare = parse_models(args.compare, settings.providers, settings.provider)
+        except CompareError as exc:
+            print(f"parrotchat: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.extract_code:
+            parser.error("--extract-code does not go with --compare")
     if args.prompt is not None:
         from parrotchat.printmode import run_print_mode
 
@@ -186,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             attach=args.attach,
             extract_code=args.extract_code,
             keep=settings.print_history and not args.no_history,
+            compare=compare,
         )
     if args.stats or args.raw or args.attach or args.extract_code or args.no_history:
         parser.error(
@@ -193,4 +212,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     from parrotchat.tui import run_tui
 
-    return run_tui(settings, paths, args.resume)
+    return run_tui(settings, paths, args.resume, compare=compare)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import re
 import sys
@@ -22,6 +23,7 @@ from typing import TextIO
 from parrotchat.code_output import CodeOutput, write_code
 from parrotchat.config import Paths, Settings
 from parrotchat.core.attachments import Attachment, AttachmentError, read_attachments
+from parrotchat.core.compare import target_name
 from parrotchat.core.conversation import Message, Status
 from parrotchat.core.error_log import ErrorLog
 from parrotchat.core.history import History, NoConversation, Resumed, open_history
@@ -49,6 +51,7 @@ def run_print_mode(
     attach: Sequence[Path] = (),
     extract_code: bool = False,
     keep: bool = True,
+    compare: Sequence[tuple[str, str]] = (),
 ) -> int:
     """Answer `prompt` (plus piped stdin, plus the files in `attach`) and return the exit code.
 
@@ -59,6 +62,8 @@ def run_print_mode(
         extract_code: Print only the answer's code blocks, once it is complete (`-x`).
         keep: Store the turn in the history (`--no-history`, `print_history = false`: not;
             a conversation to resume is still read from it).
+        compare: `(provider, model)` pairs to ask at once (`--compare`): each full answer is
+            printed under a one-line header, in this order; exit 0 only if all answered.
     """
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -89,7 +94,9 @@ def run_print_mode(
     error_log = ErrorLog(paths.log_dir if paths else None)
     try:
         return asyncio.run(
-            _answer(settings, text, attachments, printer, history, resumed, error_log, stats)
+            _answer(
+                settings, text, attachments, printer, history, resumed, error_log, stats, compare
+            )
         )
     except KeyboardInterrupt:
         printer.end_answer()
@@ -130,6 +137,7 @@ async def _answer(
     resumed: Resumed | None,
     error_log: ErrorLog,
     stats: bool,
+    compare: Sequence[tuple[str, str]] = (),
 ) -> int:
     demo = None
     if resumed is not None:
@@ -144,6 +152,20 @@ async def _answer(
         settings = settings.with_demo_url(demo.base_url)
     session = ChatSession(settings, error_log=error_log, history=history, resumed=resumed)
     new = resumed is None
+    if compare or session.comparison:
+        # A conversation left with a comparison open carries every column on.
+        try:
+            if compare and session.comparison:
+                printer.error(
+                    "This conversation ends in a comparison with no reply chosen; continue "
+                    "it without --compare, or choose a reply in the TUI first."
+                )
+                return 2
+            return await _compare(session, text, attachments, printer, compare, stats)
+        finally:
+            await session.aclose()
+            if demo is not None:
+                await demo.stop()
     session.attach(_PrintView(printer))
     signals: list[int] = []
 
@@ -187,6 +209,63 @@ async def _answer(
     return 0
 
 
+async def _compare(
+    session: ChatSession,
+    text: str,
+    attachments: list[Attachment],
+    printer: _Printer,
+    targets: Sequence[tuple[str, str]],
+    stats: bool,
+) -> int:
+    """Ask every model in `targets` at once; print each answer in order, under its header."""
+    view = _CompareView(printer.raw)
+    session.attach(view)
+    signals: list[int] = []
+
+    def stopped_by(signum: int) -> None:
+        signals.append(signum)
+        session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
+
+    remove_handlers = on_exit_signals(stopped_by)
+    try:
+        try:
+            if targets:
+                replies = await session.compare(text, targets, attachments)
+            else:
+                replies = await session.continue_comparison(text, attachments)
+        except ProviderMissing as missing:
+            printer.error(missing.sentence("check the names given to --compare"))
+            return 2
+        messages = [await session.wait(reply) for reply in replies]
+        for reply in replies:
+            if reply.task is not None and not reply.task.cancelled():
+                error = reply.task.exception()
+                if error is not None:
+                    raise error
+    finally:
+        remove_handlers()
+    failed = 0
+    for reply, message, column in zip(replies, messages, view.printers, strict=True):
+        name = target_name(reply.provider, reply.model)
+        print(f"==> {neutralize(name)} <==", file=printer.out, flush=True)
+        column.end_answer()
+        printer.out.write(column.out.getvalue())
+        printer.err.write(column.err.getvalue())
+        printer.err.flush()
+        if message.status is not Status.COMPLETE:
+            failed += 1
+            printer.error(f"{name}: {message.error or f'the reply ended {message.status}'}")
+        elif stats:
+            printer.stats(message, name)
+        if reply is not replies[-1]:
+            printer.out.write("\n")
+        printer.out.flush()
+    if signals:
+        printer.note(f"stopped by {signal_name(signals[0])}")
+        return exit_code(signals[0])
+    return 1 if failed else 0
+
+
 async def _find_provider(settings: Settings, provider: str | None) -> None:
     """A resumed conversation's provider that is not configured may be a server found on
     this machine (as the TUI finds them): look for it, once, only then."""
@@ -218,6 +297,19 @@ class _PrintView:
 
     def reply_ended(self, reply: Reply) -> None:
         """The exit code says how it ended."""
+
+
+class _CompareView(_PrintView):
+    """The session's view when comparing: each reply is kept apart until all have ended."""
+
+    def __init__(self, raw: bool) -> None:
+        self.raw = raw
+        self.printers: list[_Printer] = []
+
+    async def reply_started(self, reply: Reply) -> _Printer:
+        printer = _Printer(io.StringIO(), io.StringIO(), raw=self.raw)
+        self.printers.append(printer)
+        return printer
 
 
 class _Printer:
@@ -288,7 +380,7 @@ class _Printer:
     def error(self, text: str) -> None:
         print(f"parrotchat: error: {neutralize(text)}", file=self.err, flush=True)
 
-    def stats(self, reply: Message) -> None:
+    def stats(self, reply: Message, name: str | None = None) -> None:
         parts = []
         if reply.ttft is not None:
             parts.append(f"time to first token {reply.ttft:.2f} s")
@@ -297,4 +389,5 @@ class _Printer:
             parts.append(f"{rate:.1f} tokens/s")
         if reply.usage and reply.usage.cost is not None:
             parts.append(f"cost ${reply.usage.cost:.6f}")
-        self.note("stats: " + ", ".join(parts))
+        label = f"stats {name}" if name else "stats"
+        self.note(f"{label}: " + ", ".join(parts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from parrotchat.config import Paths, Settings
 from parrotchat.core.history import NoConversation, open_history
@@ -11,12 +12,19 @@ from parrotchat.demo import DemoServer
 __all__ = ["run_tui"]
 
 
-def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
+def run_tui(
+    settings: Settings,
+    paths: Paths,
+    resume: int | None = None,
+    *,
+    compare: Sequence[tuple[str, str]] = (),
+) -> int:
     """Run the chat app until the user quits; returns the exit code.
 
     Args:
         paths: Where the history, the log, the last model and exports go.
         resume: The conversation to reopen (an id, or `LAST`); None starts a new one.
+        compare: `(provider, model)` pairs the first prompt goes to at once (`--compare`).
     """
     from parrotchat.ui.app import make_app
     from parrotchat.ui.clipboard import SystemClipboard
@@ -38,6 +46,7 @@ def run_tui(settings: Settings, paths: Paths, resume: int | None = None) -> int:
             resumed=resumed,
             local_ports=settings.local_ports(),
             clipboard=SystemClipboard.from_environment(),
+            compare=compare,
         )
         quicken_escape(app, settings.escape_delay_ms)
         app.run()

@@ -73,7 +73,7 @@ ports = [5000]
 
 [keys]
 # Move a key: binding id = "keys" (they replace its defaults; README lists the ids).
-# retry = "ctrl+r,f5"
+# retry = "ctrl+r,f9"
 
 # Each [providers.NAME] table is an OpenAI-compatible API; pick one with --provider NAME.
 # A key is only ever sent to the base_url it is configured with.

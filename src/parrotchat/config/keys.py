@@ -1,6 +1,6 @@
 """The `[keys]` table: which binding ids exist, their default keys, and the check of a remap.
 
-`retry = "ctrl+r,f5"` binds Ask again to Ctrl+R and F5 (and nothing else). The ids are those of
+`retry = "ctrl+r,f9"` binds Ask again to Ctrl+R and F9 (and nothing else). The ids are those of
 the app's bindings (`tests/test_keys.py` holds the two lists together); this module stays free
 of Textual, so loading the config costs no UI import.
 """
@@ -28,6 +28,9 @@ DEFAULT_KEYS: dict[str, str] = {
     "toggle_reasoning": "ctrl+t",
     "show_keys": "f1",
     "copy_reply": "ctrl+o",
+    # A comparison's columns
+    **{f"stop_column_{n}": f"f{n + 4}" for n in range(1, 5)},
+    **{f"choose_column_{n}": f"shift+f{n + 4}" for n in range(1, 5)},
     # The prompt
     "send": "enter",
     "newline": "ctrl+j,shift+enter,alt+enter",
@@ -49,7 +52,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "previous_alternative": "left",
     "next_alternative": "right",
     "leave_messages": "escape",
-    # The chats list, the file picker, the keys screen
+    # The model list, the chats list, the file picker, the keys screen
+    "mark_model": "space",
     "rename_conversation": "r",
     "delete_conversation": "d,delete",
     "close_picker": "escape",
@@ -120,7 +124,7 @@ def _unicode_name(name: str) -> bool:
 def check_keys(value: Any) -> str:
     """The keys of one `[keys]` entry in Textual's spelling; raises `KeyProblem`."""
     if not isinstance(value, str) or not value.strip():
-        raise KeyProblem('must be keys such as "ctrl+r,f5"')
+        raise KeyProblem('must be keys such as "ctrl+r,f9"')
     return ",".join(_key(part.strip()) for part in value.split(",") if part.strip())
 
 

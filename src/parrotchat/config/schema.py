@@ -52,7 +52,7 @@ class _TableOf:
 
 @dataclass(frozen=True)
 class _KeyTable:
-    """The `[keys]` table: binding ids to keys (`retry = "ctrl+r,f5"`)."""
+    """The `[keys]` table: binding ids to keys (`retry = "ctrl+r,f9"`)."""
 
 
 _PROVIDER_SCHEMA: dict[str, Any] = {

@@ -84,6 +84,9 @@ class Message:
     """The stored id of the message it answers or follows; None for a first message."""
     attachments: list[Attachment] = field(default_factory=list)
     """Files attached to a prompt; sent with it on every later turn too."""
+    compare: int | None = None
+    """The comparison it belongs to (a number shared by the replies of one prompt sent to
+    several models, and by the prompts that carry each of them on); None outside one."""
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -177,6 +180,10 @@ class Conversation:
             stack.extend(self._children.get(id(child), []))
         return leaf
 
+    def path_to(self, leaf: Message) -> list[Message]:
+        """The messages from the first one to `leaf`."""
+        return self._path_to(leaf)
+
     def _path_to(self, leaf: Message) -> list[Message]:
         path: list[Message] = []
         node: Message | None = leaf
@@ -242,6 +249,49 @@ class Conversation:
         self.messages = self._path_to(self._newest_leaf(target))
         return True
 
+    def add_under(self, parent: Message, message: Message) -> Message:
+        """Put `message` below `parent` (anywhere in the tree); the active path stays."""
+        message.parent_id = parent.id
+        self._join(message, parent)
+        return message
+
+    def parent(self, message: Message) -> Message | None:
+        """The message `message` follows; None for a first message."""
+        return self._parent.get(id(message))
+
+    def children(self, message: Message) -> list[Message]:
+        """The messages that follow `message` (its alternatives), oldest first."""
+        return list(self._children.get(id(message), []))
+
+    def branch_below(self, message: Message) -> list[Message]:
+        """`message` and the newest branch below it, down to its leaf."""
+        start = len(self._path_to(message)) - 1
+        return self._path_to(self._newest_leaf(message))[start:]
+
+    def show(self, message: Message) -> list[Message]:
+        """Make the path go through `message` to the newest leaf below it; what was added to
+        the path's end (the path up to `message` must be the path shown, or a part of it)."""
+        before = len(self.messages)
+        self.messages = self._path_to(self._newest_leaf(message))
+        return self.messages[before:]
+
+    def comparison(self) -> list[Message]:
+        """The open comparison's replies, one per model in the order asked: the newest
+        comparison below the path's last message, when the path ends at its prompt (no reply
+        chosen yet). Empty if there is none."""
+        if not self.messages:
+            return []
+        below = [m for m in self._children.get(id(self.messages[-1]), []) if m.compare is not None]
+        if not below:
+            return []
+        group = max(m.compare or 0 for m in below)
+        return [m for m in below if m.compare == group]
+
+    def next_comparison(self) -> int:
+        """A number no comparison in the tree uses yet."""
+        groups = [m.compare or 0 for kids in self._children.values() for m in kids]
+        return max(groups, default=0) + 1
+
     def remove_last(self) -> Message:
         """Take the path's last message out of the tree (a failed reply with nothing in it)."""
         message = self.messages.pop()
@@ -251,8 +301,9 @@ class Conversation:
             kids.remove(message)
         return message
 
-    def request_messages(self) -> list[dict[str, Any]]:
-        """The active path for the next request: system prompt first, then every turn.
+    def request_messages(self, path: list[Message] | None = None) -> list[dict[str, Any]]:
+        """The active path (or `path`) for the next request: system prompt first, then every
+        turn.
 
         Partial answers (cancelled, interrupted, failed) go along: the model should see what the
         user saw. Empty assistant turns are left out, and so is a user turn whose reply is missing
@@ -261,7 +312,7 @@ class Conversation:
         out: list[dict[str, Any]] = []
         if self.system_prompt:
             out.append({"role": "system", "content": self.system_prompt})
-        for message in self.messages:
+        for message in self.messages if path is None else path:
             item = message.to_request()
             if item is None:
                 continue

@@ -88,6 +88,8 @@ def message_to_dict(message: Message) -> dict[str, Any]:
     }
     if message.attachments:
         data["attachments"] = attachments_to_list(message.attachments)
+    if message.compare is not None:
+        data["compare"] = message.compare
     return data
 
 
@@ -121,6 +123,7 @@ def message_from_dict(data: dict[str, Any], where: str = "a message") -> Message
         tokens=_field(data, "tokens", "integer", where) or 0,
         created=_field(data, "created", "time", where, required=True),
         attachments=attachments_from_list(data.get("attachments"), where, InvalidExport),
+        compare=_field(data, "compare", "integer", where),
     )
 
 
@@ -311,9 +314,34 @@ def export_text(
         return neutralize(conversation_to_markdown(record, messages, tz=tz))
     path = active_path(messages, active)
     text = conversation_to_markdown(record, path, tz=tz)
+    text += comparison_markdown(messages, path, tz)
     if all_branches:
         text += other_branches_markdown(messages, path, tz)
     return neutralize(text)
+
+
+def comparison_markdown(nodes: list[Message], path: list[Message], tz: tzinfo | None = None) -> str:
+    """The comparison the path ends at (its prompt sent to several models, no reply chosen
+    yet): each model's branch under a heading naming the model; "" if there is none."""
+    if not path or path[-1].id is None:
+        return ""
+    below = [m for m in nodes if m.parent_id == path[-1].id and m.compare is not None]
+    group = max((m.compare or 0 for m in below), default=None)
+    roots = [m for m in below if m.compare == group]
+    if not roots:
+        return ""
+    children: dict[int | None, list[Message]] = {}
+    for message in nodes:
+        children.setdefault(message.parent_id, []).append(message)
+    lines: list[str] = []
+    for number, root in enumerate(roots, 1):
+        branch = [root]
+        while kids := children.get(branch[-1].id):
+            branch.append(kids[-1])
+        name = _model_name(root.model, root.provider) or "unknown model"
+        lines += ["", f"# Compared {number} of {len(roots)}: {name}", ""]
+        lines += _message_lines(branch, tz)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def other_branches_markdown(

@@ -132,6 +132,13 @@ conversations stored so far: one path each); `active_leaf` is the message the co
 shown at (NULL: its newest)."""
 
 
+V5_COMPARISONS = """
+ALTER TABLE messages ADD COLUMN compare INTEGER;
+"""
+"""Comparisons: the replies of one prompt sent to several models at once (and the prompts that
+carry each of them on) share a number, `compare`; NULL for everything else."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One step forward: the SQL that takes the schema from `version - 1` to `version`."""
@@ -158,6 +165,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "full-text search index", V2_SEARCH, applies=has_fts5),
     Migration(3, "conversation trees", V3_TREES),
     Migration(4, "attached files", V4_ATTACHMENTS),
+    Migration(5, "model comparisons", V5_COMPARISONS),
 )
 """Every migration, in order; `MIGRATIONS[n - 1].version == n`."""
 

@@ -124,6 +124,8 @@ class Reply:
     model: str
     task: asyncio.Task[None] | None = None
     """The task reading the network; None if the reply could not be sent at all."""
+    column: int | None = None
+    """Its column (0-based, in the order the models were asked) in a comparison; else None."""
     checkpoint_timer: asyncio.TimerHandle | None = None
     """The next forced checkpoint; cancelled when the task ends (it holds the reply)."""
 
@@ -207,6 +209,9 @@ class ChatSession:
         """The reply started last (it may have ended)."""
         self.deleted: DeletedConversation | None = None
         """The conversation `undo_delete` can bring back, if any."""
+        self.compare_next: list[tuple[str, str]] = []
+        """`(provider, model)` pairs the next prompt goes to at once (`--compare`, the marks
+        in the model sidebar); empty: the next prompt goes to the model chosen."""
         self.view: SessionView = _NoView()
         self.on_undo_expired: Callable[[], None] | None = None
         """Called when the time to undo a delete is up (the UI hides its hint)."""
@@ -282,8 +287,21 @@ class ChatSession:
         Raises:
             ProviderMissing: The conversation's provider is not configured; nothing is sent.
         """
+        if self.comparison:
+            replies = await self.continue_comparison(text, attachments)
+            return replies[-1]
+        if self.compare_next:
+            replies = await self.compare(text, self.compare_next, attachments)
+            self.compare_next = []
+            return replies[-1]
         self._check_provider()
         self.stop()
+        await self._add_prompt(text, attachments)
+        return await self._start_reply()
+
+    async def _add_prompt(self, text: str, attachments: Sequence[Attachment]) -> Message:
+        """Add the user's prompt to the path, show it and store it (a new conversation for
+        the first one)."""
         user = self.conversation.add(Message(Role.USER, text, attachments=list(attachments)))
         await self.view.show_message(user)
         if self.conversation_id is None:
@@ -294,7 +312,110 @@ class ChatSession:
                 self.title = make_title(text or " ".join(a.name for a in attachments))
         if self.conversation_id is not None:
             await self.history.add_message(self.conversation_id, user)
-        return await self._start_reply()
+        return user
+
+    # --- comparisons ------------------------------------------------------------------------
+
+    @property
+    def comparison(self) -> list[Message]:
+        """The replies of the comparison on screen, one per model in the order asked, until
+        one is chosen (`choose`); empty when there is none."""
+        return self.conversation.comparison()
+
+    async def compare(
+        self,
+        text: str,
+        targets: Sequence[tuple[str, str]],
+        attachments: Sequence[Attachment] = (),
+    ) -> list[Reply]:
+        """Send `text` to every `(provider, model)` in `targets` at once, each with the
+        conversation so far; each reply streams in a task of its own (`Reply.column`).
+
+        The replies are alternatives of one turn; the path ends at the prompt until one is
+        chosen, and until then `send` carries every column on with its own model.
+
+        Raises:
+            ProviderMissing: A provider is not configured; nothing is sent.
+        """
+        for provider, _model in targets:
+            if provider not in self.settings.providers:
+                raise ProviderMissing(provider)
+        self.stop()
+        user = await self._add_prompt(text, attachments)
+        group = self.conversation.next_comparison()
+        replies = []
+        for column, (provider, model) in enumerate(targets):
+            replies.append(await self._start_column(user, column, provider, model, group))
+        await self._remember_shown(user)
+        return replies
+
+    async def continue_comparison(
+        self, text: str, attachments: Sequence[Attachment] = ()
+    ) -> list[Reply]:
+        """Send `text` as the next prompt of every column of the open comparison, each with
+        its own branch (its own earlier answers) and its own model.
+
+        Raises:
+            ProviderMissing: A column's provider is not configured; nothing is sent.
+        """
+        roots = self.comparison
+        for root in roots:
+            if (root.provider or "") not in self.settings.providers:
+                raise ProviderMissing(root.provider or "")
+        self.stop()
+        replies = []
+        for column, root in enumerate(roots):
+            leaf = self.conversation.branch_below(root)[-1]
+            prompt = Message(Role.USER, text, attachments=list(attachments), compare=root.compare)
+            self.conversation.add_under(leaf, prompt)
+            if self.conversation_id is not None:
+                await self.history.add_message(self.conversation_id, prompt)
+            provider, model = root.provider or self.provider, root.model or self.model
+            replies.append(await self._start_column(prompt, column, provider, model, root.compare))
+        if self.conversation.messages:
+            await self._remember_shown(self.conversation.messages[-1])
+        return replies
+
+    def columns(self) -> list[list[Message]]:
+        """Each column of the open comparison: its reply and what followed it on its branch."""
+        return [self.conversation.branch_below(root) for root in self.comparison]
+
+    async def choose(self, column: int) -> bool:
+        """Carry the conversation on with the comparison's column `column` (0-based): its
+        branch becomes the path; the other replies stay as alternatives of that turn. Replies
+        still streaming are stopped first. False if there is no such column."""
+        roots = self.comparison
+        if not 0 <= column < len(roots):
+            return False
+        self.end_replies()
+        shown = self.conversation.show(roots[column])
+        self.latest = None
+        await self.view.path_changed([], shown)
+        leaf = self.conversation.messages[-1].id
+        if self.conversation_id is not None and leaf is not None:
+            await self.history.set_active_leaf(self.conversation_id, leaf)
+        return True
+
+    def stop_reply(self, reply: Reply) -> None:
+        """Cancel one reply in flight (a comparison's column); the others stream on."""
+        if reply.task is not None and not reply.ended:
+            reply.task.cancel()
+
+    async def _remember_shown(self, message: Message) -> None:
+        """The path ends at `message` (a comparison's prompt, its replies below it): that is
+        where the conversation opens next time."""
+        if self.conversation_id is not None and message.id is not None:
+            await self.history.set_active_leaf(self.conversation_id, message.id)
+
+    async def _start_column(
+        self, prompt: Message, column: int, provider: str, model: str, group: int | None
+    ) -> Reply:
+        message = Message(
+            Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING, compare=group
+        )
+        self.conversation.add_under(prompt, message)
+        path = self.conversation.path_to(prompt)
+        return await self._launch(message, path, provider, model, column=column)
 
     def retryable_reply(self) -> Message | None:
         """The last reply, if it failed or was stopped and nothing streams now."""
@@ -391,10 +512,23 @@ class ChatSession:
         else:
             self.conversation.branch(at, message)
             await self.view.path_changed(removed or [], [])
+        # The reply being started is empty, so it is not part of what is sent.
+        return await self._launch(message, self.conversation.messages, provider, model)
+
+    async def _launch(
+        self,
+        message: Message,
+        path: list[Message],
+        provider: str,
+        model: str,
+        *,
+        column: int | None = None,
+    ) -> Reply:
+        """Store `message` (an empty reply, already in the tree), tell the view, and start
+        its task: a request with `path` as the history."""
         request = ReplyRequest(
             model=model,
-            # The reply being started is empty, so it is not part of what is sent.
-            messages=self.conversation.request_messages(),
+            messages=self.conversation.request_messages(path),
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_tokens,
         )
@@ -403,7 +537,7 @@ class ChatSession:
             reply_id = await self.history.add_message(self.conversation_id, message)
         recorder = StoredReply(self.history, reply_id)
         builder = ReplyBuilder(message, clock=self.clock, recorder=recorder)
-        reply = Reply(message, builder, recorder, provider, model)
+        reply = Reply(message, builder, recorder, provider, model, column=column)
         self.latest = reply
         builder.listener = await self.view.reply_started(reply)
         client = self.client_for(provider)

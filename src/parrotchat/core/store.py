@@ -75,7 +75,7 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 _MESSAGE_COLUMNS = (
     "role, content, reasoning, tool_calls, model, provider, status, error, notice, usage, cost,"
-    " ttft, duration, tokens, created"
+    " ttft, duration, tokens, created, compare"
 )
 _CONVERSATION_COLUMNS = "id, title, created, updated, system_prompt, model, provider, deleted_at"
 
@@ -494,7 +494,7 @@ class Store:
                 message.parent_id = self._active_leaf(conn, conversation_id)
             cursor = conn.execute(
                 f"INSERT INTO messages (conversation_id, parent_id, {_MESSAGE_COLUMNS}, updated)"
-                f" VALUES (?, ?, {', '.join('?' * 15)}, ?)",
+                f" VALUES (?, ?, {', '.join('?' * 16)}, ?)",
                 (conversation_id, message.parent_id, *_message_values(message), now),
             )
             message.id = int(cursor.lastrowid or 0)
@@ -731,7 +731,7 @@ class Store:
                 row = conn.execute(
                     "INSERT INTO messages"
                     f" (conversation_id, parent_id, {_MESSAGE_COLUMNS}, updated)"
-                    f" VALUES (?, ?, {', '.join('?' * 15)}, ?)",
+                    f" VALUES (?, ?, {', '.join('?' * 16)}, ?)",
                     (conversation_id, parent, *_message_values(message), message.created),
                 )
                 ids.append(int(row.lastrowid or 0))
@@ -776,6 +776,7 @@ def _message_values(message: Message) -> tuple[Any, ...]:
         finite_or_none(message.duration),
         count_or_none(message.tokens) or 0,
         message.created,
+        message.compare,
     )
 
 
@@ -797,4 +798,5 @@ def _row_message(row: sqlite3.Row) -> Message:
         created=row["created"],
         id=row["id"],
         parent_id=row["parent_id"],
+        compare=row["compare"],
     )

@@ -71,6 +71,9 @@ class DemoModel:
     """Streams as fast as the socket takes it, whatever the server's pace."""
     tools: bool = False
     """Answers a request that offers `tools` with a call to one of them (see `demo.tools`)."""
+    voice: str = ""
+    """Seeds its replies apart from the other models' (the same prompt, other words), so a
+    comparison shows two answers; `""` is the parrot's own."""
 
     def listing(self) -> dict[str, Any]:
         """The model's entry in `GET /v1/models` (OpenAI fields plus OpenRouter's)."""
@@ -100,7 +103,8 @@ MODELS: dict[str, DemoModel] = {
         DemoModel("parrot", "Parrot", 32_768, "0.0000005", "0.0000015",
                   "Repeats your words as Markdown, at about 60 tokens/s."),
         DemoModel("parrot-fast", "Parrot Fast", 8_192, "0", "0",
-                  "The same bird, as fast as your terminal can take it. Free.", fast=True),
+                  "A faster cousin with its own words, as fast as your terminal can take it. Free.",
+                  fast=True, voice="fast:"),
         DemoModel("parrot-think", "Parrot Think", 131_072, "0.000002", "0.000008",
                   "Thinks out loud (reasoning) before it squawks.", thinks=True),
         DemoModel("parrot-tools", "Parrot Tools", 32_768, "0.0000005", "0.0000015",
@@ -176,22 +180,23 @@ def count_prompt_tokens(messages: Any) -> int:
     return sum(len(tokenize(_message_text(m))) + 4 for m in messages if isinstance(m, Mapping))
 
 
-def reply_tokens(prompt: str, length: int | None = None) -> tuple[str, ...]:
+def reply_tokens(prompt: str, length: int | None = None, voice: str = "") -> tuple[str, ...]:
     """The parrot's Markdown reply to `prompt` as tokens.
 
     Args:
         prompt: The last user message.
         length: Exact number of tokens, or None for one complete section set.
+        voice: The model's `DemoModel.voice`: the same words of the prompt, put otherwise.
 
     Returns:
         The tokens; their concatenation is the Markdown reply.
     """
-    return _reply_tokens(prompt, None if length is None else max(0, length))
+    return _reply_tokens(prompt, None if length is None else max(0, length), voice)
 
 
-def reply_text(prompt: str, length: int | None = None) -> str:
-    """The parrot's Markdown reply to `prompt` as one string."""
-    return "".join(reply_tokens(prompt, length))
+def reply_text(prompt: str, length: int | None = None, voice: str = "") -> str:
+    """The parrot's Markdown reply to `prompt` as one string (in the model's `voice`)."""
+    return "".join(reply_tokens(prompt, length, voice))
 
 
 def reasoning_tokens(prompt: str) -> tuple[str, ...]:
@@ -208,8 +213,8 @@ def reasoning_tokens(prompt: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def _reply_tokens(prompt: str, length: int | None) -> tuple[str, ...]:
-    rng = _rng(prompt)
+def _reply_tokens(prompt: str, length: int | None, voice: str = "") -> tuple[str, ...]:
+    rng = _rng(voice + prompt)
     words = _topic_words(prompt)
     sections = _sections(rng, words)
     if length is None:
@@ -527,7 +532,9 @@ def _answer(parrot: Parrot, ctx: ChatContext) -> _Answer:
         length = parrot.tokens
         if length is None:
             length = requested_length(prompt)
-        content = reply_tokens(prompt, ctx.default_tokens if length is None else length)
+        content = reply_tokens(
+            prompt, ctx.default_tokens if length is None else length, ctx.model.voice
+        )
     if received is not None and parrot.text is None:
         content = (*tokenize(received + "\n\n"), *content)
     if parrot.reasoning is not None:

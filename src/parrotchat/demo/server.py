@@ -213,6 +213,9 @@ class DemoServer:
         """Guards the queue and the records; notified on every new request or outcome."""
         self._queue: deque[Behaviour] = deque()
         self._models_queue: deque[Behaviour] = deque()
+        self._by_model: dict[str, deque[Behaviour]] = {}
+        """Behaviours queued for one model's chat requests (a comparison asks several at
+        once, in no fixed order)."""
         self.hostile: Flood | None = None
         """When set, every chat request gets this hostile answer (`python -m parrotchat.demo
         --hostile KIND`); a `huge_json` flood answers `GET /models` too."""
@@ -324,6 +327,14 @@ class DemoServer:
         """
         with self._changed:
             self._queue.extend(behaviours)
+
+    def push_for(self, model: str, *behaviours: Behaviour) -> None:
+        """Queue behaviours for the next chat requests to `model` only, before `push`'s.
+
+        `server.push_for("parrot-fast", HTTPError(500))` fails that model's next reply.
+        """
+        with self._changed:
+            self._by_model.setdefault(model, deque()).extend(behaviours)
 
     def push_models(self, *behaviours: Behaviour) -> None:
         """Queue answers for the next `GET /models` requests (else the parrot models' list).
@@ -492,7 +503,11 @@ class DemoServer:
             # Refused before a queued behaviour is used, as a real server refuses it first.
             return _error_plan(HTTPStatus.BAD_REQUEST, problem.message, problem.param, problem.code)
         with self._changed:
-            behaviour = self._queue.popleft() if self._queue else self.hostile
+            mine = self._by_model.get(str(body.get("model")))
+            if mine:
+                behaviour: Behaviour | None = mine.popleft()
+            else:
+                behaviour = self._queue.popleft() if self._queue else self.hostile
         if behaviour is not None and not isinstance(behaviour, Parrot):
             return _scripted_plan(behaviour)
         context = self._chat_context(body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -43,6 +43,7 @@ from parrotchat.ui.attachment_chips import AttachmentChip, AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
+from parrotchat.ui.compare_view import CompareView, choose_key, stop_key
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
 from parrotchat.ui.footer import ChatFooter
@@ -136,6 +137,29 @@ class ParrotChatApp(App[None]):
             show=False,
             id="copy_reply",
             tooltip="Copy the last reply's Markdown source",
+        ),
+        # A comparison's columns: `check_action` enables them only while one is open.
+        *(
+            Binding(
+                choose_key(n),
+                f"choose_column({n})",
+                f"Continue with {n + 1}",
+                show=False,
+                priority=True,
+                id=f"choose_column_{n + 1}",
+            )
+            for n in range(4)
+        ),
+        *(
+            Binding(
+                stop_key(n),
+                f"stop_column({n})",
+                f"Stop {n + 1}",
+                show=False,
+                priority=True,
+                id=f"stop_column_{n + 1}",
+            )
+            for n in range(4)
         ),
     ]
 
@@ -243,6 +267,12 @@ class ParrotChatApp(App[None]):
                 with ChatLog(id="chat-log"):
                     if not self.conversation.messages and self.session.conversation_id is None:
                         yield Welcome(self.settings, self.provider)
+                yield CompareView(
+                    self.session,
+                    fps=self.settings.render_fps,
+                    on_error=self._show_unexpected,
+                    id="compare",
+                )
                 yield NewContentMarker(self._key_of("jump_to_bottom"), id="new-below")
                 yield AttachmentTray(id="attachments")
                 yield PromptInput(placeholder=prompt_hint(self._keymap, False), id="prompt")
@@ -301,6 +331,11 @@ class ParrotChatApp(App[None]):
     def chat_log(self) -> ChatLog:
         """The scrolling log of messages."""
         return self.query_one("#chat-log", ChatLog)
+
+    @property
+    def compare_view(self) -> CompareView:
+        """The open comparison's columns."""
+        return self.query_one("#compare", CompareView)
 
     @property
     def prompt(self) -> PromptInput:
@@ -400,6 +435,8 @@ class ParrotChatApp(App[None]):
             return self.editing is not None and not self.prompt.text
         if action == "undo_delete":
             return self.can_undo_delete and self.screen is self.screen_stack[0]
+        if action in ("choose_column", "stop_column"):
+            return len(self.compare_view.columns) > int(str(parameters[0]))
         return True
 
     # --- the session's view -----------------------------------------------------------------
@@ -416,6 +453,11 @@ class ParrotChatApp(App[None]):
             chats.current = conversation_id  # marks it, and refreshes the list
         else:
             chats.refresh_list()  # it moves to the top
+        if reply.column is not None:
+            stream = await self.compare_view.reply_started(reply)
+            self._streams[reply] = stream
+            self.streaming = True
+            return stream
         chat_log = self.chat_log
         chat_log.follow()
         view = await chat_log.add_message(reply.message)
@@ -443,6 +485,7 @@ class ParrotChatApp(App[None]):
         path = self.conversation.messages
         # Without `shown`, the path already ends with the reply about to start.
         await self.chat_log.change_path(removed, shown, path if shown else path[:-1])
+        await self.compare_view.sync()
 
     def reply_ended(self, reply: Reply) -> None:
         """A reply's task is over; its stream shows the final state at its next flush."""
@@ -477,6 +520,7 @@ class ParrotChatApp(App[None]):
         self._streams.clear()
         self.reply_stream = None
         self.streaming = False
+        self.compare_view.abandon()
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -525,6 +569,23 @@ class ParrotChatApp(App[None]):
     def action_stop_reply(self) -> None:
         """Esc: stop the reply; the partial answer stays, marked cancelled."""
         self.stop_reply()
+
+    async def action_choose_column(self, column: int) -> None:
+        """Carry the conversation on with a comparison's column (0-based)."""
+        await self.session.choose(column)
+        self.prompt.focus()
+
+    def action_stop_column(self, column: int) -> None:
+        """Stop one column's reply; the others stream on."""
+        self.compare_view.stop(column)
+
+    @on(CompareView.Chosen)
+    async def _column_chosen(self, event: CompareView.Chosen) -> None:
+        await self.action_choose_column(event.column)
+
+    @on(CompareView.StopWanted)
+    def _column_stop_wanted(self, event: CompareView.StopWanted) -> None:
+        self.action_stop_column(event.column)
 
     def action_close_sidebar(self) -> None:
         """Esc while the sidebar covers the chat (a narrow screen): close it first."""
@@ -625,12 +686,14 @@ class ParrotChatApp(App[None]):
         chat_log = self.chat_log
         await chat_log.clear()
         await chat_log.add_widget(Welcome(self.settings, self.provider))
+        await self.compare_view.close()
 
     async def _show_conversation(self, messages: list[Message]) -> None:
         """Head the screen with the conversation's title, mark it in Chats, show `messages`."""
         self._show_title()
         self.chats.current = self.session.conversation_id
         await self.chat_log.show_messages(messages)
+        await self.compare_view.sync()
 
     @work(exclusive=True, group="open-conversation", exit_on_error=False)
     async def open_conversation(self, conversation_id: int, at: int | None = None) -> None:
@@ -810,6 +873,28 @@ class ParrotChatApp(App[None]):
                 welcome.update(welcome_text(self.settings, self.provider))
         self._back_to_prompt()
 
+    def action_compare_models(self) -> None:
+        """Open the model list to mark the models to compare."""
+        self.show_sidebar = True
+        self.side.open_tab(MODELS_TAB, shown=False)
+        self.sidebar.option_list().focus()
+        self.notify("Mark 2 to 4 models with Space, then press Enter to compare them.")
+
+    @on(ModelSidebar.CompareChosen)
+    def _compare_chosen(self, event: ModelSidebar.CompareChosen) -> None:
+        event.stop()
+        if self.session.comparison:
+            keys = f"{self._key_of('choose_column_1')}…{self._key_of('choose_column_4')}"
+            self.notify(
+                f"Carry on with one column first ({keys}); the new comparison starts from it.",
+                severity="warning",
+            )
+            return
+        self.session.compare_next = list(event.models)
+        names = ", ".join(one_line(f"{p}:{m}") for p, m in event.models)
+        self.notify(f"The next prompt goes to {names} at once.", markup=False)
+        self._back_to_prompt()
+
     @on(ModelSidebar.Dismissed)
     @on(ConversationSidebar.Dismissed)
     def _sidebar_dismissed(
@@ -823,10 +908,12 @@ class ParrotChatApp(App[None]):
     def action_jump_to_bottom(self) -> None:
         """Jump to the newest content and follow it again."""
         self.chat_log.follow()
+        self.compare_view.follow()
 
     def action_scroll_chat(self, pages: int) -> None:
-        """Scroll the chat log by pages (negative: up) without leaving the prompt."""
-        chat_log = self.chat_log
+        """Scroll the chat log (or the comparison's column focused last) by pages (negative:
+        up) without leaving the prompt."""
+        chat_log = self.compare_view.scrolled() or self.chat_log
         if pages < 0:
             chat_log.scroll_page_up(animate=False)
         else:
@@ -936,6 +1023,7 @@ def make_app(
     resumed: Resumed | None = None,
     local_ports: Mapping[int, str] | None = None,
     clipboard: SystemClipboard | None = None,
+    compare: Sequence[tuple[str, str]] = (),
 ) -> ParrotChatApp:
     """Build the app from `settings`, starting on the last model used unless one was asked for.
 
@@ -950,6 +1038,7 @@ def make_app(
             default: none.
         clipboard: The system clipboard tool copies also go to (`tui.py` finds it); default:
             none, OSC 52 only.
+        compare: `(provider, model)` pairs the first prompt goes to at once (`--compare`).
     """
     current = None
     if (
@@ -970,4 +1059,5 @@ def make_app(
         resumed=resumed,
         clock=time.monotonic,
     )
+    session.compare_next = list(compare)
     return ParrotChatApp(session, paths, local_ports=local_ports, clipboard=clipboard)

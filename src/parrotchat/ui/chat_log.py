@@ -37,6 +37,7 @@ from parrotchat.ui.clipboard import copy_with_notice, counted
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, estimated_lines, tail_start
 from parrotchat.ui.render import heap
+from parrotchat.ui.render.growing import scrolled_content_grew
 from parrotchat.ui.render.markdown_view import MarkdownView
 
 __all__ = ["ChatLog", "NewContentMarker"]
@@ -203,6 +204,15 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def on_resize(self) -> None:
         self._pin()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Only the messages grew: the log's own lines (padding, background) stay drawn.
+        if scrolled_content_grew(self, size, virtual_size, container_size):
+            self.watch_virtual_size()
+            return True
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def watch_virtual_size(self) -> None:
         # Content can grow without a flush calling `content_grew` (a reply's last lines, blocks

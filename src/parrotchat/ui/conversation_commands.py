@@ -40,6 +40,11 @@ def conversation_commands(app: ParrotChatApp) -> Iterator[SystemCommand]:
         app.action_delete_conversation,
     )
     yield SystemCommand(
+        "Compare models…",
+        "Send the next prompt to 2 to 4 models at once: mark them with Space, then Enter",
+        app.action_compare_models,
+    )
+    yield SystemCommand(
         "Attach a file",
         f"Attach a file or image to the prompt ({key_label('attach_file', keymap)}, or @)",
         app.action_attach_file,

@@ -15,6 +15,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.widgets import Collapsible, Static
 
@@ -24,6 +25,7 @@ from parrotchat.sanitize import neutralize
 from parrotchat.ui.attachment_chips import MessageChips
 from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.render import heap
+from parrotchat.ui.render.growing import grew_in_place
 from parrotchat.ui.render.markdown_view import MarkdownView
 from parrotchat.ui.render.word_select import WordSelect
 from parrotchat.ui.stats import format_stats
@@ -201,6 +203,14 @@ class MessageView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self._show_state()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # A reply growing taller: its border and padding rows drawn so far stay as they are.
+        if grew_in_place(self, size, virtual_size, container_size):
+            return True
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     @dataclass
     class AlternativeClicked(TextualMessage):

@@ -21,6 +21,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from parrotchat.api.errors import APIError
+from parrotchat.core.compare import MAX_MODELS, MIN_MODELS
 from parrotchat.sanitize import one_line
 from parrotchat.ui.search_pane import SearchListPane
 
@@ -162,13 +163,14 @@ class Indented(Visual):
         return strips if height is None else strips[:height]
 
 
-def model_prompt(label: str, detail: str, *, current: bool) -> Indented:
+def model_prompt(label: str, detail: str, *, current: bool, marked: int | None = None) -> Indented:
     """The option for one model: the id (marked when current), the details muted below it.
 
     Args:
         label: The model id, already made safe with `one_line`.
         detail: Name, context and price joined, already safe; may be empty.
         current: Whether this is the model in use.
+        marked: Its place (1-based) among the models marked for a comparison, if marked.
 
     Returns:
         Plain-text content: nothing in it is read as markup.
@@ -176,6 +178,8 @@ def model_prompt(label: str, detail: str, *, current: bool) -> Indented:
     paragraphs = [Content.styled(label, "bold" if current else "")]
     if detail:
         paragraphs.append(Content.styled(detail, "$text-muted"))
+    if marked is not None:
+        return Indented(paragraphs, mark=Content.styled(str(marked), "bold reverse $text-accent"))
     return Indented(paragraphs, mark=Content.styled("●", "bold $text-accent") if current else None)
 
 
@@ -245,8 +249,8 @@ class _ProviderModels:
 class _ModelOption(Option):
     """An option that stands for one model."""
 
-    def __init__(self, entry: _Entry, *, current: bool) -> None:
-        super().__init__(model_prompt(entry.label, entry.detail, current=current))
+    def __init__(self, entry: _Entry, *, current: bool, marked: int | None = None) -> None:
+        super().__init__(model_prompt(entry.label, entry.detail, current=current, marked=marked))
         self.provider: str = entry.provider
         self.model: str = entry.model
 
@@ -258,7 +262,25 @@ def _note(text: str, style: str, *, mark: str | None = None) -> Option:
 
 
 class ModelList(OptionList):
-    """The sidebar's list of models; Up on the first model hands focus back to the filter."""
+    """The sidebar's list of models; Up on the first model hands focus back to the filter;
+    Space marks a model for a comparison."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            id="mark_model",
+            tooltip="Mark the model for a comparison (2 to 4; Enter starts it)",
+        ),
+    ]
+
+    @dataclass
+    class MarkWanted(Message):
+        """Space on a model: mark it for a comparison, or unmark it."""
+
+    def action_mark(self) -> None:
+        self.post_message(self.MarkWanted())
 
     @dataclass
     class TopReached(Message):
@@ -315,6 +337,13 @@ class ModelSidebar(SearchListPane):
             return self.sidebar
 
     @dataclass
+    class CompareChosen(Message):
+        """Enter with models marked: the next prompt goes to all of them at once."""
+
+        models: list[tuple[str, str]]
+        """`(provider, model)` pairs, in the order they were marked."""
+
+    @dataclass
     class Dismissed(Message):
         """Esc with an empty filter: the user is done with the sidebar."""
 
@@ -368,6 +397,8 @@ class ModelSidebar(SearchListPane):
         """Options reused across filter keystrokes, so each is laid out once."""
         self._generation = 0
         """Bumped by `reload` so answers from an older load are ignored."""
+        self.marked: list[tuple[str, str]] = []
+        """Models marked with Space for a comparison, in order."""
         self.set_reactive(ModelSidebar.current, current)
 
     def compose(self) -> ComposeResult:
@@ -515,6 +546,10 @@ class ModelSidebar(SearchListPane):
 
     def _option(self, entry: _Entry) -> _ModelOption:
         current = self.current == (entry.provider, entry.model)
+        pair = (entry.provider, entry.model)
+        marked = self.marked.index(pair) + 1 if pair in self.marked else None
+        if marked is not None:
+            return _ModelOption(entry, current=current, marked=marked)
         key = (entry.provider, entry.model, current)
         option = self._options.get(key)
         if option is None:
@@ -610,13 +645,43 @@ class ModelSidebar(SearchListPane):
         event.stop()
         option = self.query_one(ModelList).highlighted_option
         if isinstance(option, _ModelOption):
-            self.choose(option.provider, option.model)
+            self._enter(option)
 
     @on(OptionList.OptionSelected, "#model-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if isinstance(event.option, _ModelOption):
-            self.choose(event.option.provider, event.option.model)
+            self._enter(event.option)
+
+    def _enter(self, option: _ModelOption) -> None:
+        """Enter: start the comparison of the marked models, or choose the model."""
+        if len(self.marked) >= MIN_MODELS:
+            models, self.marked = self.marked, []
+            self._rebuild()
+            self.post_message(self.CompareChosen(models))
+        elif self.marked:
+            self.notify(
+                f"Mark {MIN_MODELS} to {MAX_MODELS} models with Space to compare them.",
+                severity="warning",
+            )
+        else:
+            self.choose(option.provider, option.model)
+
+    @on(ModelList.MarkWanted)
+    def _mark_wanted(self, event: ModelList.MarkWanted) -> None:
+        event.stop()
+        option = self.query_one(ModelList).highlighted_option
+        if not isinstance(option, _ModelOption):
+            return
+        pair = (option.provider, option.model)
+        if pair in self.marked:
+            self.marked.remove(pair)
+        elif len(self.marked) >= MAX_MODELS:
+            self.notify(f"A comparison takes {MAX_MODELS} models at most.", severity="warning")
+            return
+        else:
+            self.marked.append(pair)
+        self._rebuild()
 
     @on(OptionList.OptionHighlighted, "#model-list")
     def _option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -11,6 +11,7 @@ replace it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -22,10 +23,19 @@ from parrotchat.core.conversation import Message
 from parrotchat.core.reply import ReplyBuilder
 from parrotchat.sanitize import neutralize
 
-__all__ = ["FRAME_BUDGET", "ReplySink", "ReplyStream"]
+__all__ = ["CATCH_UP_CHARS", "CATCH_UP_INTERVAL", "FRAME_BUDGET", "ReplySink", "ReplyStream"]
 
-FRAME_BUDGET = 32768
-"""Characters of answer text rendered per frame at most; the rest waits for the next frames."""
+FRAME_BUDGET = 65536
+"""Characters of answer text rendered per frame at most; the rest waits for the next frames.
+(The view splits and draws only the end of a burst: what scrolls away waits until needed.)"""
+CATCH_UP_CHARS = 2048
+"""Characters waiting at a frame beyond which the stream is behind the network (a burst, a
+backlog in the socket): no provider streams that much in a frame (1,000 tokens/s is ~170 at
+30 frames a second, ~800 on a machine so loaded that it paints 6)."""
+CATCH_UP_INTERVAL = 0.25
+"""While behind (`ReplyBuilder.behind`, or more than `CATCH_UP_CHARS` waiting), a frame at most
+this often (seconds): the reader catches up sooner, and frames of text that scrolls away at
+once are not drawn. The end of the reply is drawn at once."""
 
 
 class ReplySink(Protocol):
@@ -60,6 +70,7 @@ class ReplyStream:
         *,
         on_grow: Callable[[], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """
         Args:
@@ -67,6 +78,7 @@ class ReplyStream:
             sink: Where the reply is rendered.
             on_grow: Called after a flush that added content (the chat log follows or marks).
             on_error: Called with an unexpected exception raised while flushing.
+            clock: Seconds, for the pace of frames while the stream is behind.
         """
         self.builder: ReplyBuilder = builder
         self.sink: ReplySink = sink
@@ -76,7 +88,12 @@ class ReplyStream:
         """Set once the last flush after the reply's end has shown its final state."""
         self._on_grow = on_grow
         self._on_error = on_error
+        self._clock = clock
         self._text: list[str] = []
+        self._waiting = 0
+        """Characters of answer text buffered."""
+        self._written_at = float("-inf")
+        """When text was last written into the sink."""
         self._reasoning: list[str] = []
         self._tool_calls: dict[int, ToolCall] = {}
         self._dirty_calls: set[int] = set()
@@ -111,6 +128,7 @@ class ReplyStream:
     def on_text(self, text: str) -> None:
         # The message keeps the text as sent; only what goes to the screen is neutralised.
         self._text.append(neutralize(text))
+        self._waiting += len(text)
 
     def on_reasoning(self, text: str) -> None:
         self._reasoning.append(neutralize(text))
@@ -133,6 +151,12 @@ class ReplyStream:
         """Write everything buffered since the last frame into the sink; finish if ended."""
         if self._flushing or self.finished.is_set():
             return
+        if (
+            (self.builder.behind or self._waiting > CATCH_UP_CHARS)
+            and not self.builder.ended
+            and self._clock() - self._written_at < CATCH_UP_INTERVAL
+        ):
+            return  # behind the network: let the reader catch up rather than draw this frame
         self._flushing = True
         try:
             await self._flush()
@@ -158,10 +182,13 @@ class ReplyStream:
         if self._text:
             text = "".join(self._text)
             self._text.clear()
+            self._waiting = 0
+            self._written_at = self._clock()
             if len(text) > self.frame_budget:
                 # A burst (a fast provider, a stalled terminal) is shown over several frames,
                 # so no single frame stalls typing for long.
                 self._text.append(text[self.frame_budget :])
+                self._waiting = len(self._text[0])
                 text = text[: self.frame_budget]
             await sink.append_text(text)
             grew = True

@@ -4,23 +4,36 @@ The map, in the order text travels (each file once):
 
 - `markdown_blocks.py`: `BlockSplitter` cuts the growing Markdown source into top-level blocks
   and *freezes* a block once the text after it has a complete line (a partial line such as
-  `[r]:` can still change what came before). Pure logic, no Textual.
+  `[r]:` can still change what came before). In a burst only the last `BURST_KEEP` characters
+  are split at once: `safe_cut` (a cheap line scan) finds where the text before can be cut off
+  without changing its blocks, and that part is frozen whole as one `DEFERRED` block. Pure
+  logic, no Textual.
 - `live_fence.py`: while a long code fence is still open, its complete lines are cut into
   chunks of 32 lines, each rendered once; a finished fence is rendered whole.
 - `line_cache.py`: `LineCache` holds each block's rendered lines (`render_markdown`, one shared
   Markdown parser), indexed by line number; frozen blocks are rendered once per width, the live
-  blocks at the end again each frame. Blocks not rendered yet count with an estimated height.
+  blocks at the end again each frame. Blocks not rendered yet count with an estimated height;
+  a `DEFERRED` block is split into its blocks in place when someone asks for its lines (the
+  reader scrolls to it, `render_pending` reaches it in idle time). `update` says from which line
+  the lines changed (the old live lines are compared with the new), so a frame that adds a word
+  repaints one line.
   `LineBudget` (shared by every answer, `KEPT_LINES`) drops the least recently shown blocks'
   lines beyond 20,000 (their heights stay exact; they are rendered again on demand).
+- `tables.py`: Markdown tables wider than the view lose no text: cells wrap in fairly sized
+  columns (words folded, never an ellipsis), or each row becomes `header  value` lines when a
+  cell would get fewer than 6 columns; a table that fits is drawn as Rich draws it.
 - `code_theme.py`: which Pygments style draws code (dark or light app theme, or the config's
   `code_theme`); a theme switch makes each view drop its lines (`LineCache.restyle`, heights
   kept) and draw them anew as they are shown.
 - `packed_lines.py`: frozen lines are kept packed as plain tuples, which the garbage collector
   does not track, and unpacked into `Strip`s when drawn.
 - `markdown_view.py`: `MarkdownView`, the Line API widget of one answer: `append(text)` feeds
-  the splitter and the cache, repaints only the live block's lines, and renders what is on
+  the splitter and the cache, repaints only the lines that changed, and renders what is on
   screen first (a burst or a width change renders the rest within `FRAME_RENDER_BUDGET`, 8 ms a
   frame).
+- `growing.py`: Textual forgets every line a widget drew when its size changes; a reply (its
+  `MarkdownView` and `MessageView`) growing taller at the same width keeps them, and the chat
+  log keeps its own lines when only its content grew (both hook `Widget._size_updated`).
 - `shown_text.py`: what a mouse selection copies: the text shown, without padding, wrapped
   lines joined again (each block's lines matched against the block rendered too wide to wrap,
   only when copying). Pure logic, no Textual.
@@ -36,10 +49,13 @@ The map, in the order text travels (each file once):
    every 64 events.
 2. The frame timer (`ui.reply_stream.ReplyStream.flush`, `render_fps` a second) hands the text
    buffered since the last frame, at most `FRAME_BUDGET` characters, to the reply's
-   `ui.message_view.MessageView`, which appends it to its `MarkdownView`.
+   `ui.message_view.MessageView`, which appends it to its `MarkdownView`. While the reader is
+   behind the network (`ReplyBuilder.behind`: a burst waiting in the socket), a frame comes at
+   most every `CATCH_UP_INTERVAL` (0.25 s), so reading catches up; the end is drawn at once.
 3. `MarkdownView.append` -> `BlockSplitter.append` -> `LineCache.update`: newly frozen blocks
-   are packed, the live block is rendered, the widget's height changes only if the line count
-   did.
+   are packed, the live block is rendered, only the lines that differ from the last frame are
+   repainted, the widget's height changes only if the line count did (and then Textual keeps
+   the lines above, `growing`).
 4. `ui.chat_log.ChatLog.content_grew` keeps the view on the bottom while it follows (or shows
    "New content below"); Textual then asks `render_line` for the visible lines only. A line
    costs the same with no selection and no labels: it gets its `offset` meta (which character

@@ -64,8 +64,12 @@ class CodeLabels:
         """The code theme's background."""
         self._before: list[int] = [0]
         """Code blocks before each frozen block (frozen blocks never change)."""
+        self._version = 0
+        """The cache's `version` the counts are for (a deferred block split moves blocks)."""
 
     def _count_before(self, cache: LineCache, index: int) -> int:
+        if cache.version != self._version:
+            self._before, self._version = [0], cache.version
         before = self._before
         frozen = min(cache.frozen, index)
         while len(before) <= frozen:

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from rich.console import Console
-from rich.markdown import Markdown
 from textual.strip import Strip
 
 from parrotchat.ui.render.code_theme import DARK_CODE_THEME, CodeStyle, code_style
 from parrotchat.ui.render.live_fence import split_live_fence
-from parrotchat.ui.render.markdown_blocks import Block
+from parrotchat.ui.render.markdown_blocks import DEFERRED, Block, split_blocks
 from parrotchat.ui.render.packed_lines import PackedLine, pack, unpack
+from parrotchat.ui.render.tables import TableMarkdown
 
 __all__ = ["LineBudget", "LineCache", "render_markdown"]
 
@@ -40,12 +40,12 @@ Renderer = Callable[[str, int], list[Strip]]
 _PARSER = MarkdownIt().enable("strikethrough").enable("table")
 """One parser for every block: building a `MarkdownIt` costs as much as parsing a block, and
 blocks are parsed one at a time, every frame for the live one."""
-_TEMPLATE = Markdown("", code_theme=CODE_THEME)
-"""Rich's `Markdown` as Rich sets it up; each block is a copy with its own text and parse, so
-whatever attributes a Rich version adds are there too."""
+_TEMPLATE = TableMarkdown("", code_theme=CODE_THEME)
+"""Rich's `Markdown` as Rich sets it up (its tables drawn by `tables.TableElement`); each block is
+a copy with its own text and parse, so whatever attributes a Rich version adds are there too."""
 
 
-def _markdown(markup: str, code_theme: str) -> Markdown:
+def _markdown(markup: str, code_theme: str) -> TableMarkdown:
     """Rich's `Markdown` of `markup`, parsed with the shared parser."""
     document = copy.copy(_TEMPLATE)
     document.markup = markup
@@ -68,6 +68,11 @@ def render_markdown(
         with console.use_theme(code.console_theme):
             lines = console.render_lines(document, options, pad=False, new_lines=False)
     return [Strip(line) for line in lines]
+
+
+def _estimate(entry: _Entry) -> int:
+    """The height of a block not rendered yet: its source lines (wrapping makes it more)."""
+    return entry.block.source.count("\n") + int(entry.spaced) + 1
 
 
 @dataclass(eq=False)
@@ -137,6 +142,8 @@ class LineCache:
         """Set when a block's height changed as it was rendered (lines below it moved)."""
         self._chunks: dict[str, list[Strip]] = {}
         """Rendered chunks of the live code fence, by source (at the current width)."""
+        self.version: int = 0
+        """Counts the times a `DEFERRED` block was split in place (block indices moved)."""
 
     @property
     def height(self) -> int:
@@ -171,27 +178,53 @@ class LineCache:
     def update(self, frozen: Sequence[Block], live: Iterable[Block]) -> int:
         """Append newly frozen blocks and replace the live ones (they are rendered at once).
 
+        Newly frozen blocks that were live until now (drawn at the end of the last frame) are
+        rendered at once, so their height stays exact; any others (a burst) wait, with an
+        estimated height, until someone asks for their lines or `render_pending` reaches them.
+
         Returns:
-            The first line that may have changed (the lines above it are as they were).
+            The first line that changed (the lines above it are as they were): the lines of
+            the blocks live until now are compared with what replaced them.
         """
         self._index()
-        first = self._starts[self._frozen] if self._frozen < len(self._entries) else self.height
-        for entry in self._entries[self._frozen :]:
+        start = self._frozen
+        first = self._starts[start] if start < len(self._entries) else self.height
+        was_live = self._entries[start:]
+        before: list[Strip] = []
+        for entry in was_live:
+            before.extend(entry.lines or ())  # type: ignore[arg-type]
             self._drop(entry)
-        del self._entries[self._frozen :]
-        for index in [index for index in self._pending if index >= self._frozen]:
+        del self._entries[start:]
+        for index in [index for index in self._pending if index >= start]:
             self._pending.discard(index)
-        self._valid = min(self._valid, self._frozen)
+        self._valid = min(self._valid, start)
         if frozen:
             self._chunks.clear()
         for block in frozen:
             entry = self._add(block)
             self._pending.add(len(self._entries) - 1)
-            entry.height = entry.block.source.count("\n") + int(entry.spaced) + 1
+            entry.height = _estimate(entry)
         self._frozen = len(self._entries)
+        for index in range(start, min(start + len(was_live), self._frozen)):
+            if self._entries[index].block.kind != DEFERRED:
+                self._lines_of(index)
         for block in live:
             self._render_live(self._add(block))
-        return first
+        return first + self._unchanged(before, start)
+
+    def _unchanged(self, before: list[Strip], start: int) -> int:
+        """How many of the lines from block `start` on are still `before` (the first ones)."""
+        same = 0
+        for entry in self._entries[start:]:
+            lines = entry.lines
+            if lines is None or same >= len(before):
+                break
+            for line in lines:
+                strip = unpack(line) if entry.packed else line  # type: ignore[arg-type]
+                if same >= len(before) or strip != before[same]:
+                    return same
+                same += 1
+        return same
 
     def finish(self) -> None:
         """The text is complete: render the live blocks whole, exactly as Rich does."""
@@ -263,8 +296,35 @@ class LineCache:
             line += entry.height
         self._valid = len(entries)
 
+    def _expand(self, index: int) -> None:
+        """Split the `DEFERRED` block `index` into its blocks, in its place (all waiting)."""
+        deferred = self._entries[index]
+        self._drop(deferred)
+        entries: list[_Entry] = []
+        previous = self._entries[index - 1] if index else None
+        for block in split_blocks(deferred.block.source):
+            spaced = previous is not None and previous.block.spaced_after and not block.spaced_alone
+            entry = _Entry(block, spaced)
+            entry.height = _estimate(entry)
+            entries.append(entry)
+            previous = entry
+        shift = len(entries) - 1
+        self._entries[index : index + 1] = entries
+        self._pending = {i + shift if i > index else i for i in self._pending}
+        self._pending.update(range(index, index + len(entries)))
+        self._frozen += shift
+        self._valid = min(self._valid, index)
+        self.version += 1
+        if sum(entry.height for entry in entries) != deferred.height:
+            self.moved = True
+
     def _lines_of(self, index: int) -> list[Strip] | list[PackedLine]:
-        """Entry `index`'s lines, rendered now if needed (`moved` is set if its height changed)."""
+        """Entry `index`'s lines, rendered now if needed (`moved` is set if its height changed).
+
+        A `DEFERRED` block is split first: `index` is then its first block.
+        """
+        if self._entries[index].block.kind == DEFERRED:
+            self._expand(index)
         entry = self._entries[index]
         lines = entry.lines
         if lines is not None:
@@ -292,19 +352,23 @@ class LineCache:
         for index in self._indices(first, self.height if last is None else last):
             if index in self._pending:
                 self._lines_of(index)
-        for index in sorted(self._pending, reverse=True):
-            if time.perf_counter() > deadline:
-                break
-            self._lines_of(index)
+        # Then from the end up (splitting deferred blocks changes the indices as it goes).
+        while self._pending and time.perf_counter() <= deadline:
+            self._lines_of(max(self._pending))
         return self.moved
 
     def _indices(self, first: int, last: int) -> range:
-        self._index()
-        if not self._entries:
-            return range(0)
-        begin = max(bisect_right(self._starts, first) - 1, 0)
-        end = bisect_right(self._starts, max(first, last))
-        return range(begin, end)
+        """The blocks touching lines `first`..`last` (deferred blocks among them split first)."""
+        while True:
+            self._index()
+            if not self._entries:
+                return range(0)
+            begin = max(bisect_right(self._starts, first) - 1, 0)
+            end = bisect_right(self._starts, max(first, last))
+            deferred = [i for i in range(begin, end) if self._entries[i].block.kind == DEFERRED]
+            if not deferred:
+                return range(begin, end)
+            self._expand(deferred[0])
 
     def line(self, y: int) -> Strip:
         """Line `y` (rendering its block now if it was waiting or dropped)."""
@@ -369,8 +433,10 @@ class LineCache:
     def lines(self) -> list[Strip]:
         """Every line, all rendered (for tests and copies)."""
         strips: list[Strip] = []
-        for index in range(len(self._entries)):
+        index = 0
+        while index < len(self._entries):
             lines = self._lines_of(index)
             packed = self._entries[index].packed
             strips.extend(unpack(line) if packed else line for line in lines)  # type: ignore[arg-type]
+            index += 1
         return strips

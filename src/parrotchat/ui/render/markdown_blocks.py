@@ -6,11 +6,15 @@ that became final. Only the live tail (the last block and a partial line) is par
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-__all__ = ["Block", "BlockSplitter", "split_blocks"]
+__all__ = ["DEFERRED", "Block", "BlockSplitter", "safe_cut", "split_blocks"]
+
+DEFERRED = "deferred"
+"""The kind of a `Block` holding many top-level blocks not split yet (the start of a burst)."""
 
 _PARSER = MarkdownIt().enable("strikethrough").enable("table").disable("inline")
 """Rich's Markdown dialect, block level only: inline parsing cannot move block boundaries."""
@@ -42,6 +46,50 @@ class Block:
         which for a container is its own last child.
         """
         return self.kind in _CONTAINERS or self.empty
+
+
+_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+_INDENTED_FENCE = re.compile(r"[ \t]{1,3}(`{3,}|~{3,})")
+_RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
+
+
+def safe_cut(text: str, before: int) -> int:
+    """The last place at most `before` where `text` (beginning at a block) can be cut in two
+    that are split into the same top-level blocks as the whole: 0 if there is none.
+
+    Cheap (no Markdown parse): a line that begins with a letter after a blank line, outside a
+    code fence, begins a top-level block (nothing carries on past a blank line without an
+    indent or a `>`). Text with what this scan does not follow (HTML blocks, fences indented
+    or in a list) is not cut; nor is a cut taken right after a horizontal rule (the block
+    after a rule has no blank line above it).
+    """
+    cut = 0
+    fence = ""
+    blank = False
+    last = ""
+    position = 0
+    for line in text.splitlines(keepends=True):
+        if position > before:
+            break
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+        elif (opening := _FENCE.match(line)) is not None:
+            marker = opening.group(1)
+            if marker[0] == "`" and "`" in opening.group(2):
+                pass  # not a fence: an inline code span
+            else:
+                fence = marker
+        elif line.lstrip(" ").startswith("<") or _INDENTED_FENCE.match(line):
+            return cut if position else 0
+        elif blank and line[:1].isalpha() and not _RULE.fullmatch(last):
+            cut = position
+        if stripped:
+            last = line.rstrip("\n")
+        blank = not stripped
+        position += len(line)
+    return cut
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -76,18 +124,30 @@ class BlockSplitter:
         self.tail: str = ""
         """The text after the frozen blocks: the live block, still growing."""
 
-    def append(self, text: str) -> list[Block]:
-        """Add `text`; return the blocks it froze (possibly none)."""
+    def append(self, text: str, keep: int | None = None) -> list[Block]:
+        """Add `text`; return the blocks it froze (possibly none).
+
+        Args:
+            keep: In a burst (more than twice `keep` characters waiting), leave only about
+                `keep` characters to split now: what comes before a safe cut is frozen as one
+                `DEFERRED` block, split (`split_blocks`) only when someone needs its lines.
+        """
         self.tail += text
         complete = self.tail.rfind("\n") + 1
         if not complete or "\n" not in text:
             return []
+        done: list[Block] = []
+        if keep is not None and complete > 2 * keep:
+            cut = safe_cut(self.tail, complete - keep)
+            if cut:
+                done.append(Block(self.tail[:cut], DEFERRED))
+                self.tail = self.tail[cut:]
+                complete -= cut
         blocks = split_blocks(self.tail[:complete])
-        if len(blocks) < 2:
-            return []
-        done = blocks[:-1]
+        if len(blocks) >= 2:
+            done += blocks[:-1]
+            self.tail = self.tail[sum(len(block.source) for block in blocks[:-1]) :]
         self.frozen.extend(done)
-        self.tail = self.tail[sum(len(block.source) for block in done) :]
         return done
 
     def live_blocks(self) -> list[Block]:

@@ -31,6 +31,7 @@ from textual.widget import Widget
 
 from parrotchat.ui.render.code_labels import CodeLabels
 from parrotchat.ui.render.code_theme import CodeStyle, code_style_of
+from parrotchat.ui.render.growing import grew_in_place
 from parrotchat.ui.render.line_cache import LineBudget, LineCache, render_markdown
 from parrotchat.ui.render.markdown_blocks import BlockSplitter
 from parrotchat.ui.render.shown_text import ShownLine, selected_text, shown_lines
@@ -40,6 +41,10 @@ __all__ = ["FRAME_RENDER_BUDGET", "KEPT_LINES", "MarkdownView"]
 
 FRAME_RENDER_BUDGET = 0.008
 """Seconds per frame spent rendering blocks off screen (a burst, after a width change)."""
+BURST_KEEP = 12_000
+"""Characters of a burst split and drawn at once (a screen's worth: 160x50 holds 8,000); the
+text before them waits as one deferred block until the reader scrolls to it or idle time
+reaches it (`BlockSplitter.append`)."""
 REPAINT_ALL_AFTER = 300
 """Lines grown between full repaints (the others repaint only the live block's lines)."""
 KEPT_LINES = 20_000
@@ -136,9 +141,9 @@ class MarkdownView(WordSelect, Widget):
                     self._code_labels = CodeLabels(style.background)
             self._code_style = style
 
-    def _add(self, text: str) -> int:
+    def _add(self, text: str, keep: int | None = None) -> int:
         self._source.append(text)
-        frozen = self._splitter.append(text)
+        frozen = self._splitter.append(text, keep)
         return self._cache.update(frozen, self._splitter.live_blocks())
 
     def append(self, text: str) -> None:
@@ -147,7 +152,8 @@ class MarkdownView(WordSelect, Widget):
             return
         cache = self._cache
         height = cache.height
-        first = self._add(text)
+        # A burst: what scrolls away before the next frame is split and drawn only when needed.
+        first = self._add(text, BURST_KEEP)
         moved = cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines())
         self._grown += max(cache.height - height, 0)
         if moved or self._grown > REPAINT_ALL_AFTER:
@@ -155,9 +161,10 @@ class MarkdownView(WordSelect, Widget):
             self._grown = 0
             self.refresh(layout=True)
         else:
-            # Only the lines from the live block down changed: the rest stay cached on screen.
-            width = self.size.width
-            self.refresh(Region(0, first, width, max(cache.height, height) - first))
+            # Only the lines that changed are drawn again: the rest stay cached on screen.
+            changed = max(cache.height, height) - first
+            if changed > 0:
+                self.refresh(Region(0, first, self.size.width, changed))
             if cache.height != height:
                 self.refresh(layout=True, repaint=False)
         self._schedule()
@@ -199,6 +206,14 @@ class MarkdownView(WordSelect, Widget):
             # The lines wrap anew: the selection's (character, line) offsets mean other text now.
             self.screen.clear_selection()
         self._schedule()
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Taller at the same width: the lines above stay drawn (`append` marked what changed).
+        if grew_in_place(self, size, virtual_size, container_size):
+            return True
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._cache.set_width(width)
@@ -316,6 +331,10 @@ class MarkdownView(WordSelect, Widget):
         block, spaced = self._cache.block(index)
         narrow = [strip.text for strip in strips]
         before = [ShownLine(narrow.pop(0))] if spaced and narrow else []
+        if block.kind == "table_open":
+            # Laid out anew when it does not fit (`tables`): each line is its own, the cells
+            # continued below keep their column, as code keeps its indentation.
+            return before + shown_lines(narrow, [], code=True)
         longest = max(map(len, block.source.splitlines()), default=0)
         width = max(min(len(block.source) if block.kind != "fence" else longest, WIDE), 1) + 8
         wide = [strip.text for strip in self._render_source(block.source, width)]
