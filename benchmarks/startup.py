@@ -6,7 +6,8 @@
 - TUI: `parrotchat --demo` in a 120x40 tmux pane, from start until the prompt box's
   placeholder is on the terminal's screen, and the process's resident memory then.
 
-Each run uses a fresh temporary HOME, so no config, history or state carries over.
+Each run uses a fresh temporary HOME, so no config, history or state carries over. Modules
+load from cached bytecode, as an installed copy's do (a first run writes it if it is missing).
 
     python benchmarks/startup.py [--runs 7]
 """
@@ -30,6 +31,9 @@ XDG = ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 def fresh_env() -> dict[str, str]:
     home = Path(tempfile.mkdtemp(prefix="parrotchat-start-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARROTCHAT_", "XDG_"))}
+    # As an installed copy starts: from cached bytecode (pip compiles it), not compiling every
+    # module from source at every start, which PYTHONDONTWRITEBYTECODE would make it do.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), TERM="xterm-256color")
     env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_STATE_HOME=str(home / "state"))
     return env
@@ -63,7 +67,9 @@ def tui_first_screen(timeout: float = 30.0) -> tuple[float, float]:
     session = f"parrotchat-start-{os.getpid()}"
     env = fresh_env()
     command = " ".join(
-        [f"{key}={shlex.quote(env[key])}" for key in ("HOME", *XDG)]
+        # PYTHONPATH too, so a checkout can be timed against another (tmux's server may have
+        # been started with another environment).
+        [f"{key}={shlex.quote(env[key])}" for key in ("HOME", *XDG, "PYTHONPATH") if key in env]
         + ["exec", shlex.quote(sys.executable), "-m", "parrotchat", "--demo"]
     )
     new_session = ["tmux", "new", "-d", "-s", session, "-x", "120", "-y", "40", command]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import parrotchat
-from parrotchat.core.conversation import Message, Role, Status
+from parrotchat.core.conversation import Conversation, Message, Role, Status
 from parrotchat.core.migrations import SCHEMA_VERSION
 from parrotchat.core.store import BUSY_MESSAGE, Store, StoreBusy, StoreError
 
@@ -80,6 +80,45 @@ def test_two_processes_write_side_by_side(
         assert len(messages) == 400
         assert len(store.list_conversations()) == 3
         assert len(store.search("own")) == 2
+
+
+def test_two_processes_branching_one_conversation_lose_nothing(
+    path: Path, workers: list[subprocess.Popen[str]]
+) -> None:
+    # The two-window case: the same conversation open in two parrotchat processes, each
+    # editing its first prompt and asking again for replies, at the same time.
+    with Store(path) as store:
+        conversation = store.create_conversation(model="parrot", provider="demo")
+        store.add_message(conversation, Message(Role.USER, "first prompt"))
+        store.add_message(
+            conversation,
+            Message(Role.ASSISTANT, "first answer", model="parrot", status=Status.COMPLETE),
+        )
+    workers += [start_worker("branch", path, conversation, 5, tag) for tag in "ab"]
+    start_together(workers)
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=120)
+        assert worker.returncode == 0 and stdout == "done\n", stderr
+    with Store(path) as store:
+        _record, messages, active = store.load_tree(conversation)
+    ids = {m.id for m in messages}
+    assert all(m.parent_id is None or m.parent_id in ids for m in messages)
+    prompts = [m for m in messages if m.role is Role.USER]
+    # The first prompt and every edit, each a first message of its own branch: none lost.
+    assert sorted(m.content for m in prompts) == sorted(
+        ["first prompt"] + [f"{tag} edit {n}" for tag in "ab" for n in range(5)]
+    )
+    assert all(m.parent_id is None for m in prompts)
+    for prompt in prompts[1:]:
+        # Its answer and the answer asked for again, both whole.
+        replies = [m for m in messages if m.parent_id == prompt.id]
+        assert len(replies) == 2, prompt.content
+        assert all(r.status is Status.COMPLETE and r.content for r in replies)
+    # Reopened, the first message shows `‹ n/11 ›`, on the path written last.
+    tree = Conversation.from_tree(None, messages, active)
+    assert tree.alternatives(tree.messages[0])[1] == 11
+    assert [m.id for m in tree.messages][-1] == max(ids)
+    assert len(tree.messages) == 2
 
 
 def test_processes_creating_the_database_at_once(

@@ -10,6 +10,7 @@ from pathlib import Path
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.history import LAST
 from parrotchat.core.store import Store
+from parrotchat.demo.behaviours import Parrot
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages
 from parrotchat.ui.testing import (
@@ -189,3 +190,37 @@ async def test_a_reopened_conversation_never_sends_stored_escape_sequences_to_th
             assert shown in text
         # The conversation still holds the words as they were.
         assert app.conversation.messages[-1].content == hostile
+
+
+async def test_asking_again_for_a_long_last_answer_brings_its_prompt_back_on_screen(
+    demo_server, tmp_path
+):
+    texts = store_long_conversation(tmp_path, turns=60)
+    long_answer = "Long answer.\n\n" + "\n".join(f"- line {n}" for n in range(150))
+    with Store(history_file(tmp_path)) as store:
+        cid = store.last_conversation_id() or 0
+        store.add_message(cid, Message(Role.USER, "the long one"))
+        store.add_message(
+            cid,
+            Message(
+                Role.ASSISTANT, long_answer, model="parrot", provider="demo", status=Status.COMPLETE
+            ),
+        )
+    texts += ["the long one", long_answer]
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        chat_log = app.chat_log
+        await wait_until(pilot, lambda: "line 149" in screen_text(app), what="the answer")
+        assert shown_texts(app) == [long_answer]  # it fills the last screens on its own
+        demo_server.push(Parrot(text="A short answer."))
+        await pilot.press("ctrl+r")
+        await wait_for_reply(pilot)
+        await wait_until(pilot, lambda: "A short answer." in screen_text(app), what="the reply")
+        await pilot.pause()
+        # The prompt asked again is back on screen above the new answer, with the messages
+        # that fill the screens above it, in order, the rest still waiting.
+        shown = shown_texts(app)
+        assert shown[-2:] == ["the long one", "A short answer."]
+        assert "the long one" in screen_text(app)
+        assert shown[:-1] == texts[-len(shown) : -1]
+        assert chat_log.waiting_messages == len(texts) - len(shown)

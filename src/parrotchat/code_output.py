@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from parrotchat.core.code_blocks import code_blocks, code_text
-
 __all__ = ["CodeOutput", "write_code"]
 
 
@@ -46,6 +44,10 @@ class CodeOutput:
         Args:
             complete: The answer ended as the model meant (not cut off at the token limit).
         """
+        # Here, not at the top: the Markdown parser is a large import that print mode
+        # without `-x` never needs (start-up).
+        from parrotchat.core.code_blocks import code_blocks, code_text
+
         text = self.text
         code = code_text(text, complete=complete)
         if not code:

@@ -217,6 +217,13 @@ class Conversation:
         parent = self._parent.get(id(message))
         return list(self._children.get(id(parent) if parent is not None else None, [message]))
 
+    def alternatives(self, message: Message) -> tuple[int, int]:
+        """Which of its alternatives `message` is, and how many there are (1-based: `(2, 3)`
+        reads "2/3")."""
+        siblings = self.siblings(message)
+        position = next((n for n, sibling in enumerate(siblings) if sibling is message), 0)
+        return position + 1, len(siblings)
+
     def switch(self, index: int, step: int) -> bool:
         """Show the sibling `step` places away from the path's message at `index`, with the
         newest branch below it; False if there is none that way."""

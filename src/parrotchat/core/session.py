@@ -484,9 +484,7 @@ class ChatSession:
     def alternatives(self, index: int) -> tuple[int, int]:
         """Which of its alternatives the path's message at `index` is, and how many there are
         (1-based: `(2, 3)` reads "2/3")."""
-        message = self.conversation.messages[index]
-        siblings = self.conversation.siblings(message)
-        return siblings.index(message) + 1, len(siblings)
+        return self.conversation.alternatives(self.conversation.messages[index])
 
     async def switch(self, index: int, step: int) -> bool:
         """Show the alternative `step` places away from the path's message at `index` (and the

@@ -67,8 +67,6 @@ __all__ = ["ParrotChatApp", "make_app"]
 
 NARROW_WIDTH = 100
 """Below this many columns the sidebar hides itself (a key still opens it)."""
-REMOUNT_AFTER = 4
-"""Messages a branch switch may add one by one; a longer branch is shown anew, last first."""
 SIGNAL_SAVE_SECONDS = 1.0
 """Most seconds SIGTERM or SIGHUP waits for the last save (a locked database) before exiting."""
 
@@ -286,6 +284,7 @@ class ParrotChatApp(App[None]):
         self.show_sidebar = not self.narrow and self.sidebar_memory.open
         self.session.attach(self)
         self.history.attach(self._history_unavailable)
+        self.chat_log.alternatives_of = self._alternatives_of
         if self.session.conversation_id is not None:
             # A reopened conversation: shown as stored, nothing is sent.
             await self._show_conversation(self.conversation.messages)
@@ -472,7 +471,6 @@ class ParrotChatApp(App[None]):
         self._streams[reply] = stream
         stream.start(self, self.settings.render_fps)
         self.streaming = True
-        self._show_alternatives()
         return stream
 
     async def message_removed(self, message: Message) -> None:
@@ -483,24 +481,10 @@ class ParrotChatApp(App[None]):
                 heap.expect_garbage()
 
     async def path_changed(self, removed: list[Message], shown: list[Message]) -> None:
-        """An edit, a regeneration or a switch changed the end of the path: its views go, the
-        new end's come (a long branch, or one whose removed part is set aside, is shown anew)."""
-        chat_log = self.chat_log
-        gone = {id(message) for message in removed}
-        views = [view for view in chat_log.message_views() if id(view.message) in gone]
-        if len(views) < len(removed) or len(shown) > REMOUNT_AFTER:
-            # A long branch is shown as a reopened conversation is: its last screens first.
-            path = self.conversation.messages
-            # Without `shown`, the path already ends with the reply about to start.
-            await self._show_conversation(path if shown else path[:-1])
-            return
-        for view in views:
-            await view.remove()
-        heap.expect_garbage()
-        chat_log.follow()
-        for message in shown:
-            await chat_log.add_message(message)
-        self._show_alternatives()
+        """An edit, a regeneration or a switch changed the end of the path: the log swaps it."""
+        path = self.conversation.messages
+        # Without `shown`, the path already ends with the reply about to start.
+        await self.chat_log.change_path(removed, shown, path if shown else path[:-1])
         await self.compare_view.sync()
 
     def reply_ended(self, reply: Reply) -> None:
@@ -680,13 +664,8 @@ class ParrotChatApp(App[None]):
             f"Editing message {number} · {send} sends it as a new branch · {cancel} (empty) cancels"
         )
 
-    def _show_alternatives(self) -> None:
-        """Mark each message on screen that has alternatives with `‹ 2/3 ›`."""
-        position = {id(message): n for n, message in enumerate(self.conversation.messages)}
-        for view in self.chat_log.message_views():
-            index = position.get(id(view.message))
-            if index is not None:
-                view.show_alternatives(*self.session.alternatives(index))
+    def _alternatives_of(self, message: Message) -> tuple[int, int]:
+        return self.conversation.alternatives(message)
 
     # --- conversations ----------------------------------------------------------------------
 
@@ -714,7 +693,6 @@ class ParrotChatApp(App[None]):
         self._show_title()
         self.chats.current = self.session.conversation_id
         await self.chat_log.show_messages(messages)
-        self._show_alternatives()
         await self.compare_view.sync()
 
     @work(exclusive=True, group="open-conversation", exit_on_error=False)

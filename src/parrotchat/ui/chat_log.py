@@ -14,6 +14,7 @@ is never set aside.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -34,7 +35,7 @@ from parrotchat.core.code_blocks import code_blocks
 from parrotchat.core.conversation import Message, Role
 from parrotchat.ui.clipboard import copy_with_notice, counted
 from parrotchat.ui.message_view import MessageView
-from parrotchat.ui.older_messages import OlderMessages, tail_start
+from parrotchat.ui.older_messages import OlderMessages, estimated_lines, tail_start
 from parrotchat.ui.render import heap
 from parrotchat.ui.render.growing import scrolled_content_grew
 from parrotchat.ui.render.markdown_view import MarkdownView
@@ -192,6 +193,11 @@ class ChatLog(VerticalScroll, can_focus=False):
         """The older-messages line of the log before the last `clear`: its batches are void."""
         self._arranged: DockArrangeResult | None = None
         """The last layout of the messages: where each was before the next one."""
+        self._refill_after_add = False
+        """The end of the path went and a reply is about to start: refill once it is in."""
+        self.alternatives_of: Callable[[Message], tuple[int, int]] | None = None
+        """Which of its alternatives a message is and how many there are (`(2, 3)`: `‹ 2/3 ›`);
+        every view gets it before it is mounted. None: no message has alternatives."""
 
     def on_mount(self) -> None:
         self._pin()
@@ -228,11 +234,22 @@ class ChatLog(VerticalScroll, can_focus=False):
         if not overflowing and self.scroll_y != 0:
             self.scroll_home(animate=False)
 
+    def _view(self, message: Message) -> MessageView:
+        """A view of `message`, marked with its alternatives before it is mounted (no restyle
+        after)."""
+        view = MessageView(message)
+        if self.alternatives_of is not None:
+            view.show_alternatives(*self.alternatives_of(message))
+        return view
+
     async def add_message(self, message: Message) -> MessageView:
         """Append a view of `message` at the bottom and return it."""
-        view = MessageView(message)
+        view = self._view(message)
         await self.mount(view)
         self.content_grew()
+        if self._refill_after_add:
+            self._refill_after_add = False
+            self.call_after_refresh(self._refill)
         if self.following:
             self.call_after_refresh(self._set_aside)
         return view
@@ -278,17 +295,86 @@ class ChatLog(VerticalScroll, can_focus=False):
         Only the messages filling the last screens are mounted now; older ones go in above,
         a batch at a time, as the reader scrolls up to them.
         """
-        await self.clear()
+        # One settle, once the new messages are painted, frees the old ones too: a full
+        # collection between the two would hold up the first frame.
+        await self.clear(settle=False)
         start = tail_start(
             messages, len(messages), self._text_width(), self.size.height * TAIL_SCREENS or 100
         )
-        widgets: list[Widget] = [MessageView(message) for message in messages[start:]]
+        widgets: list[Widget] = [self._view(message) for message in messages[start:]]
         if start:
             self._older = OlderMessages(list(messages[:start]))
             widgets.insert(0, self._older)
+            # The last screens overflow the view: anchored now, the first frame shows the
+            # bottom (not the top of the tail, a frame early, with a batch of older messages
+            # mounted for nothing because the view was near the top).
+            self.anchor()
         await self.mount_all(widgets)
         self.follow()
         self.call_after_refresh(heap.settle)
+
+    async def change_path(
+        self, removed: list[Message], shown: list[Message], path: list[Message]
+    ) -> None:
+        """The end of the path changed (an edit, a regeneration, a switch to an alternative):
+        the views of `removed` go and those of `shown` come below what stays.
+
+        Only what changed is unmounted and mounted, so a switch near the end of a long
+        conversation costs what it costs in a short one. When the change reaches above the
+        mounted messages (into those set aside), or `shown` is longer than the screens a
+        reopened conversation mounts first, the log shows `path` anew as it opens one: its
+        last screens first.
+        """
+        gone = {id(message) for message in removed}
+        views = [view for view in self.message_views() if id(view.message) in gone]
+        lines = self.size.height * TAIL_SCREENS or 100
+        short = tail_start(shown, len(shown), self._text_width(), lines) == 0
+        if len(views) < len(removed) or not short:
+            await self.show_messages(path)
+            return
+        # No batch of older messages while the end is swapped (the log is short for a moment):
+        # once the change is painted, `_refill` brings back what the last screens lack. (A
+        # batch already going in, as the reader scrolled up, is left to finish.)
+        refill = not self._loading_older
+        self._loading_older = True
+        await self.remove_children(views)
+        heap.expect_garbage()
+        self.follow()
+        if shown:
+            await self.mount_all([self._view(message) for message in shown])
+            self.content_grew()
+        if refill and shown:
+            self.call_after_refresh(self._refill)
+        elif refill:
+            # A reply is about to start (a retry): its view goes in first, then the refill.
+            self._refill_after_add = True
+
+    async def _refill(self) -> None:
+        """Bring back from the older messages what the last screens lack once the end of the
+        path went (a retry of a reply that filled them): the prompt asked again and the rest
+        of those screens, as a reopened conversation would show them, rather than a batch of
+        older messages mounted because the view came near the top.
+        """
+        try:
+            older = self._older
+            if older is None or not older.waiting or not older.is_attached:
+                return
+            width = self._text_width()
+            views = self.message_views()
+            kept = sum(estimated_lines(view.message, width) for view in views)
+            # A screen more than a reopened conversation mounts: heights are estimates, and
+            # fewer than a screen of lines above the view would ask for a batch after all.
+            missing = (self.size.height * (TAIL_SCREENS + 1) or 150) - kept
+            if missing <= 0:
+                return
+            batch = [self._view(message) for message in older.take_batch(width, missing)]
+            if not older.waiting:
+                self._older = None
+                await older.remove()
+            await self.mount_all(batch, before=views[0] if views else None)
+        finally:
+            self._loading_older = False
+        self.call_after_refresh(self._want_older)
 
     @property
     def waiting_messages(self) -> int:
@@ -300,16 +386,28 @@ class ChatLog(VerticalScroll, can_focus=False):
 
     def _want_older(self) -> None:
         """Mount older messages once fewer than a screen of lines is left above the view."""
-        if self._older is not None and not self._loading_older and self.scroll_y < self.size.height:
+        if self._older is not None and not self._loading_older and self._near_top:
             self._loading_older = True
-            self.call_after_refresh(self._mount_older)
+            self.call_after_refresh(self._mount_older_if_near_top)
+
+    @property
+    def _near_top(self) -> bool:
+        return self.scroll_y < self.size.height
+
+    async def _mount_older_if_near_top(self) -> None:
+        # Asked for during a layout that had not placed the view yet (an anchored log opens at
+        # the top, then goes to the bottom): only if the view is still near the top.
+        if self._near_top:
+            await self._mount_older()
+        else:
+            self._loading_older = False
 
     async def _mount_older(self) -> None:
         older = self._older
         try:
             if older is None or not older.is_attached:
                 return
-            views = [MessageView(message) for message in older.take_batch(self._text_width())]
+            views = [self._view(message) for message in older.take_batch(self._text_width())]
             if not older.waiting:
                 self._older = None
                 await older.remove()
@@ -359,16 +457,25 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Append any widget (the welcome text) at the bottom."""
         await self.mount(widget)
 
-    async def clear(self) -> None:
-        """Remove every message and follow the bottom again."""
+    async def clear(self, *, settle: bool = True) -> None:
+        """Remove every message and follow the bottom again.
+
+        Args:
+            settle: Free them after the next frame (Ctrl+N gives the memory back); False when
+                the caller settles once it has shown what comes next.
+        """
         self.anchor(False)
+        if self._refill_after_add:
+            self._refill_after_add = False
+            self._loading_older = False
         self._cleared, self._older = self._older, None
         if self._cleared is not None:
             self._cleared.waiting = []  # kept to void its batches: not its old messages
         self._arranged = None
         await self.remove_children()
         heap.let_go()  # a whole conversation goes: the shared caches of its lines go too
-        self.call_after_refresh(heap.settle)  # frees them (Ctrl+N gives the memory back)
+        if settle:
+            self.call_after_refresh(heap.settle)  # frees them (Ctrl+N gives the memory back)
         self.following = True
 
     def message_views(self) -> list[MessageView]:

@@ -74,9 +74,9 @@ class OlderMessages(Static):
         self.waiting.extend(messages)
         self._show_count()
 
-    def take_batch(self, width: int) -> list[Message]:
-        """Remove and return the newest waiting messages that fill about `BATCH_LINES` lines."""
-        start = tail_start(self.waiting, len(self.waiting), width, BATCH_LINES)
+    def take_batch(self, width: int, lines: int = BATCH_LINES) -> list[Message]:
+        """Remove and return the newest waiting messages that fill about `lines` lines."""
+        start = tail_start(self.waiting, len(self.waiting), width, lines)
         batch = self.waiting[start:]
         del self.waiting[start:]
         self._show_count()
