@@ -215,6 +215,21 @@ def test_a_burst_is_split_only_near_its_end_and_the_rest_when_needed(console):
     assert cache.height == len(expected) and last == expected[-20:]
 
 
+def test_a_bursts_waiting_text_counts_about_its_drawn_height(console):
+    # The scrollbar and the view's length come from these heights before the text is drawn:
+    # counting source lines alone made long paragraphs a fraction of their height.
+    paragraph = " ".join(f"word{n}" for n in range(60))  # about 6 lines at 72 columns
+    text = "\n\n".join([paragraph] * 40) + "\n\n" + reply_text("Write about parsers.", 2000)
+    cache = burst(console, text, [300], keep=2000)
+    assert any(cache.block(i)[0].kind == "deferred" for i in range(len(cache)))
+    estimated = cache.height
+    cache.render_pending(float("inf"))
+    cache.finish()
+    drawn = cache.height
+    assert drawn == len(one_shot(console, text))
+    assert 0.85 * drawn <= estimated <= 1.15 * drawn
+
+
 def test_bursts_of_every_document_mix_render_like_one_shot(console):
     parts = list(DOCUMENTS.values())
     rng = random.Random(77)

@@ -243,6 +243,7 @@ async def wait_for_rendered(pilot: Pilot[None], reply: Message, timeout: float =
             answer is not None
             and answer.source == reply.content
             and (f"{reply.tokens} token" in stats)
+            and answer.laid_out  # frames may come 4 a second while behind: the last one came
             # A following log has caught up with the growth: the screen will not move again.
             and (not log.following or log.scroll_y >= log.max_scroll_y)
         )

@@ -70,9 +70,15 @@ def render_markdown(
     return [Strip(line) for line in lines]
 
 
-def _estimate(entry: _Entry) -> int:
-    """The height of a block not rendered yet: its source lines (wrapping makes it more)."""
-    return entry.block.source.count("\n") + int(entry.spaced) + 1
+def _estimate(entry: _Entry, width: int) -> int:
+    """The height of a block not rendered yet: its source lines, each wrapped at `width`.
+
+    Counting lines alone made a burst's deferred text (long paragraphs) a third of its height
+    or less, so the scrollbar and the view's length jumped when it was drawn.
+    """
+    columns = max(1, width)
+    lines = entry.block.source.split("\n")
+    return sum(len(line) // columns for line in lines) + len(lines) + int(entry.spaced)
 
 
 @dataclass(eq=False)
@@ -203,7 +209,7 @@ class LineCache:
         for block in frozen:
             entry = self._add(block)
             self._pending.add(len(self._entries) - 1)
-            entry.height = _estimate(entry)
+            entry.height = _estimate(entry, self.width)
         self._frozen = len(self._entries)
         for index in range(start, min(start + len(was_live), self._frozen)):
             if self._entries[index].block.kind != DEFERRED:
@@ -305,7 +311,7 @@ class LineCache:
         for block in split_blocks(deferred.block.source):
             spaced = previous is not None and previous.block.spaced_after and not block.spaced_alone
             entry = _Entry(block, spaced)
-            entry.height = _estimate(entry)
+            entry.height = _estimate(entry, self.width)
             entries.append(entry)
             previous = entry
         shift = len(entries) - 1

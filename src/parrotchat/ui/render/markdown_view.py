@@ -126,6 +126,11 @@ class MarkdownView(WordSelect, Widget):
         """Blocks not rendered at the current width yet."""
         return self._cache.pending
 
+    @property
+    def laid_out(self) -> bool:
+        """The widget's height on screen is its lines' (no layout pass is still to come)."""
+        return self.size.height == self._cache.height
+
     def _render_source(self, source: str, width: int) -> list[Strip]:
         if self._code_style is None:
             self._code_style = code_style_of(self.app)
