@@ -70,15 +70,21 @@ def render_markdown(
     return [Strip(line) for line in lines]
 
 
+MIN_ESTIMATE_WIDTH = 10
+"""Narrower than this, a width is not the view's yet: estimates count source lines only."""
+
+
 def _estimate(entry: _Entry, width: int) -> int:
     """The height of a block not rendered yet: its source lines, each wrapped at `width`.
 
     Counting lines alone made a burst's deferred text (long paragraphs) a third of its height
     or less, so the scrollbar and the view's length jumped when it was drawn.
     """
-    columns = max(1, width)
     lines = entry.block.source.split("\n")
-    return sum(len(line) // columns for line in lines) + len(lines) + int(entry.spaced)
+    wrapped = 0
+    if width >= MIN_ESTIMATE_WIDTH:  # not before a layout gave the view its width (0 then)
+        wrapped = sum(len(line) // width for line in lines)
+    return wrapped + len(lines) + int(entry.spaced)
 
 
 @dataclass(eq=False)
