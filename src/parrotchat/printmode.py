@@ -167,22 +167,15 @@ async def _answer(
             if demo is not None:
                 await demo.stop()
     session.attach(_PrintView(printer))
-    signals: list[int] = []
-
-    def stopped_by(signum: int) -> None:
-        # SIGTERM or SIGHUP: the reply ends interrupted with all it received, saved at once.
-        signals.append(signum)
-        session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
-
-    remove_handlers = on_exit_signals(stopped_by)
+    stop = _ExitSignals(session)
+    signals = stop.received
     try:
         try:
             reply = await session.send(text, attachments)
         except ProviderMissing as missing:
             printer.error(missing.sentence("choose one with --provider (and --model)"))
             return 2
-        if signals:  # it came while the prompt was being stored
-            session.end_replies(Status.INTERRUPTED, interrupted_sentence(signals[0]))
+        stop.end_started()
         message = await session.wait(reply)
         session.forget_empty_failure(reply, new=new)  # a failure with no output is not kept
         if reply.task is not None and not reply.task.cancelled():
@@ -191,7 +184,7 @@ async def _answer(
                 raise error  # the reader left (`| head`), or Ctrl+C: the caller says so
     finally:
         await session.aclose()
-        remove_handlers()
+        stop.remove()
         if demo is not None:
             await demo.stop()
     if signals:
@@ -209,6 +202,29 @@ async def _answer(
     return 0
 
 
+class _ExitSignals:
+    """SIGTERM or SIGHUP while replies stream: each ends interrupted with all it received, saved
+    at once (handlers installed from creation until `remove`)."""
+
+    def __init__(self, session: ChatSession) -> None:
+        self.session = session
+        self.received: list[int] = []
+        """The signals that came, first first."""
+        self._remove = on_exit_signals(self._stop)
+
+    def _stop(self, signum: int) -> None:
+        self.received.append(signum)
+        self.session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
+
+    def end_started(self) -> None:
+        """End the replies started since a signal that came while the prompt was being stored."""
+        if self.received:
+            self.session.end_replies(Status.INTERRUPTED, interrupted_sentence(self.received[0]))
+
+    def remove(self) -> None:
+        self._remove()
+
+
 async def _compare(
     session: ChatSession,
     text: str,
@@ -220,13 +236,8 @@ async def _compare(
     """Ask every model in `targets` at once; print each answer in order, under its header."""
     view = _CompareView(printer.raw)
     session.attach(view)
-    signals: list[int] = []
-
-    def stopped_by(signum: int) -> None:
-        signals.append(signum)
-        session.end_replies(Status.INTERRUPTED, interrupted_sentence(signum))
-
-    remove_handlers = on_exit_signals(stopped_by)
+    stop = _ExitSignals(session)
+    signals = stop.received
     try:
         try:
             if targets:
@@ -236,6 +247,7 @@ async def _compare(
         except ProviderMissing as missing:
             printer.error(missing.sentence("check the names given to --compare"))
             return 2
+        stop.end_started()
         messages = [await session.wait(reply) for reply in replies]
         for reply in replies:
             if reply.task is not None and not reply.task.cancelled():
@@ -243,7 +255,7 @@ async def _compare(
                 if error is not None:
                     raise error
     finally:
-        remove_handlers()
+        stop.remove()
     failed = 0
     for reply, message, column in zip(replies, messages, view.printers, strict=True):
         name = target_name(reply.provider, reply.model)
