@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import events, on
 from textual.binding import Binding, BindingType
@@ -34,6 +34,7 @@ from textual.widgets import Static
 from parrotchat.core.code_blocks import code_blocks
 from parrotchat.core.conversation import Message, Role
 from parrotchat.ui.clipboard import copy_with_notice, counted
+from parrotchat.ui.following import FollowingScroll
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.older_messages import OlderMessages, estimated_lines, tail_start
 from parrotchat.ui.render import heap
@@ -54,7 +55,7 @@ _MOVE = Binding.Group("Move", compact=True)
 _ALTERNATIVE = Binding.Group("Alternative", compact=True)
 
 
-class ChatLog(VerticalScroll, can_focus=False):
+class ChatLog(FollowingScroll, can_focus=False):
     """The conversation's messages, newest at the bottom."""
 
     DEFAULT_CSS = """
@@ -143,8 +144,6 @@ class ChatLog(VerticalScroll, can_focus=False):
         Binding("escape", "leave", "Prompt", id="leave_messages", tooltip="Back to the prompt"),
     ]
 
-    following: var[bool] = var(True)
-    """True while the view sticks to the bottom as content arrives."""
     new_below: var[bool] = var(False)
     """True when content arrived below the view while not following."""
 
@@ -220,19 +219,6 @@ class ChatLog(VerticalScroll, can_focus=False):
         if self.following and not self.is_anchored:
             self.call_after_refresh(self._pin)
         self._want_older()
-
-    def _pin(self) -> None:
-        """Anchor while following, but only once the content overflows the view.
-
-        An anchored container whose content is shorter than the view gets a negative scroll
-        offset from Textual, which would push a short conversation to the bottom of the screen.
-        """
-        if not self.following:
-            return
-        overflowing = self.max_scroll_y > 0
-        self.anchor(overflowing)
-        if not overflowing and self.scroll_y != 0:
-            self.scroll_home(animate=False)
 
     def _view(self, message: Message) -> MessageView:
         """A view of `message`, marked with its alternatives before it is mounted (no restyle
@@ -682,62 +668,17 @@ class ChatLog(VerticalScroll, can_focus=False):
             # The content may overflow the view once laid out: anchor from then on.
             self.call_after_refresh(self._pin)
 
-    def follow(self) -> None:
-        """Jump to the bottom and stick to it."""
-        self.following = True
-        self._pin()
-
     def watch_following(self, following: bool) -> None:
+        super().watch_following(following)
         if following:
             self.new_below = False
-        else:
-            self.anchor(False)
 
     def watch_new_below(self, below: bool) -> None:
         self.post_message(self.NewContentBelow(self, below))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if new_value >= self.max_scroll_y:
-            if not self.following:
-                self.follow()
-        elif new_value < old_value and self.following:
-            self.following = False
         self._want_older()
-
-    def stop_following(self) -> None:
-        """The reader moves up: let go of the bottom before the view moves.
-
-        Deciding only after the scroll (in `watch_scroll_y`) loses a race while a reply streams
-        fast: the anchor can pull the view back to the bottom before the scroll lands.
-        """
-        if self.following and self.max_scroll_y > 0:
-            self.following = False
-
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if not (event.ctrl or event.shift):
-            self.stop_following()
-        super()._on_mouse_scroll_up(event)
-
-    def scroll_up(self, *args: Any, **kwargs: Any) -> None:
-        self.stop_following()
-        super().scroll_up(*args, **kwargs)
-
-    def scroll_page_up(self, *args: Any, **kwargs: Any) -> None:
-        self.stop_following()
-        super().scroll_page_up(*args, **kwargs)
-
-    def scroll_page_down(self, *args: Any, **kwargs: Any) -> None:
-        # While following, the view is at the bottom: there is nothing below to move to, and
-        # Textual's scroll would land a frame later, undoing a scroll up made in between.
-        if not self.following:
-            super().scroll_page_down(*args, **kwargs)
-
-    def release_anchor(self) -> None:
-        # Textual releases the anchor before every keyboard or scrollbar scroll, even one that
-        # cannot move (Page Down at the bottom), and never restores it then. Whether to keep
-        # following is decided in `watch_scroll_y`, once a scroll has moved the view.
-        self.scroll_target_y = self.scroll_y
 
 
 class NewContentMarker(Static):

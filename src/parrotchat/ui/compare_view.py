@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
@@ -24,6 +23,7 @@ from textual.widgets import Static
 from parrotchat.core.conversation import Message, Role
 from parrotchat.core.session import ChatSession, Reply
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.following import FollowingScroll
 from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.message_view import MessageView
 from parrotchat.ui.reply_stream import ReplyStream
@@ -45,7 +45,7 @@ def stop_key(column: int) -> str:
     return f"f{column + 5}"
 
 
-class ColumnLog(VerticalScroll, can_focus=True):
+class ColumnLog(FollowingScroll, can_focus=True):
     """One column's messages; it follows its reply down unless the reader scrolls up."""
 
     DEFAULT_CSS = """
@@ -57,49 +57,13 @@ class ColumnLog(VerticalScroll, can_focus=True):
     }
     """
 
-    following: bool = True
-    """True while the column sticks to its bottom as its reply grows."""
-
     def grew(self) -> None:
         """Content arrived: keep the bottom in view while following."""
-        if self.following:
+        if self.following and not self.is_anchored:
             self.call_after_refresh(self._pin)
-
-    def follow(self) -> None:
-        """Jump to the bottom and stick to it."""
-        self.following = True
-        self.scroll_end(animate=False, immediate=True)
-        self._pin()
 
     def on_focus(self) -> None:
         self.post_message(CompareView.ColumnFocused(self))
-
-    def _pin(self) -> None:
-        # Anchored only once the content overflows: Textual would push shorter content down.
-        if self.following and self.max_scroll_y > 0 and not self.is_anchored:
-            self.anchor()
-
-    def _let_go(self) -> None:
-        self.following = False
-        self.anchor(False)
-
-    def scroll_up(self, *args: Any, **kwargs: Any) -> None:
-        self._let_go()
-        super().scroll_up(*args, **kwargs)
-
-    def scroll_page_up(self, *args: Any, **kwargs: Any) -> None:
-        self._let_go()
-        super().scroll_page_up(*args, **kwargs)
-
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self._let_go()
-        super()._on_mouse_scroll_up(event)
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if new_value >= self.max_scroll_y > 0 and not self.following:
-            self.following = True
-            self._pin()
 
 
 class Mark(Static):
