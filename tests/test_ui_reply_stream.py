@@ -121,16 +121,18 @@ async def test_tool_calls_accumulate_by_index_and_finish_replaces_them():
     assert message.tokens == 9 and message.usage is not None and message.usage.cost == 0.002
 
 
-async def test_a_burst_is_written_over_several_frames():
+async def test_a_burst_is_written_over_several_frames_and_its_end_whole():
     stream, reply, sink, _, _ = make_stream()
     stream.frame_budget = 10
     reply.begin()
     reply.feed(TextDelta("x" * 25))
-    reply.end(Status.COMPLETE)
-    for _ in range(4):
+    for _ in range(3):
         await stream.flush()
+    reply.feed(TextDelta("y" * 25))
+    reply.end(Status.COMPLETE)
+    await stream.flush()
     texts = [value for kind, value in sink.calls if kind == "text"]
-    assert texts == ["x" * 10, "x" * 10, "x" * 5]
+    assert texts == ["x" * 10, "x" * 10, "x" * 5, "y" * 25]
     assert sink.calls[-1] == ("finish", Status.COMPLETE)
 
 

@@ -172,6 +172,13 @@ class ReplyBuilder:
     def feed(self, event: Event) -> None:
         """Record one event from the client."""
         listener = self.listener
+        if type(event) is TextDelta:  # the common event, first: this runs per token
+            text = event.text
+            self._content.append(text)
+            self._count_token()
+            if listener is not None:
+                listener.on_text(text)
+            return
         match event:
             case TextDelta(text=text):
                 self._content.append(text)

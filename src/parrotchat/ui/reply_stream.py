@@ -22,6 +22,7 @@ from parrotchat.api.events import ToolCall
 from parrotchat.core.conversation import Message
 from parrotchat.core.reply import ReplyBuilder
 from parrotchat.sanitize import neutralize
+from parrotchat.ui.render.backlog import BACKLOG
 
 __all__ = ["CATCH_UP_CHARS", "CATCH_UP_INTERVAL", "FRAME_BUDGET", "ReplySink", "ReplyStream"]
 
@@ -32,10 +33,12 @@ CATCH_UP_CHARS = 2048
 """Characters waiting at a frame beyond which the stream is behind the network (a burst, a
 backlog in the socket): no provider streams that much in a frame (1,000 tokens/s is ~170 at
 30 frames a second, ~800 on a machine so loaded that it paints 6)."""
-CATCH_UP_INTERVAL = 0.25
+CATCH_UP_INTERVAL = 1.0
 """While behind (`ReplyBuilder.behind`, or more than `CATCH_UP_CHARS` waiting), a frame at most
 this often (seconds): the reader catches up sooner, and frames of text that scrolls away at
-once are not drawn. The end of the reply is drawn at once."""
+once are not drawn (each one would cost the reader as many events as it reads in that time).
+The end of the reply is drawn at once, whole; so is a backlog once the reader has stopped
+(nothing new came since the last frame)."""
 
 
 class ReplySink(Protocol):
@@ -90,10 +93,15 @@ class ReplyStream:
         self._on_error = on_error
         self._clock = clock
         self._text: list[str] = []
+        """Answer text as received (neutralised when written: once a frame, not per event)."""
         self._waiting = 0
         """Characters of answer text buffered."""
-        self._written_at = float("-inf")
-        """When text was last written into the sink."""
+        self._heard = 0
+        """Events heard from the reply so far."""
+        self._heard_at_tick = 0
+        """`_heard` at the last frame tick: unchanged means the reader is waiting, not behind."""
+        self._written_at = clock()
+        """When text was last written into the sink (a burst from the start waits too)."""
         self._reasoning: list[str] = []
         self._tool_calls: dict[int, ToolCall] = {}
         self._dirty_calls: set[int] = set()
@@ -126,14 +134,17 @@ class ReplyStream:
     # --- the reply's listener: no widgets, no awaits ----------------------------------------
 
     def on_text(self, text: str) -> None:
-        # The message keeps the text as sent; only what goes to the screen is neutralised.
-        self._text.append(neutralize(text))
+        # The message keeps the text as sent; what goes to the screen is neutralised in `_flush`.
+        self._text.append(text)
         self._waiting += len(text)
+        self._heard += 1
 
     def on_reasoning(self, text: str) -> None:
-        self._reasoning.append(neutralize(text))
+        self._reasoning.append(text)
+        self._heard += 1
 
     def on_tool_call(self, call: ToolCall) -> None:
+        self._heard += 1
         self._tool_calls[call.index] = call
         self._dirty_calls.add(call.index)
 
@@ -151,12 +162,18 @@ class ReplyStream:
         """Write everything buffered since the last frame into the sink; finish if ended."""
         if self._flushing or self.finished.is_set():
             return
+        heard, last = self._heard, self._heard_at_tick
+        self._heard_at_tick = heard
         if (
             (self.builder.behind or self._waiting > CATCH_UP_CHARS)
+            and heard != last  # else the reader is waiting for the network, not behind
             and not self.builder.ended
             and self._clock() - self._written_at < CATCH_UP_INTERVAL
         ):
-            return  # behind the network: let the reader catch up rather than draw this frame
+            # Behind the network: let the reader catch up rather than draw this frame, and
+            # let idle rendering wait too.
+            BACKLOG.hold()
+            return
         self._flushing = True
         try:
             await self._flush()
@@ -175,7 +192,7 @@ class ReplyStream:
         grew = False
         ended = builder.ended  # read first: events fed during the awaits below wait a frame
         if self._reasoning:
-            reasoning = "".join(self._reasoning)
+            reasoning = neutralize("".join(self._reasoning))
             self._reasoning.clear()
             await sink.append_reasoning(reasoning)
             grew = True
@@ -184,13 +201,14 @@ class ReplyStream:
             self._text.clear()
             self._waiting = 0
             self._written_at = self._clock()
-            if len(text) > self.frame_budget:
+            if len(text) > self.frame_budget and not ended:
                 # A burst (a fast provider, a stalled terminal) is shown over several frames,
-                # so no single frame stalls typing for long.
+                # so no single frame stalls typing for long; the end is drawn whole (the view
+                # splits and draws only a screen's worth of it at once).
                 self._text.append(text[self.frame_budget :])
                 self._waiting = len(self._text[0])
                 text = text[: self.frame_budget]
-            await sink.append_text(text)
+            await sink.append_text(neutralize(text))
             grew = True
         if self._dirty_calls:
             for index in sorted(self._dirty_calls):

@@ -29,6 +29,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from parrotchat.ui.render.backlog import BACKLOG
 from parrotchat.ui.render.code_labels import CodeLabels
 from parrotchat.ui.render.code_theme import CodeStyle, code_style_of
 from parrotchat.ui.render.growing import grew_in_place
@@ -159,7 +160,9 @@ class MarkdownView(WordSelect, Widget):
         height = cache.height
         # A burst: what scrolls away before the next frame is split and drawn only when needed.
         first = self._add(text, BURST_KEEP)
-        moved = cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines())
+        # While a reader works through a burst, only what is on screen (`backlog`).
+        budget = 0.0 if BACKLOG.held() else FRAME_RENDER_BUDGET
+        moved = cache.render_pending(budget, *self._visible_lines())
         self._grown += max(cache.height - height, 0)
         if moved or self._grown > REPAINT_ALL_AFTER:
             # Textual keeps every line it painted: a full repaint now and then lets them go.
@@ -196,6 +199,10 @@ class MarkdownView(WordSelect, Widget):
 
     def _render_some(self) -> None:
         self._scheduled = False
+        if BACKLOG.held():
+            # A reply's reader is working through a burst: the end first, then these.
+            self._schedule()
+            return
         if self._cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines()):
             self.refresh(layout=True)
         self._schedule()
