@@ -15,6 +15,7 @@ from parrotchat.api.events import (
 )
 from parrotchat.core.conversation import Message, Role, Status
 from parrotchat.core.reply import ReplyBuilder
+from parrotchat.ui.render.backlog import BACKLOG, HOLD_SECONDS, Backlog
 from parrotchat.ui.reply_stream import CATCH_UP_INTERVAL, ReplyStream
 from parrotchat.ui.stats import format_stats
 
@@ -213,3 +214,26 @@ def test_stats_show_no_rate_over_a_few_ms_and_no_zero_cost():
     assert quick.tokens_per_second is None  # print mode's --stats too
     slow = Message(Role.ASSISTANT, status=Status.STREAMING, ttft=1.0, tokens=11)
     assert "tok/s" not in format_stats(slow, elapsed=1.2)
+
+
+async def test_behind_a_reader_that_stopped_gets_its_frame_at_once():
+    stream, reply, sink, clock, _ = make_stream()
+    reply.begin()
+    reply.behind = True  # the reader's last events were waiting in the socket
+    reply.feed(TextDelta("x" * 5000))
+    await stream.flush()  # a burst from the start: the reader gets the time
+    assert [kind for kind, _ in sink.calls] == []
+    assert BACKLOG.held()  # and idle rendering waits for it
+    clock.now += 1 / 30
+    await stream.flush()  # nothing new since the last tick: it waits for the network
+    assert sink.calls[0] == ("text", "x" * 5000)
+
+
+def test_a_backlog_hold_runs_out_by_itself():
+    clock = Clock()
+    backlog = Backlog(clock)
+    assert not backlog.held()
+    backlog.hold()
+    assert backlog.held()
+    clock.now += HOLD_SECONDS
+    assert not backlog.held()
