@@ -142,7 +142,9 @@ async def test_a_selection_survives_2000_tokens_streamed_below_it_while_followin
         selections = dict(app.screen.selections)
 
         # Sent as Enter sends it (typing in the prompt would move its cursor, and that clears
-        # any selection on the screen, as in Textual everywhere).
+        # any selection on the screen, as in Textual everywhere). At a fast provider's pace:
+        # at full speed the whole reply can be read before anyone looks while it streams.
+        demo_server.push(Parrot(tokens=2000, tokens_per_second=2000))
         await app.send("now a long answer, 2000 tokens")
         reply = app.conversation.messages[-1]
         await wait_until(pilot, lambda: len(reply.content) > 20)

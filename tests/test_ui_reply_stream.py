@@ -229,11 +229,27 @@ async def test_behind_a_reader_that_stopped_gets_its_frame_at_once():
     assert sink.calls[0] == ("text", "x" * 5000)
 
 
-def test_a_backlog_hold_runs_out_by_itself():
-    clock = Clock()
+def test_a_backlog_hold_lasts_until_released_or_run_out():
+    clock, first, second = Clock(), object(), object()
     backlog = Backlog(clock)
     assert not backlog.held()
-    backlog.hold()
-    assert backlog.held()
+    backlog.hold(first)
+    backlog.hold(second)
+    backlog.release(first)
+    assert backlog.held()  # the other reader is still behind
     clock.now += HOLD_SECONDS
-    assert not backlog.held()
+    assert not backlog.held()  # a holder that went away without a word
+
+
+async def test_the_backlog_hold_ends_with_the_reply():
+    stream, reply, sink, _, _ = make_stream()
+    reply.begin()
+    reply.behind = True
+    reply.feed(TextDelta("x" * 5000))
+    await stream.flush()
+    assert BACKLOG.held() and sink.calls == []
+    reply.feed(TextDelta("y"))
+    reply.end(Status.COMPLETE)
+    await stream.flush()
+    assert sink.calls[0] == ("text", "x" * 5000 + "y")
+    assert sink.calls[-1] == ("finish", Status.COMPLETE) and not BACKLOG.held()

@@ -130,6 +130,7 @@ class ReplyStream:
         """Stop flushing for good, without touching the sink (its view is gone)."""
         self._stop_timer()
         self.finished.set()
+        BACKLOG.release(self)
 
     # --- the reply's listener: no widgets, no awaits ----------------------------------------
 
@@ -168,18 +169,21 @@ class ReplyStream:
             (self.builder.behind or self._waiting > CATCH_UP_CHARS)
             and heard != last  # else the reader is waiting for the network, not behind
             and not self.builder.ended
-            and self._clock() - self._written_at < CATCH_UP_INTERVAL
         ):
-            # Behind the network: let the reader catch up rather than draw this frame, and
-            # let idle rendering wait too.
-            BACKLOG.hold()
-            return
+            # Behind the network: idle rendering waits, and so does this frame unless the last
+            # one is long past: the reader catches up first.
+            BACKLOG.hold(self)
+            if self._clock() - self._written_at < CATCH_UP_INTERVAL:
+                return
+        elif not self.builder.ended:  # the end is drawn held: what is on screen first
+            BACKLOG.release(self)
         self._flushing = True
         try:
             await self._flush()
         except Exception as error:
             self._stop_timer()
             self.finished.set()
+            BACKLOG.release(self)
             if self._on_error is None:
                 raise
             self._on_error(error)
@@ -219,6 +223,7 @@ class ReplyStream:
             self._stop_timer()
             await sink.finish(self.message)
             self.finished.set()
+            BACKLOG.release(self)
             grew = True
         else:
             sink.show_progress(builder.sync(), builder.elapsed(), self._notice)

@@ -163,6 +163,10 @@ class MarkdownView(WordSelect, Widget):
         # While a reader works through a burst, only what is on screen (`backlog`).
         budget = 0.0 if BACKLOG.held() else FRAME_RENDER_BUDGET
         moved = cache.render_pending(budget, *self._visible_lines())
+        if moved:
+            # Blocks drawn with their true heights moved what is on screen: once more, so the
+            # next frame finds its lines drawn rather than drawing them and moving again.
+            cache.render_pending(budget, *self._visible_lines())
         self._grown += max(cache.height - height, 0)
         if moved or self._grown > REPAINT_ALL_AFTER:
             # Textual keeps every line it painted: a full repaint now and then lets them go.
@@ -189,8 +193,13 @@ class MarkdownView(WordSelect, Widget):
         except (NoScreen, NoWidget):
             height = self._cache.height
             return max(height - 200, 0), height
-        top = geometry.visible_region.y - geometry.region.y
-        return top, top + geometry.visible_region.height
+        visible, region = geometry.visible_region, geometry.region
+        if visible.bottom >= region.bottom and (visible.height or not region.height):
+            # Its end is on screen (the log follows it): after growing, the end is what shows.
+            height = self._cache.height
+            return max(height - max(visible.height, self.screen.size.height), 0), height
+        top = visible.y - region.y
+        return top, top + visible.height
 
     def _schedule(self) -> None:
         if self._cache.pending and not self._scheduled and self.is_mounted:
