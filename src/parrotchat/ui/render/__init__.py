@@ -30,7 +30,8 @@ The map, in the order text travels (each file once):
 - `markdown_view.py`: `MarkdownView`, the Line API widget of one answer: `append(text)` feeds
   the splitter and the cache, repaints only the lines that changed, and renders what is on
   screen first (a burst or a width change renders the rest within `FRAME_RENDER_BUDGET`, 8 ms a
-  frame).
+  frame, none while the `BACKLOG` is held). While its end is on screen (the log follows it),
+  "on screen" means the last screen after growing: the next frame finds its lines drawn.
 - `growing.py`: Textual forgets every line a widget drew when its size changes; a reply (its
   `MarkdownView` and `MessageView`) growing taller at the same width keeps them, and the chat
   log keeps its own lines when only its content grew (both hook `Widget._size_updated`).
@@ -41,6 +42,8 @@ The map, in the order text travels (each file once):
   labels drawn while its message is focused (numbered as `core.code_blocks` numbers them).
 - `word_select.py`: a double click selects a word, a triple click the widget (the answer, and
   the message's other texts), not Textual's whole widget and whole chat log.
+- `backlog.py`: `BACKLOG`, held by each reply whose reader is behind the network (a burst):
+  meanwhile `MarkdownView` renders nothing off screen in idle time, so the end comes first.
 - `heap.py`: the one owner of the garbage-collector policy (see below).
 
 ## One frame of a streaming reply
@@ -51,7 +54,8 @@ The map, in the order text travels (each file once):
    buffered since the last frame, at most `FRAME_BUDGET` characters, to the reply's
    `ui.message_view.MessageView`, which appends it to its `MarkdownView`. While the reader is
    behind the network (`ReplyBuilder.behind`: a burst waiting in the socket), a frame comes at
-   most every `CATCH_UP_INTERVAL` (0.25 s), so reading catches up; the end is drawn at once.
+   most every `CATCH_UP_INTERVAL` (1 s), so reading catches up, and idle rendering waits
+   (`backlog`); the end is drawn at once, whole, and so is a backlog once the reader stopped.
 3. `MarkdownView.append` -> `BlockSplitter.append` -> `LineCache.update`: newly frozen blocks
    are packed, the live block is rendered, only the lines that differ from the last frame are
    repainted, the widget's height changes only if the line count did (and then Textual keeps

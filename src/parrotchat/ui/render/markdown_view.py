@@ -46,6 +46,10 @@ BURST_KEEP = 12_000
 """Characters of a burst split and drawn at once (a screen's worth: 160x50 holds 8,000); the
 text before them waits as one deferred block until the reader scrolls to it or idle time
 reaches it (`BlockSplitter.append`)."""
+IDLE_RENDER_BUDGET = 0.02
+"""Seconds of rendering blocks off screen per idle tick (after a burst, a reopened reply): each
+tick that changes a height costs a layout of the screen, several times 8 ms of rendering, so
+fewer, longer ticks cost less; 20 ms still answers a key within a frame."""
 REPAINT_ALL_AFTER = 300
 """Lines grown between full repaints (the others repaint only the live block's lines)."""
 KEPT_LINES = 20_000
@@ -212,7 +216,7 @@ class MarkdownView(WordSelect, Widget):
             # A reply's reader is working through a burst: the end first, then these.
             self._schedule()
             return
-        if self._cache.render_pending(FRAME_RENDER_BUDGET, *self._visible_lines()):
+        if self._cache.render_pending(IDLE_RENDER_BUDGET, *self._visible_lines()):
             self.refresh(layout=True)
         self._schedule()
 
