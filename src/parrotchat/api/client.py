@@ -44,6 +44,16 @@ def _verified_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _tls_for(base_url: str) -> ssl.SSLContext:
+    """One verified context for every https provider (loading the CA bundle is the costly
+    part); a plain http one (the demo, local servers) never speaks TLS, since requests stay
+    under its base URL and redirects are not followed, so it gets a context that trusts no
+    certificate at all rather than a copy of the bundle."""
+    if urlsplit(base_url).scheme == "https":
+        return _verified_tls()
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
@@ -91,8 +101,7 @@ class ChatClient:
                 write=endpoint.read_timeout,
                 pool=endpoint.connect_timeout,
             ),
-            # One verified TLS context for every client: loading the CA bundle is the costly part.
-            verify=_verified_tls(),
+            verify=_tls_for(endpoint.base_url),
             http1=True,
             # HTTP/1.1 only: httpcore sends no RST_STREAM on HTTP/2, so closing early there
             # would not stop generation (encode/httpcore#943).
