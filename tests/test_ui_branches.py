@@ -160,9 +160,7 @@ async def test_on_a_focused_reply_ctrl_r_asks_again_for_that_reply_and_shows_onc
         await wait_until(pilot, lambda: on_screen(app) == ["first", "one again"])
         await wait_for_reply(pilot)
         assert alternatives(app) == [(1, 1), (2, 2)]
-        assert [m["content"] for m in demo_server.chat_requests[-1].body["messages"]] == [
-            "first"
-        ]
+        assert [m["content"] for m in demo_server.chat_requests[-1].body["messages"]] == ["first"]
 
 
 async def test_esc_in_the_empty_prompt_abandons_an_edit(
