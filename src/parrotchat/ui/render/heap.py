@@ -18,7 +18,6 @@ and hand the freed pages back to the system (glibc's `malloc_trim`).
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import gc
 import sys
@@ -63,8 +62,8 @@ def settle() -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    if emptied and _malloc_trim is not None:
-        _malloc_trim(0)
+    if emptied and (trim := _malloc_trim()) is not None:
+        trim(0)
 
 
 def _forget_styles_caches() -> None:
@@ -119,10 +118,17 @@ def _find_caches() -> Iterator[functools._lru_cache_wrapper[object]]:
                     yield cache
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows)."""
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows).
+
+    Hands the free pages in the middle of glibc's heap back to the system: without it, the
+    memory a conversation used stays counted in the process's RSS after it is gone. Looked up
+    on first use: `ctypes` costs the start-up a few milliseconds."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
@@ -130,11 +136,6 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
     return trim  # type: ignore[no-any-return]
-
-
-_malloc_trim = _find_malloc_trim()
-"""Hands the free pages in the middle of glibc's heap back to the system: without it, the
-memory a conversation used stays counted in the process's RSS after it is gone."""
 
 
 def expect_garbage() -> None:
