@@ -263,4 +263,3 @@ async def test_escape_stops_every_column_and_closes_every_connection(
         await pilot.press("shift+f5")
         await wait_until(pilot, lambda: not app.compare_view.is_open, what="the columns to go")
         assert "comparing" not in app.sub_title
-
