@@ -376,10 +376,10 @@ class ParrotChatApp(App[None]):
         """Show the provider and model in the header (and whether the provider is missing)."""
         missing = " (not configured)" if self.session.missing_provider else ""
         label = neutralize(self._provider_label())
+        shown = f"{label}{missing} · {neutralize(self.model)}"
+        # First: a narrow header cuts the end off.
         comparing = comparing_label(self._compared)
-        self.sub_title = f"{label}{missing} · {neutralize(self.model)}" + (
-            f" · {comparing}" if comparing else ""
-        )
+        self.sub_title = f"{comparing} · {shown}" if comparing else shown
 
     def _provider_label(self) -> str:
         """The provider's name, plus its host when an env var or flag moved its base URL."""
