@@ -223,15 +223,21 @@ async def test_page_up_scrolls_the_column_focused_last(
         await wait_until(pilot, lambda: second.scroll_y == second.max_scroll_y)
 
 
-FOUR = [("demo", "parrot"), ("demo", "parrot-fast"), ("demo", "parrot-think"), ("demo", "parrot")]
+FOUR = [
+    ("demo", "parrot"),
+    ("demo", "parrot-fast"),
+    ("demo", "parrot-think"),
+    ("demo", "parrot-tools"),
+]
 
 
 async def test_escape_stops_every_column_and_closes_every_connection(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
-    for model, words in [("parrot", "One"), ("parrot-fast", "Two"), ("parrot-think", "Three")]:
+    words_of = {"parrot": "One", "parrot-fast": "Two", "parrot-think": "Three"}
+    words_of["parrot-tools"] = "Four"
+    for model, words in words_of.items():
         demo_server.push_for(model, hanging(f"{words} ", "so far"))
-    demo_server.push_for("parrot", hanging("Four ", "so far"))
     app = history_demo_app(demo_server.base_url, tmp_path)
     app.session.compare_next = list(FOUR)
     async with app.run_test(size=WIDE) as pilot:
