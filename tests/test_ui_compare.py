@@ -221,3 +221,51 @@ async def test_page_up_scrolls_the_column_focused_last(
         assert first.scroll_y == before[0]  # the other column stays where it was
         await pilot.press("ctrl+end")
         await wait_until(pilot, lambda: second.scroll_y == second.max_scroll_y)
+
+
+FOUR = [
+    ("demo", "parrot"),
+    ("demo", "parrot-fast"),
+    ("demo", "parrot-think"),
+    ("demo", "parrot-tools"),
+]
+
+
+async def test_escape_stops_every_column_and_closes_every_connection(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    words_of = {"parrot": "One", "parrot-fast": "Two", "parrot-think": "Three"}
+    words_of["parrot-tools"] = "Four"
+    for model, words in words_of.items():
+        demo_server.push_for(model, hanging(f"{words} ", "so far"))
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    app.session.compare_next = list(FOUR)
+    async with app.run_test(size=WIDE) as pilot:
+        sent = len(demo_server.chat_requests)
+        app.prompt.load_text("talk until stopped")
+        app.prompt.focus()
+        press_now(pilot, "enter")
+        await wait_until(pilot, lambda: len(app.session.replies) == 4, what="four replies")
+        builders = [stream.builder for stream in app.compare_view.streams.values()]
+        await wait_until(pilot, lambda: all(b.message.tokens == 2 for b in builders))
+        assert "comparing 4 models" in app.sub_title
+        press_now(pilot, "escape")
+        # The server saw each of the four connections close.
+        requests = demo_server.chat_requests[sent:]
+        assert len(requests) == 4
+        while not all(r.disconnected_at is not None for r in demo_server.chat_requests[sent:]):
+            await demo_server.await_disconnect()
+        await all_shown(pilot)
+        assert not app.streaming
+        for builder, words in zip(builders, ["One", "Two", "Three", "Four"], strict=True):
+            assert builder.message.status is Status.CANCELLED
+            assert builder.message.content == f"{words} so far"  # each keeps its partial answer
+        for column in app.compare_view.columns:
+            reply = views(column)[-1]
+            assert "cancelled" in str(reply.query_one(".stats").render())
+            assert not column.has_class("-streaming")
+        # The columns stay, and so does the header's word for them, until one is chosen.
+        assert "comparing 4 models" in app.sub_title
+        await pilot.press("shift+f5")
+        await wait_until(pilot, lambda: not app.compare_view.is_open, what="the columns to go")
+        assert "comparing" not in app.sub_title

@@ -343,11 +343,12 @@ class ChatSession:
         self.stop()
         user = await self._add_prompt(text, attachments)
         group = self.conversation.next_comparison()
-        replies = []
-        for column, (provider, model) in enumerate(targets):
-            replies.append(await self._start_column(user, column, provider, model, group))
+        columns = [
+            await self._prepare_column(user, column, provider, model, group)
+            for column, (provider, model) in enumerate(targets)
+        ]
         await self._remember_shown(user)
-        return replies
+        return self._start_columns(columns)
 
     async def continue_comparison(
         self, text: str, attachments: Sequence[Attachment] = ()
@@ -363,7 +364,7 @@ class ChatSession:
             if (root.provider or "") not in self.settings.providers:
                 raise ProviderMissing(root.provider or "")
         self.stop()
-        replies = []
+        columns = []
         for column, root in enumerate(roots):
             leaf = self.conversation.branch_below(root)[-1]
             prompt = Message(Role.USER, text, attachments=list(attachments), compare=root.compare)
@@ -371,10 +372,12 @@ class ChatSession:
             if self.conversation_id is not None:
                 await self.history.add_message(self.conversation_id, prompt)
             provider, model = root.provider or self.provider, root.model or self.model
-            replies.append(await self._start_column(prompt, column, provider, model, root.compare))
+            columns.append(
+                await self._prepare_column(prompt, column, provider, model, root.compare)
+            )
         if self.conversation.messages:
             await self._remember_shown(self.conversation.messages[-1])
-        return replies
+        return self._start_columns(columns)
 
     def columns(self) -> list[list[Message]]:
         """Each column of the open comparison: its reply and what followed it on its branch."""
@@ -407,15 +410,22 @@ class ChatSession:
         if self.conversation_id is not None and message.id is not None:
             await self.history.set_active_leaf(self.conversation_id, message.id)
 
-    async def _start_column(
+    async def _prepare_column(
         self, prompt: Message, column: int, provider: str, model: str, group: int | None
-    ) -> Reply:
+    ) -> tuple[Reply, Callable[[], None]]:
         message = Message(
             Role.ASSISTANT, model=model, provider=provider, status=Status.STREAMING, compare=group
         )
         self.conversation.add_under(prompt, message)
         path = self.conversation.path_to(prompt)
-        return await self._launch(message, path, provider, model, column=column)
+        return await self._prepare(message, path, provider, model, column=column)
+
+    @staticmethod
+    def _start_columns(columns: list[tuple[Reply, Callable[[], None]]]) -> list[Reply]:
+        """Start every column's request at once, now that all of them are on screen."""
+        for _reply, start in columns:
+            start()
+        return [reply for reply, _start in columns]
 
     def retryable_reply(self) -> Message | None:
         """The last reply, if it failed or was stopped and nothing streams now."""
@@ -526,6 +536,22 @@ class ChatSession:
     ) -> Reply:
         """Store `message` (an empty reply, already in the tree), tell the view, and start
         its task: a request with `path` as the history."""
+        reply, start = await self._prepare(message, path, provider, model, column=column)
+        start()
+        return reply
+
+    async def _prepare(
+        self,
+        message: Message,
+        path: list[Message],
+        provider: str,
+        model: str,
+        *,
+        column: int | None = None,
+    ) -> tuple[Reply, Callable[[], None]]:
+        """`_launch` without starting the request: the reply, and what starts it. A
+        comparison shows every column before any of them streams (a column mounted while
+        another streams waits for its frames, and so would a key pressed meanwhile)."""
         request = ReplyRequest(
             model=model,
             messages=self.conversation.request_messages(path),
@@ -540,21 +566,24 @@ class ChatSession:
         reply = Reply(message, builder, recorder, provider, model, column=column)
         self.latest = reply
         builder.listener = await self.view.reply_started(reply)
-        client = self.client_for(provider)
-        if client is None:
-            from parrotchat.sanitize import neutralize
 
-            builder.end(Status.ERROR, f"The provider {neutralize(provider)} cannot be reached.")
-            self.view.reply_ended(reply)
-            return reply
-        self.replies.append(reply)
-        reply.task = asyncio.create_task(
-            stream_reply(client, request, builder, self.error_log), name="parrotchat-reply"
-        )
-        reply.task.add_done_callback(lambda _task: self._reply_done(reply))
-        self._checkpoint_later(reply)
-        self._tick_later(reply)
-        return reply
+        def start() -> None:
+            client = self.client_for(provider)
+            if client is None:
+                from parrotchat.sanitize import neutralize
+
+                builder.end(Status.ERROR, f"The provider {neutralize(provider)} cannot be reached.")
+                self.view.reply_ended(reply)
+                return
+            self.replies.append(reply)
+            reply.task = asyncio.create_task(
+                stream_reply(client, request, builder, self.error_log), name="parrotchat-reply"
+            )
+            reply.task.add_done_callback(lambda _task: self._reply_done(reply))
+            self._checkpoint_later(reply)
+            self._tick_later(reply)
+
+        return reply, start
 
     def _tick_later(self, reply: Reply) -> None:
         """Count down a retry's wait in the reply's notice, until the first token or the end."""

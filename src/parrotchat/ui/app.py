@@ -43,7 +43,7 @@ from parrotchat.ui.attachment_chips import AttachmentChip, AttachmentTray
 from parrotchat.ui.chat_log import ChatLog, NewContentMarker
 from parrotchat.ui.clipboard import SystemClipboard, copy_notice, counted
 from parrotchat.ui.commands import ModelCommands
-from parrotchat.ui.compare_view import CompareView, choose_key, stop_key
+from parrotchat.ui.compare_view import CompareView, choose_key, comparing_label, stop_key
 from parrotchat.ui.conversation_commands import conversation_commands
 from parrotchat.ui.conversation_list import ConversationSidebar, short_title
 from parrotchat.ui.footer import ChatFooter
@@ -205,6 +205,8 @@ class ParrotChatApp(App[None]):
         self.editing: Message | None = None
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
+        self._compared = 0
+        """Columns of the comparison on screen (0: none); the header says so."""
         self._remove_signal_handlers: Callable[[], None] | None = None
         self.sidebar_memory: SidebarMemory = SidebarMemory(paths.state_dir)
         """Whether the sidebar was open, and on which tab (remembered between runs)."""
@@ -374,7 +376,10 @@ class ParrotChatApp(App[None]):
         """Show the provider and model in the header (and whether the provider is missing)."""
         missing = " (not configured)" if self.session.missing_provider else ""
         label = neutralize(self._provider_label())
-        self.sub_title = f"{label}{missing} · {neutralize(self.model)}"
+        shown = f"{label}{missing} · {neutralize(self.model)}"
+        # First: a narrow header cuts the end off.
+        comparing = comparing_label(self._compared)
+        self.sub_title = f"{comparing} · {shown}" if comparing else shown
 
     def _provider_label(self) -> str:
         """The provider's name, plus its host when an env var or flag moved its base URL."""
@@ -567,7 +572,8 @@ class ParrotChatApp(App[None]):
 
     def stop_reply(self) -> None:
         """Cancel the reply that is streaming, if any: its connection closes at once."""
-        self.session.stop()
+        if not self.compare_view.stop_all():
+            self.session.stop()
 
     def action_stop_reply(self) -> None:
         """Esc: stop the reply; the partial answer stays, marked cancelled."""
@@ -585,6 +591,11 @@ class ParrotChatApp(App[None]):
     @on(CompareView.Chosen)
     async def _column_chosen(self, event: CompareView.Chosen) -> None:
         await self.action_choose_column(event.column)
+
+    @on(CompareView.ColumnsChanged)
+    def _columns_changed(self, event: CompareView.ColumnsChanged) -> None:
+        self._compared = event.count
+        self.show_model()
 
     @on(CompareView.StopWanted)
     def _column_stop_wanted(self, event: CompareView.StopWanted) -> None:

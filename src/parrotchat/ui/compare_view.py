@@ -9,13 +9,16 @@ A column's marks ("■ Stop", "✓ Continue") stop its reply or carry the conver
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widgets import Static
@@ -26,12 +29,29 @@ from parrotchat.sanitize import neutralize
 from parrotchat.ui.following import FollowingScroll
 from parrotchat.ui.key_names import app_keymap, key_label
 from parrotchat.ui.message_view import MessageView
+from parrotchat.ui.render.growing import scrolled_content_grew
 from parrotchat.ui.reply_stream import ReplyStream
 
-__all__ = ["STACK_BELOW", "ColumnLog", "CompareColumn", "CompareView", "choose_key", "stop_key"]
+__all__ = [
+    "STACK_BELOW",
+    "ColumnLog",
+    "CompareColumn",
+    "CompareView",
+    "choose_key",
+    "comparing_label",
+    "stop_key",
+]
 
 STACK_BELOW = 120
 """Terminal width under which the columns stack instead of standing side by side."""
+HOLD_SECONDS = 0.5
+"""After Esc, longest the screen waits for every column's connection to close before it
+draws again (they close within a few milliseconds unless a frame is drawn first)."""
+
+
+def comparing_label(count: int) -> str:
+    """What the header says while `count` columns are shown: `comparing 3 models`."""
+    return f"comparing {count} models" if count else ""
 
 
 def choose_key(column: int) -> str:
@@ -56,6 +76,15 @@ class ColumnLog(FollowingScroll, can_focus=True):
         &:focus { background: $boost; }
     }
     """
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Only the messages grew: the column's own lines (padding, background) stay drawn.
+        if scrolled_content_grew(self, size, virtual_size, container_size):
+            self.grew()
+            return True
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def grew(self) -> None:
         """Content arrived: keep the bottom in view while following."""
@@ -175,6 +204,12 @@ class CompareView(Container):
         log: ColumnLog
 
     @dataclass
+    class ColumnsChanged(TextualMessage):
+        """Columns were shown or closed: `count` are shown now (0: no comparison)."""
+
+        count: int
+
+    @dataclass
     class StopWanted(TextualMessage):
         """Stop the reply of `column` (0-based)."""
 
@@ -202,6 +237,8 @@ class CompareView(Container):
         self._scrolled: ColumnLog | None = None
         """The column focused last: Page Up/Down in the prompt scroll it."""
         self._on_error = on_error
+        self._holding: asyncio.Task[None] | None = None
+        """Waits, after Esc, for every column's task to end; no frame is drawn meanwhile."""
 
     def on_resize(self) -> None:
         self.set_class(self.app.size.width < STACK_BELOW, "-stacked")
@@ -261,6 +298,8 @@ class CompareView(Container):
 
     async def _flush(self) -> None:
         """One frame: every column's stream writes what arrived since the last one."""
+        if self._holding is not None:
+            return  # Esc: the connections close first
         live = [stream for stream in self.streams.values() if not stream.finished.is_set()]
         for stream in live:
             await stream.flush()
@@ -291,6 +330,7 @@ class CompareView(Container):
         self.add_class("-open")
         column = CompareColumn(len(self.columns), provider, model)
         self.columns.append(column)
+        self.post_message(self.ColumnsChanged(len(self.columns)))
         await self.mount(column)
         for message in branch:
             await column.add(message)
@@ -298,6 +338,8 @@ class CompareView(Container):
     async def close(self) -> None:
         """Stop flushing and remove every column."""
         self.abandon()
+        if self.columns:
+            self.post_message(self.ColumnsChanged(0))
         self.columns = []
         self._roots = []
         await self.remove_children()
@@ -312,6 +354,33 @@ class CompareView(Container):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+
+    def stop_all(self) -> bool:
+        """Esc: stop every column's reply; False if no column streams.
+
+        Nothing is drawn until every connection is closed: a task sees its cancel only at
+        its turn in the event loop, after a frame already due, and a frame of four columns
+        takes longer than the cancel itself (up to `HOLD_SECONDS`).
+        """
+        replies = [reply for reply in self.session.replies if reply.column is not None]
+        tasks = [reply.task for reply in replies if reply.task is not None]
+        if not tasks:
+            return False
+        if self._holding is None:
+            # From now: a frame already due is not drawn either.
+            batch = ExitStack()
+            batch.enter_context(self.app.batch_update())
+            self._holding = asyncio.create_task(self._hold(tasks, batch), name="compare-stop")
+        self.session.stop()
+        return True
+
+    async def _hold(self, tasks: list[asyncio.Task[None]], batch: ExitStack) -> None:
+        try:
+            await asyncio.wait(tasks, timeout=HOLD_SECONDS)
+        finally:
+            batch.close()
+            self._holding = None
+            self.refresh()  # the screen draws what waited
 
     def stop(self, column: int) -> bool:
         """Stop column `column`'s reply if it streams; False if there is none."""
