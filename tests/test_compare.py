@@ -159,6 +159,7 @@ async def test_until_one_is_chosen_each_column_carries_on_with_its_own_branch(
     # Chosen: its branch is the path, and the next prompt sends it and only it.
     assert await session.choose(1)
     assert not session.comparison
+    assert (session.provider, session.model) == ("demo", "parrot-fast")
     assert [m.content for m in session.conversation.messages] == [
         "first",
         "Answer B.",
@@ -168,7 +169,7 @@ async def test_until_one_is_chosen_each_column_carries_on_with_its_own_branch(
     await session.wait(await session.send("third"))
     await session.aclose()
     last = demo_server.chat_requests[-1].body
-    assert last["model"] == "parrot"  # the model chosen for the chat, not a column's
+    assert last["model"] == "parrot-fast"  # the chosen column's model goes on
     assert [m["content"] for m in last["messages"]] == [
         "first",
         "Answer B.",

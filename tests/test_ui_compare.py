@@ -145,11 +145,14 @@ async def test_choosing_a_reply_carries_on_with_it_and_only_it(
         ]
         shown = app.chat_log.message_views()[-1]
         assert shown.alternatives == (2, 2)  # the other reply stays, as an alternative
+        # The chosen reply's model goes on: the header and the next request say so.
+        assert app.sub_title.endswith("demo · parrot-fast")
         demo_server.push(Parrot(text="Answer C."))
         await send_prompt(pilot, "second")
         await wait_for_reply(pilot)
     body = demo_server.chat_requests[-1].body
     assert [m["content"] for m in body["messages"]] == ["first", "Answer B.", "second"]
+    assert body["model"] == "parrot-fast"
 
 
 async def test_the_next_prompt_goes_to_every_column_and_a_reopened_comparison_shows_them(

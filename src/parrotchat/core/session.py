@@ -385,13 +385,17 @@ class ChatSession:
 
     async def choose(self, column: int) -> bool:
         """Carry the conversation on with the comparison's column `column` (0-based): its
-        branch becomes the path; the other replies stay as alternatives of that turn. Replies
-        still streaming are stopped first. False if there is no such column."""
+        branch becomes the path and its model answers next; the other replies stay as
+        alternatives of that turn. Replies still streaming are stopped first. False if there is
+        no such column."""
         roots = self.comparison
         if not 0 <= column < len(roots):
             return False
         self.end_replies()
-        shown = self.conversation.show(roots[column])
+        chosen = roots[column]
+        if chosen.provider in self.settings.providers and chosen.model:
+            self.select(chosen.provider, chosen.model)
+        shown = self.conversation.show(chosen)
         self.latest = None
         await self.view.path_changed([], shown)
         leaf = self.conversation.messages[-1].id

@@ -580,8 +580,9 @@ class ParrotChatApp(App[None]):
         self.stop_reply()
 
     async def action_choose_column(self, column: int) -> None:
-        """Carry the conversation on with a comparison's column (0-based)."""
+        """Carry the conversation on with a comparison's column (0-based), and its model."""
         await self.session.choose(column)
+        self._follow_session_model()
         self.prompt.focus()
 
     def action_stop_column(self, column: int) -> None:
