@@ -63,7 +63,7 @@ def settle() -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    if emptied and _malloc_trim is not None:
+    if _malloc_trim is not None:
         _malloc_trim(0)
 
 
