@@ -258,13 +258,13 @@ def test_the_markdown_export_writes_other_branches_when_asked(clean_env: dict[st
 
 def test_a_packed_message_reads_back_every_character_and_stays_equal():
     # An emoji (4 bytes a character in Python), a lone surrogate from a JSON escape, escapes.
-    text = "Answer 🦜 with \ud800 and \x1b[31m. " * 200
-    message = Message(Role.ASSISTANT, text, reasoning="why " * 1000, model="parrot")
-    twin = Message(Role.ASSISTANT, text, reasoning="why " * 1000, model="parrot")
+    text = "Answer 🦜 with \ud800 and \x1b[31m. " * 400
+    message = Message(Role.ASSISTANT, text, reasoning="why " * 3000, model="parrot")
+    twin = Message(Role.ASSISTANT, text, reasoning="why " * 3000, model="parrot")
     twin.created = message.created
     message.pack()
     assert message.packed
-    assert message.content == text and message.reasoning == "why " * 1000
+    assert message.content == text and message.reasoning == "why " * 3000
     assert message == twin
     assert message.to_request() == {"role": "assistant", "content": text}
     copy = dataclasses.replace(message, id=None)

@@ -16,10 +16,18 @@ from collections.abc import Iterator
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from parrotchat.core.conversation import Role
+from parrotchat.core.conversation import Message, Role
+from parrotchat.core.history import LAST
+from parrotchat.core.store import Store
 from parrotchat.demo.behaviours import Parrot
 from parrotchat.ui.render import heap
-from parrotchat.ui.testing import history_demo_app, send_prompt, wait_for_reply, wait_until
+from parrotchat.ui.testing import (
+    history_demo_app,
+    history_file,
+    send_prompt,
+    wait_for_reply,
+    wait_until,
+)
 
 SIZE = (120, 36)
 MARKER = "quokkaberry"
@@ -138,11 +146,11 @@ async def test_ctrl_n_empties_the_caches_of_what_was_drawn(demo_server, tmp_path
 
 
 def _long_answer(number: int) -> str:
-    """A reply of about 4,000 characters with an emoji (Python keeps it at 4 bytes a
+    """A reply of about 10,000 characters with an emoji (Python keeps it at 4 bytes a
     character) and words only it says."""
     lines = [
         f"Point {line} of reply {number} 🦜, {MARKER}{number} said so plainly."
-        for line in range(60)
+        for line in range(150)
     ]
     return f"Reply {number}.\n\n" + "\n".join(f"- {line}" for line in lines)
 
@@ -208,3 +216,28 @@ async def test_messages_set_aside_keep_their_text_packed_and_scroll_back_exactly
         await wait_for_reply(pilot)
         sent = [m["content"] for m in demo_server.requests[-1].body["messages"]]
         assert sent[1:12:2] == answers
+
+
+async def test_a_reopened_long_conversation_keeps_its_older_messages_packed(demo_server, tmp_path):
+    """`-c` on a conversation of long replies: the ones waiting above the screen are packed
+    once the last screen is painted, and come back whole when scrolled to."""
+    answers = [_long_answer(number) for number in range(8)]
+    with Store(history_file(tmp_path)) as store:
+        cid = store.create_conversation(system_prompt=None, model="parrot", provider="demo")
+        for number, answer in enumerate(answers):
+            store.add_message(cid, Message(Role.USER, f"question {number}"))
+            store.add_message(cid, Message(Role.ASSISTANT, answer, model="parrot"))
+    app = history_demo_app(demo_server.base_url, tmp_path, resume=LAST)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.chat_log
+        await wait_until(pilot, lambda: log.waiting_messages > 4, what="older messages")
+        waiting = app.conversation.messages[: log.waiting_messages]
+        replies = [m for m in waiting if m.role is Role.ASSISTANT]
+        await wait_until(pilot, lambda: all(m.packed for m in replies), what="packed")
+        while log.waiting_messages:
+            log.scroll_home(animate=False)
+            await pilot.pause()
+        await wait_until(pilot, lambda: len(log.message_views()) == 16, what="all messages")
+        shown = [view.message.content for view in log.message_views()[1::2]]
+        assert shown == answers
+        assert not any(view.message.packed for view in log.message_views())

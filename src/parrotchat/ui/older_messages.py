@@ -66,9 +66,15 @@ class OlderMessages(Static):
         super().__init__()
         self.waiting: list[Message] = waiting
         """Messages not mounted yet, oldest first; their texts packed."""
-        for message in waiting:
-            message.pack()
         self._show_count()
+
+    def on_mount(self) -> None:
+        # A reopened conversation's messages are packed once its last screen is painted.
+        self.call_after_refresh(self._pack_waiting)
+
+    def _pack_waiting(self) -> None:
+        for message in self.waiting:
+            message.pack()
 
     def _show_count(self) -> None:
         count = len(self.waiting)
