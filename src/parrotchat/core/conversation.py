@@ -51,37 +51,44 @@ class PackableText:
     """A text field of `Message` that can be kept packed while its message is off screen.
 
     A long conversation keeps every message's text in memory for the whole session; a reply
-    of 10,000 tokens holding one emoji is stored by Python at 4 bytes a character (125 KB).
-    `Message.pack` keeps such texts as zlib-compressed UTF-8 instead (a few KB) and every read
+    of 10,000 tokens holding one emoji is stored by Python at 4 bytes a character (123 KB).
+    `Message.pack` keeps such texts as zlib-compressed UTF-8 instead (4 KB) and every read
     unpacks a fresh copy, so whoever reads the text (a request, a copy, an export) gets it
     exactly as it was; `Message.unpack` keeps it as a plain string again.
+
+    A plain text lives in the instance's `__dict__` under the field's own name, which hides
+    this (non-data) descriptor: reading it costs a plain attribute lookup. Packing moves it
+    to `_packed_<name>`; only then does a read come here.
     """
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self._slot = f"_{name}"
+        self._name = name
+        self._packed = f"_packed_{name}"
 
     def __get__(self, message: object, owner: type | None = None) -> str:
         if message is None:
             return ""  # the dataclass field's default
-        value: str | bytes = message.__dict__[self._slot]
-        if isinstance(value, bytes):
-            return zlib.decompress(value).decode("utf-8", "surrogatepass")
-        return value
-
-    def __set__(self, message: object, value: str) -> None:
-        message.__dict__[self._slot] = value
+        packed: bytes = message.__dict__[self._packed]
+        return zlib.decompress(packed).decode("utf-8", "surrogatepass")
 
     def pack(self, message: object) -> None:
-        value = message.__dict__[self._slot]
-        if isinstance(value, str) and len(value) >= PACK_MIN_CHARS:
+        fields = message.__dict__
+        value = fields.get(self._name)
+        if value is not None:
+            fields.pop(self._packed, None)  # left over if the text was set while packed
+        if value is not None and len(value) >= PACK_MIN_CHARS:
             # Lone surrogates (from a JSON escape) survive the round trip.
-            message.__dict__[self._slot] = zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+            fields[self._packed] = zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+            del fields[self._name]
 
     def unpack(self, message: object) -> None:
-        message.__dict__[self._slot] = self.__get__(message)
+        fields = message.__dict__
+        if self._name not in fields:
+            fields[self._name] = self.__get__(message)
+        fields.pop(self._packed, None)
 
     def packed(self, message: object) -> bool:
-        return isinstance(message.__dict__[self._slot], bytes)
+        return self._name not in message.__dict__
 
 
 class Role(StrEnum):
