@@ -16,7 +16,7 @@ from parrotchat.config import ConfigError, load_settings, show_config
 from parrotchat.config.keys import DEFAULT_KEYS
 from parrotchat.core.conversation import Status
 from parrotchat.demo import DemoServer
-from parrotchat.demo.behaviours import HTTPError
+from parrotchat.demo.behaviours import HTTPError, Parrot
 from parrotchat.ui.app import ParrotChatApp
 from parrotchat.ui.keys_help import KeysScreen
 from parrotchat.ui.testing import (
@@ -95,12 +95,13 @@ def keys_app(server: DemoServer, tmp_path: Path) -> ParrotChatApp:
 
 
 def footer(app: ParrotChatApp) -> dict[str, str]:
-    """What the footer shows now: description -> key as drawn."""
-    return {
-        active.binding.description: app.get_key_display(active.binding)
-        for active in app.active_bindings.values()
-        if active.binding.show and active.enabled
-    }
+    """What the footer shows now: description -> key as drawn (as Textual's footer draws an
+    action bound to several keys: its first key)."""
+    shown: dict[str, str] = {}
+    for active in app.active_bindings.values():
+        if active.binding.show and active.enabled:
+            shown.setdefault(active.binding.description, app.get_key_display(active.binding))
+    return shown
 
 
 async def test_remapped_keys_work_and_every_hint_names_them(
@@ -147,6 +148,29 @@ async def test_remapped_keys_work_and_every_hint_names_them(
         await wait_until(pilot, lambda: isinstance(app.screen, KeysScreen), what="the keys")
         text = app.screen.text()
         assert "F5" in text and "Ctrl+S" in text and "Ctrl+R " not in text
+
+
+async def test_a_moved_ask_again_key_asks_again_for_the_focused_reply(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = keys_app(demo_server, tmp_path)  # retry = "f5"
+    async with app.run_test(size=(120, 36)) as pilot:
+        for prompt, answer in (("first", "one"), ("second", "two")):
+            demo_server.push(Parrot(text=answer))
+            await send_prompt(pilot, prompt)
+            await wait_for_reply(pilot)
+        await pilot.press("alt+up", "up")
+        await wait_until(pilot, lambda: app.chat_log.focused_view is not None, what="a reply")
+        assert app.chat_log.focused_view.message.content == "one"
+        assert footer(app)["Ask again"] == "r"
+        demo_server.push(Parrot(text="one again"))
+        await pilot.press("f5")
+        await wait_until(
+            pilot,
+            lambda: [m.content for m in app.conversation.messages] == ["first", "one again"],
+            what="the reply asked again",
+        )
+        await wait_for_reply(pilot)
 
 
 async def test_send_moved_off_enter_makes_enter_a_new_line(

@@ -132,6 +132,37 @@ async def test_ctrl_r_asks_again_and_keeps_the_earlier_answer(
     assert replies == ["answer one", "answer two", "answer three"]
 
 
+def footer_keys(app: ParrotChatApp, description: str) -> list[str]:
+    """The keys the footer shows for `description`: as Textual's footer draws them, the first
+    key of each action."""
+    shown: dict[str, str] = {}
+    for active in app.active_bindings.values():
+        binding = active.binding
+        if binding.show and active.enabled and binding.description == description:
+            shown.setdefault(binding.action, app.get_key_display(binding))
+    return list(shown.values())
+
+
+async def test_on_a_focused_reply_ctrl_r_asks_again_for_that_reply_and_shows_once(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = history_demo_app(demo_server.base_url, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await chat(pilot, demo_server, "first", "one")
+        await chat(pilot, demo_server, "second", "two")
+        assert footer_keys(app, "Ask again") == ["^r"]  # the prompt: the last reply's
+        await pilot.press("alt+up", "up")
+        await wait_until(pilot, lambda: app.chat_log.focused_view is not None)
+        assert app.chat_log.focused_view.message.content == "one"
+        assert footer_keys(app, "Ask again") == ["r"]  # not `r` and `^r` side by side
+        demo_server.push(Parrot(text="one again"))
+        await pilot.press("ctrl+r")  # the focused reply's, not the last one's
+        await wait_until(pilot, lambda: on_screen(app) == ["first", "one again"])
+        await wait_for_reply(pilot)
+        assert alternatives(app) == [(1, 1), (2, 2)]
+        assert [m["content"] for m in demo_server.chat_requests[-1].body["messages"]] == ["first"]
+
+
 async def test_esc_in_the_empty_prompt_abandons_an_edit(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:

@@ -8,8 +8,10 @@ connection at once, so the provider stops generating and billing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
+import ssl
 import zlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -35,6 +37,23 @@ _ERROR_BODY_LIMIT = 64 * 1024
 _BACKOFF = (0.5, 1.0)
 
 
+@functools.cache
+def _verified_tls() -> ssl.SSLContext:
+    """httpx's own default context (certifi's bundle, or `SSL_CERT_FILE`/`SSL_CERT_DIR`), made
+    once per process and shared by every client."""
+    return httpx.create_ssl_context()
+
+
+def _tls_for(base_url: str) -> ssl.SSLContext:
+    """One verified context for every https provider (loading the CA bundle is the costly
+    part); a plain http one (the demo, local servers) never speaks TLS, since requests stay
+    under its base URL and redirects are not followed, so it gets a context that trusts no
+    certificate at all rather than a copy of the bundle."""
+    if urlsplit(base_url).scheme == "https":
+        return _verified_tls()
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     return host in ("localhost", "::1") or host.startswith("127.")
@@ -46,10 +65,24 @@ class ChatClient:
     `async with ChatClient(Endpoint("demo", url)) as client: ...`
     """
 
-    def __init__(
-        self, endpoint: Endpoint, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint: Endpoint = endpoint
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made on first use: every provider in the sidebar has a client, and
+        making one sets up TLS (about 30 ms of CPU), which a provider never asked should not cost
+        at start."""
+        if self._client is None:
+            if self._closed:
+                raise RuntimeError("the client has been closed")
+            self._client = self._make_http()
+        return self._client
+
+    def _make_http(self) -> httpx.AsyncClient:
+        endpoint = self.endpoint
         headers = {
             "User-Agent": f"parrotchat/{__version__}",
             "HTTP-Referer": ATTRIBUTION_URL,
@@ -59,7 +92,7 @@ class ChatClient:
         }
         if endpoint.api_key:
             headers["Authorization"] = f"Bearer {endpoint.api_key}"
-        self._http = httpx.AsyncClient(
+        return httpx.AsyncClient(
             base_url=endpoint.base_url.rstrip("/") + "/",
             headers=headers,
             timeout=httpx.Timeout(
@@ -68,6 +101,7 @@ class ChatClient:
                 write=endpoint.read_timeout,
                 pool=endpoint.connect_timeout,
             ),
+            verify=_tls_for(endpoint.base_url),
             http1=True,
             # HTTP/1.1 only: httpcore sends no RST_STREAM on HTTP/2, so closing early there
             # would not stop generation (encode/httpcore#943).
@@ -84,7 +118,9 @@ class ChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._client is not None:
+            await self._client.aclose()
 
     async def list_models(self) -> list[ModelInfo]:
         """The provider's models. Raises `APIError` (retrying transient failures twice)."""

@@ -48,7 +48,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "previous_message": "shift+up,K",
     "next_message": "shift+down,J",
     "edit_message": "e",
-    "regenerate": "r",
+    # Ask again's keys work on a focused reply too, for that reply (`keymap_for` keeps them so).
+    "regenerate": "r,ctrl+r",
     "previous_alternative": "left",
     "next_alternative": "right",
     "leave_messages": "escape",

@@ -429,6 +429,9 @@ class ParrotChatApp(App[None]):
             on_message = isinstance(focused, MessageView)
             return self.streaming and main and not (on_message or in_sidebar or covering)
         if action == "retry":
+            focused = self.screen.focused
+            if isinstance(focused, MessageView) and focused.message.role is Role.ASSISTANT:
+                return False  # the focused reply's own Ask again (same keys) asks for it
             messages = self.conversation.messages
             return not self.streaming and bool(messages) and messages[-1].role is Role.ASSISTANT
         if action == "cancel_edit":

@@ -123,7 +123,11 @@ class ChatLog(FollowingScroll, can_focus=False):
             "e", "edit", "Edit", id="edit_message", tooltip="Edit this prompt and send it anew"
         ),
         Binding(
-            "r", "regenerate", "Ask again", id="regenerate", tooltip="Ask again for this reply"
+            "r,ctrl+r",  # Ctrl+R (or wherever `[keys]` moves Ask again) too: see `keymap_for`
+            "regenerate",
+            "Ask again",
+            id="regenerate",
+            tooltip="Ask again for this reply",
         ),
         Binding(
             "left",

@@ -63,6 +63,10 @@ def keymap_for(keys: Mapping[str, str]) -> dict[str, str]:
     the bindings that share a default key with a moved one are pinned to their own keys.
     """
     keymap = dict(keys)
+    if "retry" in keys and "regenerate" not in keys:
+        # Ask again's keys ask again for a focused reply, which hides the app's Ask again.
+        regenerate = ["r", *(key for key in keys["retry"].split(",") if key != "r")]
+        keymap["regenerate"] = ",".join(regenerate)
     moved = {key for binding in keys for key in DEFAULT_KEYS[binding].split(",")}
     for binding, defaults in DEFAULT_KEYS.items():
         if binding not in keymap and moved.intersection(defaults.split(",")):

@@ -19,7 +19,6 @@ A finished reply's settle hands the free pages back too (`settle(trim=True)`).
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import gc
 import sys
@@ -66,8 +65,8 @@ def settle(trim: bool = False) -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    if (emptied or trim) and _malloc_trim is not None:
-        _malloc_trim(0)
+    if (emptied or trim) and (malloc_trim := _malloc_trim()) is not None:
+        malloc_trim(0)
 
 
 def _forget_styles_caches() -> None:
@@ -122,10 +121,17 @@ def _find_caches() -> Iterator[functools._lru_cache_wrapper[object]]:
                     yield cache
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows)."""
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None elsewhere (macOS, musl, Windows).
+
+    Hands the free pages in the middle of glibc's heap back to the system: without it, the
+    memory a conversation used stays counted in the process's RSS after it is gone. Looked up
+    on first use: `ctypes` costs the start-up a few milliseconds."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
@@ -133,11 +139,6 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
     return trim  # type: ignore[no-any-return]
-
-
-_malloc_trim = _find_malloc_trim()
-"""Hands the free pages in the middle of glibc's heap back to the system: without it, the
-memory a conversation used stays counted in the process's RSS after it is gone."""
 
 
 def expect_garbage() -> None:
