@@ -4,6 +4,7 @@ exports, and through the session: edit and resend, regenerate, switch, `-c` on t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -253,3 +254,26 @@ def test_the_markdown_export_writes_other_branches_when_asked(clean_env: dict[st
     tail = every.stdout[len(shown.stdout) :]
     assert "# Branch 2 of 2 · from message 3 on" in tail
     assert tail.index("q2") < tail.index("\na2\n") and "q1" not in tail
+
+
+def test_a_packed_message_reads_back_every_character_and_stays_equal():
+    # An emoji (4 bytes a character in Python), a lone surrogate from a JSON escape, escapes.
+    text = "Answer 🦜 with \ud800 and \x1b[31m. " * 400
+    message = Message(Role.ASSISTANT, text, reasoning="why " * 3000, model="parrot")
+    twin = Message(Role.ASSISTANT, text, reasoning="why " * 3000, model="parrot")
+    twin.created = message.created
+    message.pack()
+    assert message.packed
+    assert message.content == text and message.reasoning == "why " * 3000
+    assert message == twin
+    assert message.to_request() == {"role": "assistant", "content": text}
+    copy = dataclasses.replace(message, id=None)
+    assert copy.content == text and not copy.packed
+    message.unpack()
+    assert not message.packed and message.content == text
+
+
+def test_a_short_text_stays_as_it_is_when_packed():
+    message = Message(Role.USER, "hello")
+    message.pack()
+    assert not message.packed and message.content == "hello"

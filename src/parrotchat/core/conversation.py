@@ -8,6 +8,7 @@ the first message to the leaf on screen: what the UI shows and what a request ca
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -41,6 +42,55 @@ def token_rate(tokens: int, ttft: float | None, until: float | None) -> float | 
     return (tokens - 1) / span if span >= RATE_MIN_SECONDS else None
 
 
+PACK_MIN_CHARS = 8192
+"""Texts shorter than this stay as they are when a message is packed: too little to save for
+the time it takes (each compression costs ~0.1 ms however short the text)."""
+
+
+class PackableText:
+    """A text field of `Message` that can be kept packed while its message is off screen.
+
+    A long conversation keeps every message's text in memory for the whole session; a reply
+    of 10,000 tokens holding one emoji is stored by Python at 4 bytes a character (123 KB).
+    `Message.pack` keeps such texts as zlib-compressed UTF-8 instead (4 KB) and every read
+    unpacks a fresh copy, so whoever reads the text (a request, a copy, an export) gets it
+    exactly as it was; `Message.unpack` keeps it as a plain string again.
+
+    A plain text lives in the instance's `__dict__` under the field's own name, which hides
+    this (non-data) descriptor: reading it costs a plain attribute lookup. Packing moves it
+    to `_packed_<name>`; only then does a read come here.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+        self._packed = f"_packed_{name}"
+
+    def __get__(self, message: object, owner: type | None = None) -> str:
+        if message is None:
+            return ""  # the dataclass field's default
+        packed: bytes = message.__dict__[self._packed]
+        return zlib.decompress(packed).decode("utf-8", "surrogatepass")
+
+    def pack(self, message: object) -> None:
+        fields = message.__dict__
+        value = fields.get(self._name)
+        if value is not None:
+            fields.pop(self._packed, None)  # left over if the text was set while packed
+        if value is not None and len(value) >= PACK_MIN_CHARS:
+            # Lone surrogates (from a JSON escape) survive the round trip.
+            fields[self._packed] = zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+            del fields[self._name]
+
+    def unpack(self, message: object) -> None:
+        fields = message.__dict__
+        if self._name not in fields:
+            fields[self._name] = self.__get__(message)
+        fields.pop(self._packed, None)
+
+    def packed(self, message: object) -> bool:
+        return self._name not in message.__dict__
+
+
 class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
@@ -60,8 +110,9 @@ class Message:
     """One message of a conversation."""
 
     role: Role
-    content: str = ""
-    reasoning: str = ""
+    content: PackableText = PackableText()
+    """The answer's or prompt's text (kept packed while the message is off screen: `pack`)."""
+    reasoning: PackableText = PackableText()
     tool_calls: list[ToolCall] = field(default_factory=list)
     model: str | None = None
     provider: str | None = None
@@ -92,6 +143,24 @@ class Message:
     def tokens_per_second(self) -> float | None:
         return token_rate(self.tokens, self.ttft, self.duration)
 
+    def pack(self) -> None:
+        """Keep the long texts compressed: the message is off screen and rarely read.
+
+        Reading `content` or `reasoning` still gives the exact text (unpacked each time).
+        """
+        _CONTENT.pack(self)
+        _REASONING.pack(self)
+
+    def unpack(self) -> None:
+        """Keep the texts as plain strings again: the message is shown."""
+        _CONTENT.unpack(self)
+        _REASONING.unpack(self)
+
+    @property
+    def packed(self) -> bool:
+        """True while the content or the reasoning is kept packed."""
+        return _CONTENT.packed(self) or _REASONING.packed(self)
+
     def to_request(self) -> dict[str, Any] | None:
         """The message as the server expects it, or None if it adds nothing to the history."""
         if self.role is Role.ASSISTANT and not self.content:
@@ -104,6 +173,10 @@ class Message:
                 "content": request_content(self.content, self.attachments),
             }
         return {"role": str(self.role), "content": self.content}
+
+
+_CONTENT: PackableText = Message.__dict__["content"]
+_REASONING: PackableText = Message.__dict__["reasoning"]
 
 
 def active_path(nodes: list[Message], active: int | None) -> list[Message]:

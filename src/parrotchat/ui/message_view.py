@@ -289,8 +289,9 @@ class MessageView(Vertical, can_focus=True):
         if self.answer is not None:
             self.answer.finish()
         self._show_state()
-        # Once the final frame is painted: the finished reply is long-lived from now on.
-        self.call_after_refresh(heap.settle)
+        # Once the final frame is painted: the finished reply is long-lived from now on, and
+        # the memory its request and stream used goes back to the system.
+        self.call_after_refresh(heap.settle, True)
 
     def _show_state(self) -> None:
         message = self.message

@@ -6,6 +6,10 @@ messages that fill the last screens (`tail_start`) and keeps the rest in an `Old
 the top, which mounts them a batch at a time when it scrolls into view. A conversation that grows
 long while it is on screen sets its oldest views aside the same way, since every mounted widget
 costs Textual's layout something on every frame.
+
+Messages waiting here keep their texts packed (`Message.pack`: compressed, read back exactly),
+so a long session does not hold every old reply's text at full size; they are unpacked as they
+are mounted again.
 """
 
 from __future__ import annotations
@@ -61,8 +65,16 @@ class OlderMessages(Static):
     def __init__(self, waiting: list[Message]) -> None:
         super().__init__()
         self.waiting: list[Message] = waiting
-        """Messages not mounted yet, oldest first."""
+        """Messages not mounted yet, oldest first; their texts packed."""
         self._show_count()
+
+    def on_mount(self) -> None:
+        # A reopened conversation's messages are packed once its last screen is painted.
+        self.call_after_refresh(self._pack_waiting)
+
+    def _pack_waiting(self) -> None:
+        for message in self.waiting:
+            message.pack()
 
     def _show_count(self) -> None:
         count = len(self.waiting)
@@ -71,6 +83,8 @@ class OlderMessages(Static):
 
     def set_aside(self, messages: list[Message]) -> None:
         """Add `messages`, newer than every waiting one, at the end of the waiting list."""
+        for message in messages:
+            message.pack()
         self.waiting.extend(messages)
         self._show_count()
 
@@ -79,5 +93,7 @@ class OlderMessages(Static):
         start = tail_start(self.waiting, len(self.waiting), width, lines)
         batch = self.waiting[start:]
         del self.waiting[start:]
+        for message in batch:
+            message.unpack()
         self._show_count()
         return batch

@@ -79,6 +79,10 @@ The map, in the order text travels (each file once):
 - Whoever takes a whole conversation off the screen (`ChatLog.clear`: Ctrl+N, another one
   opened) calls `heap.let_go()`: its settle also empties the process-wide `lru_cache`s of Rich,
   Textual and parrotchat (they hold the old lines' text) and returns glibc's free pages.
+  A finished reply's settle returns glibc's free pages too (`heap.settle(trim=True)`): each
+  request carries the whole conversation, and its large strings leave free pages behind.
+- Messages set aside above the screen (`ui.older_messages`) keep long texts packed
+  (`core.conversation.Message.pack`, zlib'd UTF-8); reading `content` gives the exact text.
 - While the view follows, `ChatLog` keeps about three screens of messages mounted; older ones are
   set aside (`ui.older_messages`) and mounted again when the reader scrolls up to them, so a
   frame's cost does not depend on the length of the conversation.

@@ -14,6 +14,7 @@ next settle also empty the process-wide caches of Rich, Textual and parrotchat (
 keyed by the text and lines drawn: cell widths, split segments, code blocks of whole
 messages...), which otherwise keep thousands of the old conversation's strings and strips,
 and hand the freed pages back to the system (glibc's `malloc_trim`).
+A finished reply's settle hands the free pages back too (`settle(trim=True)`).
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ _found: tuple[int, list[functools._lru_cache_wrapper[object]]] = (0, [])
 """The shared caches found, and how many modules were loaded then (looked for again if more)."""
 
 
-def settle() -> None:
+def settle(trim: bool = False) -> None:
     """Collect what is garbage now, then exempt every surviving object from later passes.
 
     After `expect_garbage` (and every `LOOK_AGAIN_EVERY` settles), the set-aside objects are
-    looked at again first; after `let_go`, the shared caches are emptied too.
+    looked at again first; after `let_go`, the shared caches are emptied too. After `let_go`,
+    or with `trim` (a reply finished: its request's large strings are gone), glibc's free pages
+    are handed back to the system (a few ms with a fragmented heap, so not at every settle).
     """
     global _garbage_expected, _caches_to_empty, _settles
     _settles += 1
@@ -62,8 +65,8 @@ def settle() -> None:
         gc.unfreeze()
     gc.collect()
     gc.freeze()
-    if emptied and (trim := _malloc_trim()) is not None:
-        trim(0)
+    if (emptied or trim) and (malloc_trim := _malloc_trim()) is not None:
+        malloc_trim(0)
 
 
 def _forget_styles_caches() -> None:
