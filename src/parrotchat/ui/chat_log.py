@@ -277,6 +277,9 @@ class ChatLog(FollowingScroll, can_focus=False):
             await self.mount(older, before=0)
         older.set_aside([view.message for view in views])
         await self.remove_children(gone)
+        # Textual keeps the list of displayed children it made last until a layout asks again,
+        # which a burst puts off: ask now, or the views set aside (and their text) stay alive.
+        self.displayed_children  # noqa: B018
         heap.expect_garbage()
 
     async def show_messages(self, messages: list[Message]) -> None:
