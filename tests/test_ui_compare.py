@@ -214,8 +214,15 @@ async def test_page_up_scrolls_the_column_focused_last(
         await ask(pilot, "parrots, 600 tokens")
         await all_shown(pilot)
         first, second = (column.column_log for column in app.compare_view.columns)
-        await wait_until(pilot, lambda: first.scroll_y == first.max_scroll_y > 0)
-        await wait_until(pilot, lambda: second.scroll_y == second.max_scroll_y > 0)
+
+        def drawn_at_bottom(log) -> bool:
+            # Idle time draws what a burst left waiting, which corrects heights: then it rests.
+            answers = [view.answer for view in log.query(MessageView)]
+            settled = all(a is None or (not a.pending and a.laid_out) for a in answers)
+            return settled and log.scroll_y == log.max_scroll_y > 0
+
+        await wait_until(pilot, lambda: drawn_at_bottom(first), what="the first column drawn")
+        await wait_until(pilot, lambda: drawn_at_bottom(second), what="the second column drawn")
         second.focus()
         app.prompt.focus()
         before = (first.scroll_y, second.scroll_y)
