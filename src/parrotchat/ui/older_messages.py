@@ -14,6 +14,7 @@ are mounted again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from textual.content import Content
@@ -25,6 +26,10 @@ __all__ = ["BATCH_LINES", "OlderMessages", "estimated_lines", "tail_start"]
 
 BATCH_LINES = 150
 """Lines of older messages mounted at a time (about three screens)."""
+PACK_AFTER = 0.05
+"""Seconds between two rounds of packing a reopened conversation's waiting messages."""
+PACK_BUDGET = 0.004
+"""Seconds one round of packing may take."""
 _OVERHEAD = 4
 """Lines every message takes besides its text: the role line, stats and the margin."""
 
@@ -69,12 +74,22 @@ class OlderMessages(Static):
         self._show_count()
 
     def on_mount(self) -> None:
-        # A reopened conversation's messages are packed once its last screen is painted.
-        self.call_after_refresh(self._pack_waiting)
+        # A reopened conversation's messages are packed once its last screen is on and a few
+        # at a time, so no frame waits for it (a long reply takes ~0.4 ms to compress; the
+        # first frame waited 0.2 s more for an after-refresh callback in `benchmarks/open.py`).
+        self._packed_until = 0
+        self.set_timer(PACK_AFTER, self._pack_some, name="pack-older")
 
-    def _pack_waiting(self) -> None:
-        for message in self.waiting:
-            message.pack()
+    def _pack_some(self) -> None:
+        deadline = time.perf_counter() + PACK_BUDGET
+        waiting = self.waiting
+        index = min(self._packed_until, len(waiting))  # batches taken leave the start as it was
+        while index < len(waiting) and time.perf_counter() < deadline:
+            waiting[index].pack()
+            index += 1
+        self._packed_until = index
+        if index < len(waiting):
+            self.set_timer(PACK_AFTER, self._pack_some, name="pack-older")
 
     def _show_count(self) -> None:
         count = len(self.waiting)
