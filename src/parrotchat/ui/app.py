@@ -205,8 +205,6 @@ class ParrotChatApp(App[None]):
         self.editing: Message | None = None
         """The prompt being edited (`e` on a message), sent anew as a new branch."""
         self._streams: dict[Reply, ReplyStream] = {}
-        self._compared = 0
-        """Columns of the comparison on screen (0: none); the header says so."""
         self._remove_signal_handlers: Callable[[], None] | None = None
         self.sidebar_memory: SidebarMemory = SidebarMemory(paths.state_dir)
         """Whether the sidebar was open, and on which tab (remembered between runs)."""
@@ -378,7 +376,7 @@ class ParrotChatApp(App[None]):
         label = neutralize(self._provider_label())
         shown = f"{label}{missing} · {neutralize(self.model)}"
         # First: a narrow header cuts the end off.
-        comparing = comparing_label(self._compared)
+        comparing = comparing_label(sum(len(view.columns) for view in self.query(CompareView)))
         self.sub_title = f"{comparing} · {shown}" if comparing else shown
 
     def _provider_label(self) -> str:
@@ -594,8 +592,7 @@ class ParrotChatApp(App[None]):
         await self.action_choose_column(event.column)
 
     @on(CompareView.ColumnsChanged)
-    def _columns_changed(self, event: CompareView.ColumnsChanged) -> None:
-        self._compared = event.count
+    def _columns_changed(self, _event: CompareView.ColumnsChanged) -> None:
         self.show_model()
 
     @on(CompareView.StopWanted)

@@ -128,6 +128,10 @@ class ReplyStream:
 
     def abandon(self) -> None:
         """Stop flushing for good, without touching the sink (its view is gone)."""
+        self._end()
+
+    def _end(self) -> None:
+        """Flushing is over (finished, failed or abandoned): no timer, no backlog hold."""
         self._stop_timer()
         self.finished.set()
         BACKLOG.release(self)
@@ -181,9 +185,7 @@ class ReplyStream:
         try:
             await self._flush()
         except Exception as error:
-            self._stop_timer()
-            self.finished.set()
-            BACKLOG.release(self)
+            self._end()
             if self._on_error is None:
                 raise
             self._on_error(error)
@@ -222,8 +224,7 @@ class ReplyStream:
         if ended and not (self._text or self._reasoning or self._dirty_calls):
             self._stop_timer()
             await sink.finish(self.message)
-            self.finished.set()
-            BACKLOG.release(self)
+            self._end()
             grew = True
         else:
             sink.show_progress(builder.sync(), builder.elapsed(), self._notice)

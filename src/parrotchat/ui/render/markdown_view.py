@@ -95,7 +95,6 @@ class MarkdownView(WordSelect, Widget):
         self._splitter = BlockSplitter()
         self._cache = LineCache(self._render_source, budget=self.line_budget)
         self._scheduled = False
-        self._gone = False
         self._grown = 0
         """Lines added since the last full repaint."""
         self._line_style: Style = Style()
@@ -207,9 +206,10 @@ class MarkdownView(WordSelect, Widget):
         return top, top + visible.height
 
     def _schedule(self) -> None:
-        # Never once unmounted (set aside, removed): a timer would keep the view and its text
-        # alive, and while a burst holds idle work it would renew itself every tick.
-        if self._cache.pending and not self._scheduled and self.is_mounted and not self._gone:
+        # Never once removed (set aside): a timer would keep the view and its text alive, and
+        # while a burst holds idle work it would renew itself every tick (`is_mounted` stays
+        # True after removal).
+        if self._cache.pending and not self._scheduled and self.is_mounted and self.is_attached:
             self._scheduled = True
             self.set_timer(1 / 60, self._render_some, name="markdown-pending")
 
@@ -227,7 +227,6 @@ class MarkdownView(WordSelect, Widget):
         self._schedule()
 
     def on_unmount(self) -> None:
-        self._gone = True
         self._cache.release()
 
     def on_resize(self, event: events.Resize) -> None:
